@@ -1,0 +1,58 @@
+# Kabar: every target sets itself up; nothing relies on a hand install.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: help setup demo test test-fast lint template-check build bench local clean
+
+help:
+	@echo "make demo            - start the local stack, run the whole SOP once, print where to look"
+	@echo "make test            - the whole suite (unit, integration, end-to-end, browser, template checks)"
+	@echo "make test-fast       - unit and integration tests only (inner loop)"
+	@echo "make local           - run the local stack on 127.0.0.1:8000 until Ctrl-C"
+	@echo "make bench           - benchmarks (ratios against a baseline in the same run)"
+	@echo "make template-check  - cfn-lint, sam validate --lint, sam build"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/kabar demo
+
+local: $(STAMP)
+	$(VENV)/bin/kabar local
+
+test: $(STAMP) chromium lint template-check
+	$(PY) -m pytest -n 2 --dist loadgroup -q
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not e2e and not browser" tests
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check shared functions infra tests
+
+# Debian's chromium for the browser tests (never a downloaded browser build).
+chromium:
+	@command -v /usr/bin/chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "browser tests need Debian's chromium: sudo apt-get install -y chromium"; exit 1; fi; }
+
+template-check: $(STAMP)
+	$(MAKE) -f infra/sam.mk check
+
+build: $(STAMP)
+	$(MAKE) -f infra/sam.mk build
+
+bench: $(STAMP)
+	$(PY) -m kabar_local.bench
+
+clean:
+	rm -rf $(VENV) .aws-sam .pytest_cache .kabar

@@ -1,0 +1,38 @@
+"""Configuration: the environment parsed once into a pydantic model, at cold start.
+
+No silent defaults for the names of tables, buckets or buses: a missing one fails loudly.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True)
+
+    table: str = Field(alias="KABAR_TABLE")
+    uploads_bucket: str = Field(alias="KABAR_UPLOADS_BUCKET")
+    media_bucket: str = Field(alias="KABAR_MEDIA_BUCKET")
+    site_bucket: str = Field(alias="KABAR_SITE_BUCKET")
+    reports_bucket: str = Field(alias="KABAR_REPORTS_BUCKET")
+    event_bus: str = Field(alias="KABAR_EVENT_BUS")
+    idempotency_table: str = Field(alias="KABAR_IDEMPOTENCY_TABLE")
+    report_queue_url: str | None = Field(default=None, alias="KABAR_REPORT_QUEUE_URL")
+    mail_from: str = Field(alias="KABAR_MAIL_FROM")
+    public_url: str = Field(default="", alias="KABAR_PUBLIC_URL")  # the HTTP API, for links in mail
+    site_url: str = Field(default="", alias="KABAR_SITE_URL")  # the static website
+    graph_base_url: str = Field(default="https://graph.facebook.com", alias="KABAR_GRAPH_BASE_URL")
+    graph_api_version: str = Field(default="v24.0", alias="KABAR_GRAPH_API_VERSION")
+    upload_expiry_seconds: int = Field(default=3600, alias="KABAR_UPLOAD_EXPIRY_SECONDS")
+    review_link_hours: int = Field(default=72, alias="KABAR_REVIEW_LINK_HOURS")
+    max_photo_bytes: int = Field(default=30 * 1024 * 1024, alias="KABAR_MAX_PHOTO_BYTES")
+    max_video_bytes: int = Field(default=2 * 1024 * 1024 * 1024, alias="KABAR_MAX_VIDEO_BYTES")
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.model_validate(dict(os.environ))

@@ -1,0 +1,76 @@
+"""Events on the ``kabar`` bus: ``source`` is ``kabar``, ``detail-type`` the class name."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from .models import Procedure
+
+SOURCE = "kabar"
+
+
+class Event(BaseModel):
+    tenant_id: str
+    submission_id: str
+    occurred_at: datetime
+
+    @classmethod
+    def detail_type(cls) -> str:
+        return cls.__name__
+
+
+class SubmissionCompleted(Event):
+    """Every declared file arrived and passed intake: drafting can start (SOP step 2)."""
+
+
+class RevisionSubmitted(Event):
+    procedure: Procedure
+    version: int
+
+
+class DraftReady(Event):
+    procedure: Procedure
+    version: int
+
+
+class _Decided(Event):
+    procedure: Procedure
+    version: int
+    reviewer: str
+    note: str | None = None
+
+
+class DraftApproved(_Decided):
+    pass
+
+
+class DraftRejected(_Decided):
+    reason: str | None = None
+
+
+class RevisionRequested(_Decided):
+    pass
+
+
+class ContentPublished(Event):
+    procedure: Procedure
+    version: int
+    channel: str
+    url: str | None = None
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.__name__: cls
+    for cls in (SubmissionCompleted, RevisionSubmitted, DraftReady, DraftApproved, DraftRejected,
+                RevisionRequested, ContentPublished)
+}
+
+
+def parse_event(detail_type: str, detail: dict) -> Event:
+    try:
+        model = EVENT_TYPES[detail_type]
+    except KeyError:
+        raise ValueError(f"unknown event type {detail_type!r}") from None
+    return model.model_validate(detail)

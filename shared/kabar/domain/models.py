@@ -1,0 +1,230 @@
+"""The register's records, as pydantic models. Keys and storage live in the adapters."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+TENANT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
+
+
+def _tenant_id(value: str) -> str:
+    if not TENANT_RE.match(value):
+        raise ValueError("village id: lowercase letters, digits and '-', 2-41 characters")
+    return value
+
+
+TenantId = Annotated[str, AfterValidator(_tenant_id)]
+
+
+class Procedure(StrEnum):
+    """The SOP's two procedures: A (social media) and B (website)."""
+
+    SOCIAL = "social"
+    WEBSITE = "website"
+
+
+class FileKind(StrEnum):
+    PHOTO = "photo"
+    VIDEO = "video"
+
+
+class Role(StrEnum):
+    SUBMITTER = "submitter"  # Pelaksana Teknis Kegiatan
+    ADMIN = "admin"  # Admin Media Sosial / Admin Website
+    REVIEWER = "reviewer"  # PPID Pelaksana
+
+
+class Contact(BaseModel):
+    name: str
+    email: EmailStr
+
+
+class ChannelConfig(BaseModel):
+    """One publishing target. ``type`` picks the adapter; the rest is that adapter's settings."""
+
+    model_config = ConfigDict(extra="allow")
+    type: Literal["static_site", "facebook"]
+    page_id: str | None = None
+    secret_name: str | None = None
+
+
+class Village(BaseModel):
+    """A tenant: a kalurahan and how it runs the SOP. Configuration, not code."""
+
+    id: TenantId
+    name: str
+    kapanewon: str = ""
+    kabupaten: str = ""
+    reviewers: list[Contact] = Field(min_length=1)
+    deputy_reviewers: list[Contact] = []
+    admins: list[Contact] = Field(min_length=1)
+    report_recipients: list[Contact] = []
+    hashtags: list[str] = []
+    channels: dict[Procedure, list[ChannelConfig]] = {}
+
+    @field_validator("hashtags")
+    @classmethod
+    def _hashtags(cls, tags: list[str]) -> list[str]:
+        return ["#" + tag.lstrip("#").replace(" ", "") for tag in tags if tag.strip("# ")]
+
+
+class Staff(BaseModel):
+    tenant_id: TenantId
+    staff_id: str
+    role: Role
+    name: str
+    email: EmailStr
+    created_at: datetime
+
+
+class Activity(BaseModel):
+    title: str = Field(min_length=3, max_length=200)
+    date: date
+    location: str = Field(min_length=2, max_length=200)
+
+
+class DeclaredFile(BaseModel):
+    name: str = Field(min_length=1, max_length=255)
+    kind: FileKind
+    content_type: str
+    size: int = Field(gt=0)
+
+
+class AssetStatus(StrEnum):
+    EXPECTED = "expected"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class Asset(BaseModel):
+    """One declared file and what intake found in it."""
+
+    tenant_id: str
+    submission_id: str
+    asset_id: str
+    name: str
+    kind: FileKind
+    content_type: str
+    size: int
+    key: str  # the object key the upload instruction allows, in the uploads bucket
+    status: AssetStatus = AssetStatus.EXPECTED
+    sniffed_type: str | None = None
+    sha256: str | None = None
+    clean_key: str | None = None  # sanitized copy in the media bucket, used for publishing
+    width: int | None = None
+    height: int | None = None
+    problem: str | None = None
+    received_at: datetime | None = None
+
+
+class SubmissionStatus(StrEnum):
+    RECEIVING = "receiving"  # the register entry exists, files are arriving
+    COMPLETE = "complete"  # every declared file arrived and passed intake
+
+
+class Submission(BaseModel):
+    """An entry of the register of documentation and content (SOP step 1's output)."""
+
+    tenant_id: str
+    submission_id: str
+    submitter_id: str
+    submitter_name: str
+    submitter_email: str
+    activity: Activity
+    narrative: str
+    procedures: list[Procedure]
+    status: SubmissionStatus = SubmissionStatus.RECEIVING
+    created_at: datetime
+    completed_at: datetime | None = None
+    late: bool = False  # handed over after the end of day H
+
+
+class DraftStatus(StrEnum):
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REVISION_REQUESTED = "revision_requested"
+    SUPERSEDED = "superseded"
+    PUBLISHED = "published"
+
+
+class Draft(BaseModel):
+    """A draft of one procedure, at one version. A revision is a new version."""
+
+    tenant_id: str
+    submission_id: str
+    procedure: Procedure
+    version: int = Field(ge=1)
+    status: DraftStatus = DraftStatus.IN_REVIEW
+    title: str
+    caption: str = ""  # social
+    article_html: str = ""  # website
+    lead: str = ""
+    graphic_key: str | None = None  # media bucket
+    photo_keys: list[str] = []  # media bucket, the sanitized photos to publish
+    video_key: str | None = None
+    created_at: datetime
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    decision_note: str | None = None
+    reject_reason: str | None = None
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"  # TERIMA
+    REJECT = "reject"  # TOLAK
+    REVISE = "revise"  # correction back to the admin
+
+
+class ReviewToken(BaseModel):
+    """A reviewer's link. Only the hash of the secret is ever stored."""
+
+    tenant_id: str
+    token_hash: str
+    submission_id: str
+    procedure: Procedure
+    version: int
+    reviewer_email: str
+    reviewer_name: str
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class PublicationStatus(StrEnum):
+    PENDING = "pending"  # intent recorded before the remote call
+    PUBLISHED = "published"
+    FAILED = "failed"
+
+
+class Publication(BaseModel):
+    tenant_id: str
+    submission_id: str
+    procedure: Procedure
+    version: int
+    channel: str
+    status: PublicationStatus = PublicationStatus.PENDING
+    marker: str  # written into the post so a retry can find it
+    remote_id: str | None = None
+    url: str | None = None
+    error: str | None = None
+    published_at: datetime | None = None
+    attempts: int = 0
+
+
+class AuditEntry(BaseModel):
+    """One state change: who, what, when, from which state."""
+
+    tenant_id: str
+    submission_id: str
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    from_state: str | None = None
+    to_state: str | None = None
+    note: str | None = None

@@ -1,0 +1,129 @@
+"""The SOP (Purwobinangun 480/01), one rule per function, named as the SOP names it.
+
+Procedure A is social media, procedure B the website. Each rule here is the only place it lives;
+the API, intake, the SLA watch and the report all call these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from pydantic import BaseModel
+
+from .clock import end_of_day, to_wib
+from .models import DeclaredFile, FileKind, Procedure
+from .text import Bilingual, t
+
+
+class Kelengkapan(BaseModel):
+    """Required items ("kelengkapan") of step 1 of a procedure."""
+
+    min_photos: int
+    narrative: bool
+    video: bool
+
+
+#: Step 1, "kelengkapan": A needs at least 4 photos, the narrative and a video;
+#: B needs at least 4 photos and the narrative.
+KELENGKAPAN: dict[Procedure, Kelengkapan] = {
+    Procedure.SOCIAL: Kelengkapan(min_photos=4, narrative=True, video=True),
+    Procedure.WEBSITE: Kelengkapan(min_photos=4, narrative=True, video=False),
+}
+
+#: The shortest narrative that still tells what happened (one or two real sentences).
+MIN_NARRATIVE_CHARS = 40
+
+PROCEDURE_NAME = {
+    Procedure.SOCIAL: t("media sosial", "social media"),
+    Procedure.WEBSITE: t("website", "website"),
+}
+
+
+class Shortfall(BaseModel):
+    """One missing required item, with the field it concerns and a bilingual message."""
+
+    field: str
+    code: str
+    message: Bilingual
+
+
+def check_kelengkapan(
+    procedures: Iterable[Procedure], narrative: str, files: Iterable[DeclaredFile]
+) -> list[Shortfall]:
+    """Step 1: does the hand-over hold every required item of each chosen procedure?"""
+    files = list(files)
+    photos = sum(1 for f in files if f.kind is FileKind.PHOTO)
+    videos = sum(1 for f in files if f.kind is FileKind.VIDEO)
+    shortfalls: list[Shortfall] = []
+    chosen = list(dict.fromkeys(procedures))
+    if not chosen:
+        shortfalls.append(Shortfall(field="channels", code="no_procedure", message=t(
+            "Pilih minimal satu tujuan: media sosial dan/atau website.",
+            "Choose at least one target: social media and/or website.")))
+        return shortfalls
+    need_photos = max(KELENGKAPAN[p].min_photos for p in chosen)
+    if photos < need_photos:
+        missing = need_photos - photos
+        shortfalls.append(Shortfall(field="files", code="photos_missing", message=t(
+            f"Kurang {missing} foto: SOP mewajibkan minimal {need_photos} foto kegiatan.",
+            f"{missing} photo(s) missing: the SOP requires at least {need_photos} photos.")))
+    if any(KELENGKAPAN[p].narrative for p in chosen) and len(narrative.strip()) < MIN_NARRATIVE_CHARS:
+        shortfalls.append(Shortfall(field="narrative", code="narrative_missing", message=t(
+            f"Narasi kegiatan wajib diisi (minimal {MIN_NARRATIVE_CHARS} karakter).",
+            f"The activity narrative is required (at least {MIN_NARRATIVE_CHARS} characters).")))
+    if any(KELENGKAPAN[p].video for p in chosen) and videos < 1:
+        shortfalls.append(Shortfall(field="files", code="video_missing", message=t(
+            "Video wajib untuk media sosial.", "A video is required for social media.")))
+    return shortfalls
+
+
+# --- Time limits ("waktu") -------------------------------------------------------------------
+
+#: Step 2: documentation is processed into drafts within 2 hours.
+WAKTU_PROSES_DRAF = timedelta(hours=2)
+#: Step 3: the reviewer (PPID) corrects, weighs and decides within 1 hour.
+WAKTU_KEPUTUSAN = timedelta(hours=1)
+#: Step 5 (social): comments and direct messages are answered within 1 day.
+WAKTU_JAWABAN = timedelta(days=1)
+#: Step 6 (social) / 5 (website): the monthly report, in week 1 of the month.
+HARI_LAPORAN = 7
+
+
+def batas_penyerahan(activity_date: date) -> datetime:
+    """Step 1: documentation is handed over on day H, the day of the activity."""
+    return end_of_day(activity_date)
+
+
+def batas_draf(completed_at: datetime) -> datetime:
+    """Step 2: drafts are due 2 hours after the documentation is complete."""
+    return to_wib(completed_at) + WAKTU_PROSES_DRAF
+
+
+def batas_keputusan(draft_ready_at: datetime) -> datetime:
+    """Step 3: the decision is due 1 hour after the draft is ready."""
+    return to_wib(draft_ready_at) + WAKTU_KEPUTUSAN
+
+
+def batas_unggah(activity_date: date) -> datetime:
+    """Step 4: approved content is online by the end of H+1."""
+    return end_of_day(activity_date + timedelta(days=1))
+
+
+def batas_jawaban(received_at: datetime) -> datetime:
+    """Step 5 (social): a comment or message is answered within 1 day."""
+    return to_wib(received_at) + WAKTU_JAWABAN
+
+
+def batas_laporan(month: str) -> date:
+    """Step 6/5: the report on ``month`` is due by the end of week 1 of the month after."""
+    year, mon = (int(x) for x in month.split("-"))
+    year, mon = (year + 1, 1) if mon == 12 else (year, mon + 1)
+    return date(year, mon, HARI_LAPORAN)
+
+
+def is_late(moment: datetime | None, deadline: datetime) -> bool | None:
+    """True when a step finished after its limit; None while it has not happened."""
+    if moment is None:
+        return None
+    return to_wib(moment) > deadline
