@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -55,6 +55,10 @@ class ObjectStorage(Protocol):
     def get_range(self, key: str, start: int, end: int) -> bytes: ...
 
     def head(self, key: str) -> dict | None: ...
+
+    def iter_chunks(self, key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]: ...
+
+    def copy_from(self, source_bucket: str, source_key: str, key: str) -> None: ...
 
     def delete(self, key: str) -> None: ...
 

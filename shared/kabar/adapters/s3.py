@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..ports import PresignedPost
 from .aws import client
 
@@ -30,6 +32,15 @@ class S3Storage:
             if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise
+
+    def iter_chunks(self, key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
+        """Stream an object: a large video is hashed in constant memory."""
+        body = client("s3").get_object(Bucket=self.bucket, Key=key)["Body"]
+        yield from body.iter_chunks(chunk_size)
+
+    def copy_from(self, source_bucket: str, source_key: str, key: str) -> None:
+        client("s3").copy_object(Bucket=self.bucket, Key=key,
+                                 CopySource={"Bucket": source_bucket, "Key": source_key})
 
     def delete(self, key: str) -> None:
         client("s3").delete_object(Bucket=self.bucket, Key=key)

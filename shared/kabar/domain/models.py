@@ -162,8 +162,10 @@ class Draft(BaseModel):
     version: int = Field(ge=1)
     status: DraftStatus = DraftStatus.IN_REVIEW
     title: str
+    slug: str = ""
+    dateline: str = ""  # "Purwobinangun, 27 November 2026"
     caption: str = ""  # social
-    article_html: str = ""  # website
+    article_html: str = ""  # website: the body's paragraphs as escaped HTML, no images
     lead: str = ""
     graphic_key: str | None = None  # media bucket
     photo_keys: list[str] = []  # media bucket, the sanitized photos to publish

@@ -1,0 +1,23 @@
+"""DraftApproved -> publish the approved version on each of the village's channels, once."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from kabar.batch import bus_event, consume
+from kabar.domain.events import DraftApproved
+from kabar.usecases import publication
+
+logger = Logger()
+
+
+def record_handler(record: SQSRecord) -> None:
+    event = bus_event(record)
+    logger.append_keys(tenant_id=event.tenant_id, submission_id=event.submission_id)
+    if not isinstance(event, DraftApproved):
+        logger.warning("event not for publication", extra={"type": type(event).__name__})
+        return
+    publication.publish_approved(event)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict, context: object) -> dict:
+    return consume(event, context, record_handler)

@@ -1,0 +1,38 @@
+"""The reviewer's link: GET/HEAD show the confirmation page, only POST decides."""
+
+from urllib.parse import parse_qsl
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+from kabar.http import make_resolver, page
+from kabar.usecases import review
+
+logger = Logger()
+app = make_resolver()
+
+MAX_FORM_BYTES = 16 * 1024
+
+
+@app.get("/review/<token>")
+def show(token: str) -> Response:
+    result = review.show(token)
+    return page(result.status, result.html)
+
+
+@app.route("/review/<token>", method="HEAD")
+def head(token: str) -> Response:
+    result = review.show(token)
+    return page(result.status, result.html, head_only=True)
+
+
+@app.post("/review/<token>")
+def decide(token: str) -> Response:
+    body = app.current_event.decoded_body or ""
+    form = dict(parse_qsl(body[:MAX_FORM_BYTES], keep_blank_values=True))
+    result = review.decide(token, form)
+    return page(result.status, result.html)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict, context: object) -> dict:
+    return app.resolve(event, context)

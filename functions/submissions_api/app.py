@@ -1,0 +1,58 @@
+"""HTTP API for submitters and admins: hand over an activity, follow it, read the register."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+from kabar.domain import sop
+from kabar.domain.models import Role
+from kabar.http import json_response, make_resolver, page
+from kabar.usecases import register, submissions
+from kabar.usecases.staff import authenticate
+from kabar.web import render
+
+logger = Logger()
+app = make_resolver()
+
+
+@app.post("/submissions")
+def create_submission() -> Response:
+    staff = authenticate(app.current_event.headers.get("authorization"), {Role.SUBMITTER, Role.ADMIN})
+    logger.append_keys(tenant_id=staff.tenant_id)
+    request = submissions.SubmissionRequest.model_validate_json(app.current_event.decoded_body or "")
+    result = submissions.create_submission(staff, request)
+    logger.append_keys(submission_id=result["submission_id"])
+    logger.info("submission registered", extra={"files": len(result["uploads"])})
+    return json_response(201, result)
+
+
+@app.get("/submissions/<submission_id>")
+def get_submission(submission_id: str) -> Response:
+    staff = authenticate(app.current_event.headers.get("authorization"),
+                         {Role.SUBMITTER, Role.ADMIN, Role.REVIEWER})
+    logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
+    return json_response(200, submissions.view_submission(staff, submission_id))
+
+
+@app.get("/register")
+def get_register() -> Response:
+    staff = authenticate(app.current_event.headers.get("authorization"), {Role.ADMIN, Role.REVIEWER})
+    query = app.current_event.query_string_parameters or {}
+    rows = register.register_rows(staff, query.get("month"))
+    accept = app.current_event.headers.get("accept", "")
+    if query.get("format") == "csv" or ("text/csv" in accept and query.get("format") != "json"):
+        return Response(200, "text/csv; charset=utf-8", register.register_csv(rows),
+                        headers={"Content-Disposition": 'attachment; filename="register.csv"'})
+    return json_response(200, {"village": staff.tenant_id, "rows": rows})
+
+
+@app.get("/upload")
+def upload_page() -> Response:
+    # The token travels in the URL fragment, which the browser never sends to a server.
+    rules = {p.value: r.model_dump() for p, r in sop.KELENGKAPAN.items()}
+    return page(200, render("upload.html", rules=rules, min_narrative=sop.MIN_NARRATIVE_CHARS), csp=(
+        "default-src 'self'; connect-src 'self' https: http:; img-src 'self' blob: data:; "
+        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action 'none'; base-uri 'none'"))
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict, context: object) -> dict:
+    return app.resolve(event, context)

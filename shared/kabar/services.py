@@ -1,0 +1,57 @@
+"""The composition root: which adapter serves each port, built lazily once per cold start.
+
+Use cases take a ``Services``; handlers pass ``services()``; tests may build their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+from .config import Settings, settings
+
+if TYPE_CHECKING:
+    from .adapters.dynamo import DynamoStore
+    from .ports import EventPublisher, Mailer, ObjectStorage
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: DynamoStore
+    events: EventPublisher
+    mailer: Mailer
+    uploads: ObjectStorage
+    media: ObjectStorage
+    site: ObjectStorage
+    reports: ObjectStorage
+
+
+@cache
+def services() -> Services:
+    from .adapters.dynamo import DynamoStore
+    from .adapters.eventbridge import EventBridgePublisher
+    from .adapters.s3 import S3Storage
+    from .adapters.ses import SesMailer
+
+    cfg = settings()
+    return Services(
+        settings=cfg,
+        store=DynamoStore(cfg.table),
+        events=EventBridgePublisher(cfg.event_bus),
+        mailer=SesMailer(cfg.mail_from),
+        uploads=S3Storage(cfg.uploads_bucket),
+        media=S3Storage(cfg.media_bucket),
+        site=S3Storage(cfg.site_bucket),
+        reports=S3Storage(cfg.reports_bucket),
+    )
+
+
+def reset() -> None:
+    """Forget built services and settings (the local stack and tests, after changing the env)."""
+    from .adapters import aws
+
+    services.cache_clear()
+    settings.cache_clear()
+    aws.clear()

@@ -1,0 +1,80 @@
+"""SOP step 2: the documentation becomes drafts: a caption and a cover (social), an article (website)."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+
+from ..domain import drafting
+from ..domain.clock import long_date_id, now
+from ..domain.errors import NotFound
+from ..domain.events import DraftReady, RevisionSubmitted, SubmissionCompleted
+from ..domain.graphic import make_cover
+from ..domain.models import AssetStatus, AuditEntry, Draft, DraftStatus, FileKind, Procedure, SubmissionStatus
+from ..services import Services, services
+
+logger = Logger(child=True)
+
+#: A carousel holds at most 10 items (Instagram's API limit); the cover takes one place.
+MAX_CAROUSEL_PHOTOS = 9
+
+
+def make_drafts(event: SubmissionCompleted, svc: Services | None = None) -> list[DraftReady]:
+    """Draft version 1 of each chosen procedure, once; a redelivery re-announces what exists."""
+    svc = svc or services()
+    store = svc.store
+    submission = store.get_submission(event.tenant_id, event.submission_id)
+    if submission.status is not SubmissionStatus.COMPLETE:
+        logger.warning("drafting asked for an incomplete submission; ignored")
+        return []
+    village = store.get_village(event.tenant_id)
+    assets = [a for a in store.list_assets(event.tenant_id, event.submission_id) if a.status is AssetStatus.ACCEPTED]
+    photos = sorted((a for a in assets if a.kind is FileKind.PHOTO), key=lambda a: a.name)
+    video = next((a for a in assets if a.kind is FileKind.VIDEO), None)
+    photo_keys = [a.clean_key for a in photos if a.clean_key]
+    ready: list[DraftReady] = []
+    for procedure in submission.procedures:
+        try:
+            existing = store.get_draft(event.tenant_id, event.submission_id, procedure)
+        except NotFound:
+            existing = None
+        if existing is None:
+            at = now()
+            article = drafting.build_article(village, submission)
+            draft = Draft(tenant_id=event.tenant_id, submission_id=event.submission_id, procedure=procedure,
+                          version=1, title=article.title, slug=article.slug, dateline=article.dateline,
+                          lead=article.lead, created_at=at, photo_keys=photo_keys)
+            if procedure is Procedure.SOCIAL:
+                cover_key = f"{event.tenant_id}/{event.submission_id}/drafts/social-v1-cover.jpg"
+                cover = make_cover(svc.media.get(photo_keys[0]), submission.activity.title, village.name,
+                                   long_date_id(submission.activity.date))
+                svc.media.put(cover_key, cover, "image/jpeg")
+                draft = draft.model_copy(update={
+                    "caption": drafting.build_caption(village, submission), "graphic_key": cover_key,
+                    "photo_keys": photo_keys[:MAX_CAROUSEL_PHOTOS],
+                    "video_key": video.clean_key if video else None})
+            else:
+                draft = draft.model_copy(update={"article_html": article.body_html})
+            if store.put_draft(draft):
+                store.append_audit(AuditEntry(
+                    tenant_id=event.tenant_id, submission_id=event.submission_id, at=at, actor="drafting",
+                    action="drafted", subject=f"draft:{procedure.value}:v1", to_state=DraftStatus.IN_REVIEW.value))
+                logger.info("draft made", extra={"procedure": procedure.value, "version": 1})
+            existing = store.get_draft(event.tenant_id, event.submission_id, procedure)
+        if existing.status is DraftStatus.IN_REVIEW:
+            ready.append(DraftReady(tenant_id=event.tenant_id, submission_id=event.submission_id,
+                                    procedure=procedure, version=existing.version, occurred_at=existing.created_at))
+    if ready:
+        svc.events.publish(ready)
+    return ready
+
+
+def announce_revision(event: RevisionSubmitted, svc: Services | None = None) -> list[DraftReady]:
+    """A revised version stored by the admin goes back to the reviewer (once it is under review)."""
+    svc = svc or services()
+    draft = svc.store.get_draft(event.tenant_id, event.submission_id, event.procedure, event.version)
+    if draft.status is not DraftStatus.IN_REVIEW:
+        return []
+    ready = [DraftReady(tenant_id=event.tenant_id, submission_id=event.submission_id, procedure=event.procedure,
+                        version=event.version, occurred_at=draft.created_at)]
+    svc.events.publish(ready)
+    return ready

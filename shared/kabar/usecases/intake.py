@@ -1,0 +1,125 @@
+"""Intake: each uploaded object is checked against what was declared, then cleaned and recorded.
+
+Files are sniffed from their bytes, never trusted by name; presigned-POST conditions are checked
+again here (the local emulator does not enforce them, and a policy is not a proof).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from aws_lambda_powertools import Logger
+
+from ..domain.clock import now
+from ..domain.events import SubmissionCompleted
+from ..domain.media import MediaRejected, check_declared, check_video, sanitize_photo, sniff
+from ..domain.models import Asset, AssetStatus, AuditEntry, FileKind, SubmissionStatus
+from ..domain.text import t
+from ..services import Services, services
+
+logger = Logger(child=True)
+
+KEY_RE = re.compile(
+    r"^(?P<tenant>[a-z0-9][a-z0-9-]{1,40})/(?P<sub>[0-9a-f]{20})/(?P<asset>[0-9a-f]{16})(\.[a-z0-9]{1,5})?$")
+SNIFF_BYTES = 8192
+
+
+@dataclass
+class IntakeResult:
+    key: str
+    outcome: str  # accepted | rejected | undeclared | duplicate
+    submission_complete: bool = False
+
+
+def _reject(asset: Asset, code: str, message) -> Asset:  # noqa: ANN001 - Bilingual
+    return asset.model_copy(update={"status": AssetStatus.REJECTED, "problem": f"{code}: {message}",
+                                    "received_at": now()})
+
+
+def inspect_object(asset: Asset, svc: Services) -> Asset:
+    """The verdict on one stored object: accepted with its clean copy, or rejected with why."""
+    head = svc.uploads.head(asset.key)
+    if head is None:
+        return _reject(asset, "missing", t("Berkas tidak ditemukan.", "The file was not found."))
+    size = int(head["ContentLength"])
+    if size != asset.size:
+        return _reject(asset, "size_mismatch", t(
+            f"Ukuran berkas {size} byte, padahal dinyatakan {asset.size} byte. Unggah ulang berkas aslinya.",
+            f"The file has {size} bytes but {asset.size} were declared. Upload the original file again."))
+    first = svc.uploads.get_range(asset.key, 0, SNIFF_BYTES - 1)
+    sniffed = sniff(first)
+    try:
+        check_declared(asset.kind, asset.content_type, sniffed)
+        if asset.kind is FileKind.PHOTO:
+            data = svc.uploads.get(asset.key)
+            digest = hashlib.sha256(data).hexdigest()
+            clean = sanitize_photo(data)
+            clean_key = f"{asset.tenant_id}/{asset.submission_id}/photos/{asset.asset_id}.jpg"
+            svc.media.put(clean_key, clean.data, clean.content_type)
+            extra = {"width": clean.width, "height": clean.height}
+        else:
+            check_video(first)
+            hasher = hashlib.sha256()
+            for chunk in svc.uploads.iter_chunks(asset.key):
+                hasher.update(chunk)
+            digest = hasher.hexdigest()
+            clean_key = f"{asset.tenant_id}/{asset.submission_id}/videos/{asset.asset_id}{_suffix(asset.key)}"
+            svc.media.copy_from(svc.uploads.bucket, asset.key, clean_key)
+            extra = {}
+    except MediaRejected as err:
+        return _reject(asset, err.code, err.message)
+    return asset.model_copy(update={"status": AssetStatus.ACCEPTED, "sniffed_type": sniffed, "sha256": digest,
+                                    "clean_key": clean_key, "received_at": now(), "problem": None, **extra})
+
+
+def _suffix(key: str) -> str:
+    name = key.rsplit("/", 1)[-1]
+    return name[name.index("."):] if "." in name else ""
+
+
+def process_object(key: str, svc: Services | None = None) -> IntakeResult:
+    svc = svc or services()
+    match = KEY_RE.match(key)
+    asset = svc.store.get_asset(match["tenant"], match["sub"], match["asset"]) if match else None
+    if asset is None or asset.key != key:
+        # Nobody was given an instruction for this key: it is not part of any register entry.
+        logger.warning("undeclared object removed", extra={"key": key})
+        svc.uploads.delete(key)
+        return IntakeResult(key, "undeclared")
+    logger.append_keys(submission_id=asset.submission_id, tenant_id=asset.tenant_id)
+    outcome = "duplicate"
+    if asset.status is AssetStatus.EXPECTED:
+        verdict = inspect_object(asset, svc)
+        if svc.store.record_asset(verdict):
+            outcome = verdict.status.value
+            svc.store.append_audit(AuditEntry(
+                tenant_id=asset.tenant_id, submission_id=asset.submission_id, at=now(), actor="intake",
+                action=f"file_{outcome}", subject=f"file:{asset.asset_id}", from_state="expected",
+                to_state=outcome, note=verdict.problem))
+            logger.info("file checked", extra={"file_id": asset.asset_id, "outcome": outcome,
+                                               "problem": verdict.problem})
+    complete = complete_if_ready(asset.tenant_id, asset.submission_id, svc)
+    return IntakeResult(key, outcome, complete)
+
+
+def complete_if_ready(tenant_id: str, submission_id: str, svc: Services) -> bool:
+    """When every declared file is accepted, the hand-over is complete: drafting may start.
+
+    A redelivery that finds it already complete emits the event again (the write and the event
+    may have been split by a crash); every consumer is idempotent.
+    """
+    assets = svc.store.list_assets(tenant_id, submission_id)
+    if not assets or any(a.status is not AssetStatus.ACCEPTED for a in assets):
+        return False
+    submission = svc.store.get_submission(tenant_id, submission_id)
+    at = now()
+    if svc.store.mark_complete(submission, at):
+        svc.store.append_audit(AuditEntry(
+            tenant_id=tenant_id, submission_id=submission_id, at=at, actor="intake", action="completed",
+            subject="submission", from_state="receiving", to_state="complete"))
+    elif submission.status is not SubmissionStatus.COMPLETE:
+        return False
+    svc.events.publish([SubmissionCompleted(tenant_id=tenant_id, submission_id=submission_id, occurred_at=at)])
+    return True

@@ -1,0 +1,246 @@
+"""SOP step 3: the PPID corrects, weighs and decides on each draft version (TERIMA / TOLAK / correction).
+
+Links are single-use, expiring, bound to one reviewer, one draft and one version, and inert on
+GET and HEAD: only the button on the confirmation page (a POST) acts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from aws_lambda_powertools import Logger
+
+from .. import web
+from ..domain import sop, state
+from ..domain.clock import iso, long_date_id, now, to_wib
+from ..domain.errors import InvalidTransition
+from ..domain.events import DraftApproved, DraftReady, DraftRejected, RevisionRequested
+from ..domain.models import (
+    AuditEntry,
+    Contact,
+    Decision,
+    Draft,
+    DraftStatus,
+    Procedure,
+    ReviewToken,
+    Submission,
+    Village,
+)
+from ..domain.text import t
+from ..domain.tokens import new_token, split_token, token_hash
+from ..ports import Mail
+from ..services import Services, services
+
+logger = Logger(child=True)
+
+MAX_NOTE = 2000
+REJECT_REASONS = {
+    "not_for_publication": t("Kegiatan tidak untuk dipublikasikan", "The activity is not for publication"),
+    "confidential": t("Memuat informasi yang dikecualikan (UU 14/2008 Pasal 17)",
+                      "Holds information exempt under Law 14/2008 Article 17"),
+    "personal_data": t("Memuat data pribadi", "Holds personal data"),
+    "other": t("Alasan lain", "Another reason"),
+}
+PROCEDURE_LABEL = {Procedure.SOCIAL: "Media Sosial", Procedure.WEBSITE: "Website"}
+PREVIEW_SECONDS = 3600
+
+
+@dataclass
+class Page:
+    status: int
+    html: str
+
+
+def _preview(draft: Draft, svc: Services) -> dict:
+    media = svc.media
+    return {
+        "procedure": draft.procedure.value,
+        "procedure_label": PROCEDURE_LABEL[draft.procedure],
+        "title": draft.title, "dateline": draft.dateline, "lead": draft.lead, "caption": draft.caption,
+        "article_html": draft.article_html, "version": draft.version,
+        "graphic_url": media.presign_get(draft.graphic_key, PREVIEW_SECONDS) if draft.graphic_key else None,
+        "photo_urls": [media.presign_get(k, PREVIEW_SECONDS) for k in draft.photo_keys],
+        "has_video": bool(draft.video_key),
+    }
+
+
+# --- the email ---------------------------------------------------------------------------------
+
+def notify_reviewers(event: DraftReady, svc: Services | None = None, at: datetime | None = None) -> list[str]:
+    """One email per reviewer for this draft version, each with its own link."""
+    svc = svc or services()
+    at = at or now()
+    village = svc.store.get_village(event.tenant_id)
+    submission = svc.store.get_submission(event.tenant_id, event.submission_id)
+    draft = svc.store.get_draft(event.tenant_id, event.submission_id, event.procedure, event.version)
+    if draft.status is not DraftStatus.IN_REVIEW:
+        logger.info("draft no longer under review; no email", extra={"status": draft.status.value})
+        return []
+    sent = []
+    for reviewer in village.reviewers:
+        sent.append(send_review_link(village, submission, draft, reviewer, svc, at))
+    return sent
+
+
+def send_review_link(village: Village, submission: Submission, draft: Draft, reviewer: Contact,
+                     svc: Services, at: datetime) -> str:
+    token = new_token(village.id)
+    svc.store.put_review_token(ReviewToken(
+        tenant_id=village.id, token_hash=token_hash(token), submission_id=submission.submission_id,
+        procedure=draft.procedure, version=draft.version, reviewer_email=str(reviewer.email),
+        reviewer_name=reviewer.name, expires_at=at + timedelta(hours=svc.settings.review_link_hours)))
+    link = f"{svc.settings.public_url.rstrip('/')}/review/{token}"
+    due = sop.batas_keputusan(draft.created_at)
+    context = {"village": village, "submission": submission, "draft": _preview(draft, svc), "link": link,
+               "reviewer": reviewer, "due": due.strftime("%H.%M WIB, ") + long_date_id(due.date()),
+               "activity_date": long_date_id(submission.activity.date)}
+    subject = (f"[Kabar {village.name}] Mohon keputusan: {PROCEDURE_LABEL[draft.procedure]} "
+               f"\u2013 {submission.activity.title} (v{draft.version})")
+    message_id = svc.mailer.send(Mail(
+        to=(str(reviewer.email),), subject=subject, text=web.render("email/review.txt", **context),
+        html=web.render("email/review.html", **context), tags={"kind": "review"}))
+    logger.info("review link sent", extra={"procedure": draft.procedure.value, "version": draft.version})
+    return message_id
+
+
+# --- the confirmation page and the decision ----------------------------------------------------
+
+def _load(raw_token: str, svc: Services, at: datetime) -> ReviewToken | None:
+    parts = split_token(raw_token)
+    if parts is None:
+        return None
+    token = svc.store.get_review_token(parts[0], token_hash(raw_token))
+    if token is None or to_wib(token.expires_at) <= at:
+        return None
+    return token
+
+
+def _invalid() -> Page:
+    # The same plain answer for a bad, expired or foreign link: nothing to learn from it.
+    return Page(404, web.render("review/message.html", title=t("Tautan tidak berlaku", "Link not valid"),
+                                body=t("Tautan ini tidak berlaku atau sudah kedaluwarsa. Hubungi admin bila "
+                                       "Anda masih perlu memberi keputusan.",
+                                       "This link is not valid or has expired. Contact the admin if you "
+                                       "still need to decide.")))
+
+
+def _state_page(token: ReviewToken, svc: Services) -> Page | None:
+    """The answer when this link can no longer act: a newer version, or a decision already made."""
+    latest = svc.store.get_draft(token.tenant_id, token.submission_id, token.procedure)
+    if latest.version > token.version:
+        return Page(409, web.render("review/message.html", title=t("Ada versi yang lebih baru",
+                                                                   "A newer version exists"),
+                                    body=t(f"Draf ini sudah diperbarui menjadi versi {latest.version}. "
+                                           "Gunakan tautan pada email terbaru.",
+                                           f"This draft was revised to version {latest.version}. Use the link "
+                                           "in the newest email.")))
+    draft = svc.store.get_draft(token.tenant_id, token.submission_id, token.procedure, token.version)
+    if draft.status is not DraftStatus.IN_REVIEW or token.used_at is not None:
+        when = iso(draft.decided_at) if draft.decided_at else ""
+        return Page(409, web.render("review/decided.html", draft=draft, when=when))
+    return None
+
+
+def show(raw_token: str, svc: Services | None = None, at: datetime | None = None) -> Page:
+    """GET/HEAD: the confirmation page. Changes nothing, consumes nothing."""
+    svc = svc or services()
+    at = at or now()
+    token = _load(raw_token, svc, at)
+    if token is None:
+        return _invalid()
+    blocked = _state_page(token, svc)
+    if blocked:
+        return blocked
+    return _confirmation(token, svc, at)
+
+
+def _confirmation(token: ReviewToken, svc: Services, at: datetime, error: str | None = None,
+                  note: str = "", status: int = 200) -> Page:
+    submission = svc.store.get_submission(token.tenant_id, token.submission_id)
+    draft = svc.store.get_draft(token.tenant_id, token.submission_id, token.procedure, token.version)
+    village = svc.store.get_village(token.tenant_id)
+    due = sop.batas_keputusan(draft.created_at)
+    minutes_left = int((due - at).total_seconds() // 60)
+    return Page(status, web.render(
+        "review/confirm.html", village=village, submission=submission, draft=_preview(draft, svc),
+        token=token, due=due.strftime("%H.%M WIB"), minutes_left=minutes_left, error=error, note=note,
+        reasons=REJECT_REASONS, activity_date=long_date_id(submission.activity.date)))
+
+
+def decide(raw_token: str, form: dict[str, str], svc: Services | None = None, at: datetime | None = None) -> Page:
+    """POST: the reviewer's decision, once. A second POST is told what was decided."""
+    svc = svc or services()
+    at = at or now()
+    token = _load(raw_token, svc, at)
+    if token is None:
+        return _invalid()
+    blocked = _state_page(token, svc)
+    if blocked:
+        return blocked
+    note = (form.get("note") or "").strip()[:MAX_NOTE]
+    try:
+        decision = Decision(form.get("decision", ""))
+    except ValueError:
+        return _confirmation(token, svc, at, error="Pilih salah satu keputusan. (Choose a decision.)",
+                             note=note, status=422)
+    reason = form.get("reason") if decision is Decision.REJECT else None
+    if reason is not None and reason not in REJECT_REASONS:
+        reason = "other"
+    if state.note_required(decision) and not note:
+        return _confirmation(token, svc, at, note=note, status=422, error=(
+            "Tuliskan catatan: alasan penolakan atau koreksi yang diminta. "
+            "(Write a note: the reason for rejecting or the correction asked for.)"))
+    draft = svc.store.get_draft(token.tenant_id, token.submission_id, token.procedure, token.version)
+    try:
+        target = state.decide(draft.status, decision)
+        decided = draft.model_copy(update={"status": target, "decided_at": at, "decided_by": token.reviewer_name,
+                                           "decision_note": note or None, "reject_reason": reason})
+        svc.store.record_decision(token, draft, decided, AuditEntry(
+            tenant_id=token.tenant_id, submission_id=token.submission_id, at=at,
+            actor=f"reviewer:{token.reviewer_email}", action=f"decision_{decision.value}",
+            subject=f"draft:{draft.procedure.value}:v{draft.version}", from_state=draft.status.value,
+            to_state=target.value, note=note or None))
+    except InvalidTransition:
+        return _state_page(token, svc) or _invalid()
+    common = {"tenant_id": token.tenant_id, "submission_id": token.submission_id, "procedure": token.procedure,
+              "version": token.version, "reviewer": token.reviewer_name, "note": note or None, "occurred_at": at}
+    event = {Decision.APPROVE: DraftApproved(**common),
+             Decision.REJECT: DraftRejected(**common, reason=reason),
+             Decision.REVISE: RevisionRequested(**common)}[decision]
+    svc.events.publish([event])
+    logger.info("decision recorded", extra={"decision": decision.value, "procedure": token.procedure.value,
+                                            "version": token.version})
+    return Page(200, web.render("review/done.html", decision=decision.value, draft=decided))
+
+
+# --- telling people ----------------------------------------------------------------------------
+
+def notify_rejection(event: DraftRejected, svc: Services | None = None) -> str:
+    """SOP step 3: the submitter is told when the draft is rejected, and why."""
+    svc = svc or services()
+    village = svc.store.get_village(event.tenant_id)
+    submission = svc.store.get_submission(event.tenant_id, event.submission_id)
+    reason = REJECT_REASONS.get(event.reason or "other", REJECT_REASONS["other"])
+    context = {"village": village, "submission": submission, "procedure": PROCEDURE_LABEL[event.procedure],
+               "reason": reason, "note": event.note or "", "reviewer": event.reviewer}
+    return svc.mailer.send(Mail(
+        to=(submission.submitter_email,), reply_to=tuple(str(a.email) for a in village.admins),
+        subject=f"[Kabar {village.name}] Ditolak: {submission.activity.title}",
+        text=web.render("email/rejected.txt", **context), html=web.render("email/rejected.html", **context),
+        tags={"kind": "rejected"}))
+
+
+def notify_revision(event: RevisionRequested, svc: Services | None = None) -> str:
+    """A correction goes back to the admin with the reviewer's notes."""
+    svc = svc or services()
+    village = svc.store.get_village(event.tenant_id)
+    submission = svc.store.get_submission(event.tenant_id, event.submission_id)
+    context = {"village": village, "submission": submission, "procedure": PROCEDURE_LABEL[event.procedure],
+               "note": event.note or "", "reviewer": event.reviewer, "version": event.version}
+    return svc.mailer.send(Mail(
+        to=tuple(str(a.email) for a in village.admins),
+        subject=f"[Kabar {village.name}] Perlu koreksi: {submission.activity.title} (v{event.version})",
+        text=web.render("email/revision.txt", **context), html=web.render("email/revision.html", **context),
+        tags={"kind": "revision"}))
+

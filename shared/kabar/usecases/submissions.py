@@ -1,0 +1,156 @@
+"""SOP step 1: the submitter hands over the activity's documentation (the register entry)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field
+
+from ..domain import sop
+from ..domain.clock import iso, now
+from ..domain.errors import InvalidInput, NotFound, RequirementsNotMet
+from ..domain.media import ALLOWED_TYPES
+from ..domain.models import (
+    Activity,
+    Asset,
+    AuditEntry,
+    DeclaredFile,
+    FileKind,
+    Procedure,
+    Role,
+    Staff,
+    Submission,
+)
+from ..domain.text import t
+from ..services import Services, services
+
+MAX_FILES = 60
+MAX_NARRATIVE = 20_000
+_EXT = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/heic": ".heic",
+        "video/mp4": ".mp4", "video/quicktime": ".mov"}
+
+
+class SubmissionRequest(BaseModel):
+    activity: Activity
+    narrative: str = Field(max_length=MAX_NARRATIVE)
+    channels: list[Procedure] = Field(min_length=1, max_length=2)
+    files: list[DeclaredFile] = Field(max_length=MAX_FILES)
+
+
+def display_name(name: str) -> str:
+    """What a person called the file, safe to show: no path, no control characters, bounded."""
+    base = re.split(r"[\\/]", name)[-1]
+    base = "".join(ch for ch in base if ch.isprintable())
+    return base.strip()[:120] or "berkas"
+
+
+def _file_problems(files: list[DeclaredFile], svc: Services) -> list[dict]:
+    problems = []
+    limits = {FileKind.PHOTO: svc.settings.max_photo_bytes, FileKind.VIDEO: svc.settings.max_video_bytes}
+    for i, f in enumerate(files):
+        ctype = f.content_type.lower().strip()
+        if ctype not in ALLOWED_TYPES[f.kind]:
+            allowed = ", ".join(sorted(ALLOWED_TYPES[f.kind]))
+            msg = t(f"Jenis berkas {ctype!r} tidak diterima untuk {f.kind.value}; gunakan {allowed}.",
+                    f"File type {ctype!r} is not accepted for a {f.kind.value}; use {allowed}.")
+            problems.append({"field": f"files[{i}].content_type", "code": "type_not_allowed",
+                             "message": msg.id, "message_en": msg.en})
+        if f.size > limits[f.kind]:
+            mb = limits[f.kind] // (1024 * 1024)
+            msg = t(f"Berkas terlalu besar (maksimal {mb} MB).", f"File too large (at most {mb} MB).")
+            problems.append({"field": f"files[{i}].size", "code": "too_large", "message": msg.id,
+                             "message_en": msg.en})
+    return problems
+
+
+def create_submission(staff: Staff, request: SubmissionRequest, svc: Services | None = None,
+                      at: datetime | None = None) -> dict:
+    """Register the hand-over and hand back one upload instruction per declared file."""
+    svc = svc or services()
+    at = at or now()
+    problems = _file_problems(request.files, svc)
+    if problems:
+        raise InvalidInput(t("Ada berkas yang tidak dapat diterima.", "Some files cannot be accepted."), problems)
+    shortfalls = sop.check_kelengkapan(request.channels, request.narrative, request.files)
+    if shortfalls:
+        raise RequirementsNotMet(
+            t("Kelengkapan belum memenuhi SOP.", "The SOP's required items are not met."),
+            [{"field": s.field, "code": s.code, "message": s.message.id, "message_en": s.message.en}
+             for s in shortfalls])
+    submission_id = uuid.uuid4().hex[:20]
+    submission = Submission(
+        tenant_id=staff.tenant_id, submission_id=submission_id, submitter_id=staff.staff_id,
+        submitter_name=staff.name, submitter_email=staff.email, activity=request.activity,
+        narrative=request.narrative.strip(), procedures=list(dict.fromkeys(request.channels)),
+        created_at=at, late=at > sop.batas_penyerahan(request.activity.date))
+    assets = []
+    for f in request.files:
+        asset_id = uuid.uuid4().hex[:16]
+        ctype = f.content_type.lower().strip()
+        assets.append(Asset(
+            tenant_id=staff.tenant_id, submission_id=submission_id, asset_id=asset_id,
+            name=display_name(f.name), kind=f.kind, content_type=ctype, size=f.size,
+            key=f"{staff.tenant_id}/{submission_id}/{asset_id}{_EXT.get(ctype, '')}"))
+    svc.store.create_submission(submission, assets)
+    svc.store.append_audit(AuditEntry(
+        tenant_id=staff.tenant_id, submission_id=submission_id, at=at, actor=staff.staff_id,
+        action="submitted", subject="submission", to_state="receiving"))
+    expiry = svc.settings.upload_expiry_seconds
+    uploads = []
+    for asset in assets:
+        post = svc.uploads.presign_post(asset.key, asset.content_type, asset.size, expiry)
+        uploads.append({"file_id": asset.asset_id, "name": asset.name, "kind": asset.kind.value,
+                        "method": "POST", "url": post.url, "fields": post.fields})
+    return {
+        "submission_id": submission_id,
+        "status": submission.status.value,
+        "late": submission.late,
+        "uploads": uploads,
+        "expires_at": iso(at + timedelta(seconds=expiry)),
+    }
+
+
+def _visible(staff: Staff, submission: Submission) -> bool:
+    """A submitter sees their own hand-overs; an admin or reviewer sees the village's."""
+    return staff.tenant_id == submission.tenant_id and (
+        staff.role is not Role.SUBMITTER or staff.staff_id == submission.submitter_id)
+
+
+def view_submission(staff: Staff, submission_id: str, svc: Services | None = None) -> dict:
+    svc = svc or services()
+    if not re.fullmatch(r"[0-9a-f]{20}", submission_id):
+        raise NotFound("submission")
+    items = svc.store.submission_items(staff.tenant_id, submission_id)
+    if not items["submission"] or not _visible(staff, items["submission"][0]):
+        raise NotFound("submission")
+    sub: Submission = items["submission"][0]
+    latest: dict[str, dict] = {}
+    for draft in sorted(items["draft"], key=lambda d: (d.procedure, d.version)):
+        latest[draft.procedure.value] = {
+            "procedure": draft.procedure.value, "version": draft.version, "status": draft.status.value,
+            "title": draft.title, "created_at": iso(draft.created_at),
+            "decided_at": iso(draft.decided_at) if draft.decided_at else None,
+            "decision_note": draft.decision_note, "reject_reason": draft.reject_reason,
+            "review_due": iso(sop.batas_keputusan(draft.created_at))}
+    return {
+        "submission_id": sub.submission_id,
+        "village": sub.tenant_id,
+        "status": sub.status.value,
+        "late": sub.late,
+        "activity": sub.activity.model_dump(mode="json"),
+        "channels": [p.value for p in sub.procedures],
+        "created_at": iso(sub.created_at),
+        "completed_at": iso(sub.completed_at) if sub.completed_at else None,
+        "due": {"submission": iso(sop.batas_penyerahan(sub.activity.date)),
+                "drafts": iso(sop.batas_draf(sub.completed_at)) if sub.completed_at else None,
+                "publication": iso(sop.batas_unggah(sub.activity.date))},
+        "files": [{"file_id": a.asset_id, "name": a.name, "kind": a.kind.value, "status": a.status.value,
+                   "size": a.size, "problem": a.problem} for a in items["asset"]],
+        "drafts": list(latest.values()),
+        "publications": [{"procedure": p.procedure.value, "version": p.version, "channel": p.channel,
+                          "status": p.status.value, "url": p.url, "error": p.error,
+                          "published_at": iso(p.published_at) if p.published_at else None}
+                         for p in items["publication"]],
+    }

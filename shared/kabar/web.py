@@ -1,0 +1,21 @@
+"""HTML pages and emails from Jinja2 templates, autoescaped: nothing a person typed runs."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@cache
+def _env():  # noqa: ANN202 - jinja2 is imported only by the functions that render
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "xml"]),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return env
+
+
+def render(name: str, **context: object) -> str:
+    return _env().get_template(name).render(**context)
