@@ -2,6 +2,7 @@
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
+
 from kabar.http import json_response, make_resolver
 from kabar.usecases import clicks
 

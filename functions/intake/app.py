@@ -5,6 +5,7 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
 from kabar.batch import consume
 from kabar.usecases import intake
 

@@ -2,10 +2,11 @@
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import BaseModel
+
 from kabar.batch import consume
 from kabar.domain.models import TenantId
 from kabar.usecases import reporting
-from pydantic import BaseModel
 
 logger = Logger()
 

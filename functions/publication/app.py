@@ -2,6 +2,7 @@
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
 from kabar.batch import bus_event, consume
 from kabar.domain.events import DraftApproved
 from kabar.usecases import publication

@@ -1,6 +1,7 @@
 """Day 1 of the month, 07:00 WIB: one report job per village onto the report queue."""
 
 from aws_lambda_powertools import Logger
+
 from kabar.adapters.sqs import SqsQueue
 from kabar.config import settings
 from kabar.usecases import reporting

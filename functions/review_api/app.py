@@ -4,6 +4,7 @@ from urllib.parse import parse_qsl
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
+
 from kabar.http import make_resolver, page
 from kabar.usecases import review
 

@@ -7,6 +7,7 @@ from functools import cache
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
 from kabar.batch import bus_event, consume
 from kabar.config import settings
 from kabar.domain.events import DraftReady, DraftRejected, RevisionRequested, parse_event

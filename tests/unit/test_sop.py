@@ -1,6 +1,6 @@
 """The SOP's rules (Purwobinangun 480/01): required items and time limits, in Asia/Jakarta."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -12,8 +12,10 @@ NARRATIVE = "Warga Dusun Ngepring melaksanakan kerja bakti membersihkan saluran 
 
 
 def files(photos: int, videos: int = 0) -> list[DeclaredFile]:
-    out = [DeclaredFile(name=f"p{i}.jpg", kind=FileKind.PHOTO, content_type="image/jpeg", size=10) for i in range(photos)]
-    out += [DeclaredFile(name=f"v{i}.mp4", kind=FileKind.VIDEO, content_type="video/mp4", size=10) for i in range(videos)]
+    out = [DeclaredFile(name=f"p{i}.jpg", kind=FileKind.PHOTO, content_type="image/jpeg", size=10)
+           for i in range(photos)]
+    out += [DeclaredFile(name=f"v{i}.mp4", kind=FileKind.VIDEO, content_type="video/mp4", size=10)
+            for i in range(videos)]
     return out
 
 
@@ -54,7 +56,7 @@ def test_day_h_ends_at_midnight_jakarta_not_utc():
     assert not sop.is_late(datetime(2026, 11, 27, 23, 30, tzinfo=WIB), deadline)
     assert sop.is_late(datetime(2026, 11, 28, 0, 10, tzinfo=WIB), deadline)
     # 17:30 UTC on the 27th is already 00:30 WIB on the 28th
-    assert sop.is_late(datetime(2026, 11, 27, 17, 30, tzinfo=timezone.utc), deadline)
+    assert sop.is_late(datetime(2026, 11, 27, 17, 30, tzinfo=UTC), deadline)
 
 
 def test_step_time_limits():

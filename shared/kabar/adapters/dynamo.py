@@ -36,8 +36,9 @@ from ..domain.models import (
 )
 from ..domain.report import ClickCount
 from ..domain.text import t
+from .aws import client
 
-_KEYS = ("PK", "SK", "GSI1PK", "GSI1SK", "kind", "expires_at")
+_KEYS = ("PK", "SK", "GSI1PK", "GSI1SK", "rtype", "ttl")
 
 
 def _tenant(tenant_id: str) -> str:
@@ -109,7 +110,7 @@ class DynamoStore:
 
     def put_village(self, village: Village) -> None:
         self._put({"PK": _tenant(village.id), "SK": "VILLAGE", "GSI1PK": "VILLAGES", "GSI1SK": village.id,
-                   "kind": "village", **village.model_dump(mode="json")})
+                   "rtype": "village", **village.model_dump(mode="json")})
 
     def get_village(self, tenant_id: str) -> Village:
         item = self._get(_tenant(tenant_id), "VILLAGE")
@@ -124,12 +125,11 @@ class DynamoStore:
 
     def put_staff(self, staff: Staff, token_hash: str) -> None:
         data = staff.model_dump(mode="json")
-        client_ = self._table.meta.client
-        client_.transact_write_items(TransactItems=[
+        client("dynamodb").transact_write_items(TransactItems=[
             {"Put": {"TableName": self.table_name, "Item": self._ser(
-                {"PK": _tenant(staff.tenant_id), "SK": f"STAFF#{staff.staff_id}", "kind": "staff", **data})}},
+                {"PK": _tenant(staff.tenant_id), "SK": f"STAFF#{staff.staff_id}", "rtype": "staff", **data})}},
             {"Put": {"TableName": self.table_name, "Item": self._ser(
-                {"PK": f"T#{staff.tenant_id}#AUTH#{token_hash}", "SK": "AUTH", "kind": "auth", **data}),
+                {"PK": f"T#{staff.tenant_id}#AUTH#{token_hash}", "SK": "AUTH", "rtype": "auth", **data}),
                 "ConditionExpression": "attribute_not_exists(PK)"}},
         ])
 
@@ -141,14 +141,14 @@ class DynamoStore:
 
     def create_submission(self, submission: Submission, assets: list[Asset]) -> None:
         pk = _sub_pk(submission.tenant_id, submission.submission_id)
-        meta = {"PK": pk, "SK": "META", "kind": "submission",
+        meta = {"PK": pk, "SK": "META", "rtype": "submission",
                 "GSI1PK": f"T#{submission.tenant_id}#M#{month_of(submission.created_at)}",
                 "GSI1SK": f"{iso(submission.created_at)}#{submission.submission_id}",
                 **submission.model_dump(mode="json")}
-        items = [meta] + [{"PK": pk, "SK": f"ASSET#{a.asset_id}", "kind": "asset", **a.model_dump(mode="json")}
+        items = [meta] + [{"PK": pk, "SK": f"ASSET#{a.asset_id}", "rtype": "asset", **a.model_dump(mode="json")}
                           for a in assets]
         # One transaction: a submission and its declared files exist together or not at all.
-        self._table.meta.client.transact_write_items(TransactItems=[
+        client("dynamodb").transact_write_items(TransactItems=[
             {"Put": {"TableName": self.table_name, "Item": self._ser(i),
                      "ConditionExpression": "attribute_not_exists(PK)"}} for i in items
         ])
@@ -167,7 +167,7 @@ class DynamoStore:
         for item in self._query(KeyConditionExpression="PK = :p",
                                 ExpressionAttributeValues={":p": _sub_pk(tenant_id, submission_id)},
                                 ConsistentRead=True):
-            kind = item.get("kind")
+            kind = item.get("rtype")
             if kind in models:
                 out[kind].append(models[kind].model_validate(_data(item)))
         return out
@@ -185,7 +185,7 @@ class DynamoStore:
     def record_asset(self, asset: Asset) -> bool:
         """Store intake's verdict once: a redelivered notification finds it already decided."""
         item = {"PK": _sub_pk(asset.tenant_id, asset.submission_id), "SK": f"ASSET#{asset.asset_id}",
-                "kind": "asset", **asset.model_dump(mode="json")}
+                "rtype": "asset", **asset.model_dump(mode="json")}
         try:
             self._table.put_item(Item=item, ConditionExpression="attribute_exists(PK) AND #s = :e",
                                  ExpressionAttributeNames={"#s": "status"},
@@ -222,7 +222,7 @@ class DynamoStore:
     def put_draft(self, draft: Draft) -> bool:
         """A new draft version, once. False when that version already exists."""
         item = {"PK": _sub_pk(draft.tenant_id, draft.submission_id),
-                "SK": _draft_sk(draft.procedure, draft.version), "kind": "draft", **draft.model_dump(mode="json")}
+                "SK": _draft_sk(draft.procedure, draft.version), "rtype": "draft", **draft.model_dump(mode="json")}
         try:
             self._put(item, "attribute_not_exists(PK)")
         except Exception as err:
@@ -263,8 +263,8 @@ class DynamoStore:
     # --- review links and decisions ----------------------------------------------------------
 
     def put_review_token(self, token: ReviewToken) -> None:
-        self._put({"PK": f"T#{token.tenant_id}#RT#{token.token_hash}", "SK": "RT", "kind": "review_token",
-                   "expires_at": int(token.expires_at.timestamp()) + 86400 * 30,
+        self._put({"PK": f"T#{token.tenant_id}#RT#{token.token_hash}", "SK": "RT", "rtype": "review_token",
+                   "ttl": int(token.expires_at.timestamp()) + 86400 * 30,
                    **token.model_dump(mode="json")}, "attribute_not_exists(PK)")
 
     def get_review_token(self, tenant_id: str, token_hash: str) -> ReviewToken | None:
@@ -279,7 +279,7 @@ class DynamoStore:
         pk = _sub_pk(draft.tenant_id, draft.submission_id)
         values = {":e": DraftStatus.IN_REVIEW.value}
         try:
-            self._table.meta.client.transact_write_items(TransactItems=[
+            client("dynamodb").transact_write_items(TransactItems=[
                 {"Update": {"TableName": self.table_name,
                             "Key": self._ser({"PK": f"T#{token.tenant_id}#RT#{token.token_hash}", "SK": "RT"}),
                             "UpdateExpression": "SET used_at = :u",
@@ -309,7 +309,7 @@ class DynamoStore:
     def start_publication(self, pub: Publication) -> Publication:
         """Record the intent before the remote call; return what is recorded (maybe from earlier)."""
         item = {"PK": _sub_pk(pub.tenant_id, pub.submission_id), "SK": _pub_sk(pub.procedure, pub.version, pub.channel),
-                "kind": "publication", **pub.model_dump(mode="json")}
+                "rtype": "publication", **pub.model_dump(mode="json")}
         try:
             self._put(item, "attribute_not_exists(PK)")
             return pub
@@ -321,7 +321,7 @@ class DynamoStore:
 
     def save_publication(self, pub: Publication) -> None:
         self._put({"PK": _sub_pk(pub.tenant_id, pub.submission_id),
-                   "SK": _pub_sk(pub.procedure, pub.version, pub.channel), "kind": "publication",
+                   "SK": _pub_sk(pub.procedure, pub.version, pub.channel), "rtype": "publication",
                    **pub.model_dump(mode="json")})
 
     def publications(self, tenant_id: str, submission_id: str, procedure: Procedure, version: int) -> list[Publication]:
@@ -334,7 +334,7 @@ class DynamoStore:
 
     def _audit_item(self, entry: AuditEntry) -> dict:
         return {"PK": _sub_pk(entry.tenant_id, entry.submission_id),
-                "SK": f"AUDIT#{iso(entry.at)}#{secrets.token_hex(4)}", "kind": "audit",
+                "SK": f"AUDIT#{iso(entry.at)}#{secrets.token_hex(4)}", "rtype": "audit",
                 **entry.model_dump(mode="json")}
 
     def append_audit(self, entry: AuditEntry) -> None:
@@ -345,8 +345,8 @@ class DynamoStore:
     def count_click(self, tenant_id: str, item: str, channel: str, day: date) -> None:
         self._table.update_item(
             Key={"PK": f"T#{tenant_id}#CLICKS#{day:%Y-%m}", "SK": f"{item}#{channel}#{day.isoformat()}"},
-            UpdateExpression="ADD #c :one SET kind = :k, item = :i, channel = :ch, #d = :d",
-            ExpressionAttributeNames={"#c": "count", "#d": "day"},
+            UpdateExpression="ADD #c :one SET rtype = :k, #i = :i, #ch = :ch, #d = :d",
+            ExpressionAttributeNames={"#c": "count", "#d": "day", "#i": "item", "#ch": "channel"},
             ExpressionAttributeValues={":one": 1, ":k": "clicks", ":i": item, ":ch": channel,
                                        ":d": day.isoformat()})
 
@@ -362,7 +362,7 @@ class DynamoStore:
         """Record the month's report; False when a report with the same content is already recorded."""
         try:
             self._table.put_item(
-                Item={"PK": f"T#{tenant_id}#REPORT", "SK": month, "kind": "report", "keys": keys, "digest": digest},
+                Item={"PK": f"T#{tenant_id}#REPORT", "SK": month, "rtype": "report", "keys": keys, "digest": digest},
                 ConditionExpression="attribute_not_exists(PK) OR digest <> :d",
                 ExpressionAttributeValues={":d": digest})
         except Exception as err:

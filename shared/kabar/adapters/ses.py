@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 
 from ..ports import Mail
 from .aws import client
@@ -21,6 +21,7 @@ def build_mime(mail: Mail, sender: str) -> bytes:
     if mail.reply_to:
         msg["Reply-To"] = ", ".join(_clean_header(a) for a in mail.reply_to)
     msg["Subject"] = _clean_header(mail.subject)
+    msg["Date"] = formatdate(usegmt=True)
     msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
     msg.set_content(mail.text, charset="utf-8")
     msg.add_alternative(mail.html, subtype="html", charset="utf-8")

@@ -88,7 +88,6 @@ def process_object(key: str, svc: Services | None = None) -> IntakeResult:
         logger.warning("undeclared object removed", extra={"key": key})
         svc.uploads.delete(key)
         return IntakeResult(key, "undeclared")
-    logger.append_keys(submission_id=asset.submission_id, tenant_id=asset.tenant_id)
     outcome = "duplicate"
     if asset.status is AssetStatus.EXPECTED:
         verdict = inspect_object(asset, svc)
@@ -98,7 +97,8 @@ def process_object(key: str, svc: Services | None = None) -> IntakeResult:
                 tenant_id=asset.tenant_id, submission_id=asset.submission_id, at=now(), actor="intake",
                 action=f"file_{outcome}", subject=f"file:{asset.asset_id}", from_state="expected",
                 to_state=outcome, note=verdict.problem))
-            logger.info("file checked", extra={"file_id": asset.asset_id, "outcome": outcome,
+            logger.info("file checked", extra={"submission_id": asset.submission_id, "tenant_id": asset.tenant_id,
+                                               "file_id": asset.asset_id, "outcome": outcome,
                                                "problem": verdict.problem})
     complete = complete_if_ready(asset.tenant_id, asset.submission_id, svc)
     return IntakeResult(key, outcome, complete)

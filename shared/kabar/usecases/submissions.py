@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from ..domain import sop
 from ..domain.clock import iso, now
 from ..domain.errors import InvalidInput, NotFound, RequirementsNotMet
-from ..domain.media import ALLOWED_TYPES
+from ..domain.media import ALLOWED_TYPES, canonical_type
 from ..domain.models import (
     Activity,
     Asset,
@@ -50,7 +50,7 @@ def _file_problems(files: list[DeclaredFile], svc: Services) -> list[dict]:
     problems = []
     limits = {FileKind.PHOTO: svc.settings.max_photo_bytes, FileKind.VIDEO: svc.settings.max_video_bytes}
     for i, f in enumerate(files):
-        ctype = f.content_type.lower().strip()
+        ctype = canonical_type(f.content_type)
         if ctype not in ALLOWED_TYPES[f.kind]:
             allowed = ", ".join(sorted(ALLOWED_TYPES[f.kind]))
             msg = t(f"Jenis berkas {ctype!r} tidak diterima untuk {f.kind.value}; gunakan {allowed}.",
@@ -88,7 +88,7 @@ def create_submission(staff: Staff, request: SubmissionRequest, svc: Services | 
     assets = []
     for f in request.files:
         asset_id = uuid.uuid4().hex[:16]
-        ctype = f.content_type.lower().strip()
+        ctype = canonical_type(f.content_type)
         assets.append(Asset(
             tenant_id=staff.tenant_id, submission_id=submission_id, asset_id=asset_id,
             name=display_name(f.name), kind=f.kind, content_type=ctype, size=f.size,

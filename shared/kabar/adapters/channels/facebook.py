@@ -1,0 +1,392 @@
+"""A Facebook Page (Meta Graph API) behind the Channel port: procedure A (social media).
+
+Only ``urllib`` is used: ``requests`` is not in the Lambda runtime.
+
+The access token travels as a form field (POST) or an ``Authorization: OAuth`` header (GET), never in
+a URL, so no access log, proxy or traceback ever holds it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import Message
+
+from ...domain.text import Bilingual, t
+from ...ports import ChannelPost, PermanentChannelError, Published, TransientChannelError
+
+log = logging.getLogger(__name__)
+
+#: Codes Meta documents as "retry later": unknown/service errors and every throttle.
+TRANSIENT_CODES = frozenset({1, 2, 4, 17, 32, 341, 613, 80001})
+#: Throttles: the request was refused, so nothing was created.
+THROTTLE_CODES = frozenset({4, 17, 32, 341, 613, 80001})
+INVALID_TOKEN = 190
+DUPLICATE_POST = 506
+MEDIA_NOT_FETCHED = 2207052
+#: Above this usage (percent), log a warning: the next calls may be throttled.
+USAGE_WARNING = 80
+
+
+@dataclass(frozen=True)
+class GraphError:
+    """The Graph API's error body, ``{"error": {...}}``, plus the HTTP status."""
+
+    http_status: int | None
+    code: int | None
+    subcode: int | None
+    type: str | None
+    message: str
+    fbtrace_id: str | None
+    is_transient: bool | None
+
+    def detail(self) -> str:
+        parts = [f"HTTP {self.http_status}" if self.http_status else "no HTTP answer"]
+        if self.code is not None:
+            parts.append(f"code {self.code}")
+        if self.subcode is not None:
+            parts.append(f"subcode {self.subcode}")
+        if self.type:
+            parts.append(self.type)
+        if self.fbtrace_id:
+            parts.append(f"fbtrace_id {self.fbtrace_id}")
+        return f"[Graph API: {', '.join(parts)}: {self.message}]"
+
+
+class FacebookPermanentError(PermanentChannelError):
+    """Refused for a reason a retry cannot fix; ``explanation`` says what the admin must do."""
+
+    def __init__(self, explanation: Bilingual, error: GraphError | None = None) -> None:
+        text = str(explanation) + (f" {error.detail()}" if error else "")
+        super().__init__(text)
+        self.explanation = explanation
+        self.error = error
+
+
+class FacebookTransientError(TransientChannelError):
+    """Worth retrying. ``ambiguous``: the request may have been carried out (5xx, timeout), so look
+    for the post before posting again. ``retry_after``: seconds Meta says to wait, when it says."""
+
+    def __init__(self, explanation: Bilingual, error: GraphError | None = None, *,
+                 ambiguous: bool = False, retry_after: float | None = None) -> None:
+        text = str(explanation) + (f" {error.detail()}" if error else "")
+        super().__init__(text)
+        self.explanation = explanation
+        self.error = error
+        self.ambiguous = ambiguous
+        self.retry_after = retry_after
+
+
+class FacebookPage:
+    """Publishes one approved social draft as one Page post: the photos, then the feed post.
+
+    Video: this version posts the caption and photos only and ignores ``post.video_key``; a video goes
+    through Meta's resumable upload (``/{app-id}/uploads`` then ``/{page-id}/videos``), which the lead
+    schedules as a later step.
+
+    Finding an earlier post (after a crash or a 5xx): when the post links to the website, the link
+    carries ``k=<marker>`` and ``find`` looks for it in the Page's recent posts; without a link the
+    caption is left untouched and ``find`` matches the exact message instead.
+    """
+
+    name = "facebook"
+
+    def __init__(self, page_id: str, access_token: str, base_url: str = "https://graph.facebook.com",
+                 version: str = "v24.0", timeout: float = 20, *, secret_name: str | None = None,
+                 find_limit: int = 25, on_token_refused: Callable[[], None] | None = None) -> None:
+        self.page_id = page_id
+        self._token = access_token
+        self.base_url = base_url.rstrip("/")
+        self.version = version
+        self.timeout = timeout
+        self.secret_name = secret_name
+        self.find_limit = find_limit
+        #: Called when Meta refuses the token (code 190), e.g. to drop a cached secret so that the
+        #: next attempt reads the rotated one.
+        self.on_token_refused = on_token_refused
+        #: The last usage headers Meta sent (``X-App-Usage``, ``X-Page-Usage``, ...), parsed.
+        self.last_usage: dict[str, object] = {}
+
+    def __repr__(self) -> str:  # never show the token
+        return f"FacebookPage(page_id={self.page_id!r}, base_url={self.base_url!r}, version={self.version!r})"
+
+    # -- the Channel port ---------------------------------------------------------------------------
+
+    def publish(self, post: ChannelPost) -> Published:
+        message = self.message_for(post)
+        media_ids = [self._upload_photo(url) for url in post.photo_urls]
+        form = {"message": message}
+        for index, media_id in enumerate(media_ids):
+            form[f"attached_media[{index}]"] = json.dumps({"media_fbid": media_id})
+        try:
+            created = self._call("POST", f"{self.page_id}/feed", form=form)
+        except FacebookPermanentError as err:
+            if err.error is None or err.error.code != DUPLICATE_POST:
+                raise
+            found = self.find(post)
+            if found:
+                log.info("facebook: duplicate refused; the earlier post is ours", extra={"post_id": found.remote_id})
+                return found
+            raise FacebookPermanentError(_EXPLAIN_DUPLICATE, err.error) from err
+        except FacebookTransientError as err:
+            if not err.ambiguous:
+                raise
+            found = self._find_quietly(post)
+            if found:
+                log.info("facebook: the post was made despite the error", extra={"post_id": found.remote_id})
+                return found
+            raise
+        post_id = str(created.get("id") or "")
+        if not post_id:
+            raise FacebookTransientError(
+                t("Facebook tidak mengembalikan nomor posting.", "Facebook returned no post id."), ambiguous=True)
+        return Published(remote_id=post_id, url=self._permalink(post_id))
+
+    def find(self, post: ChannelPost) -> Published | None:
+        answer = self._call("GET", f"{self.page_id}/feed", query={
+            "fields": "id,message,created_time,permalink_url", "limit": str(self.find_limit)})
+        matches = self._matcher(post)
+        for item in answer.get("data") or []:
+            if matches(item.get("message") or ""):
+                post_id = str(item["id"])
+                return Published(remote_id=post_id, url=item.get("permalink_url") or default_url(post_id))
+        return None
+
+    # -- what the post says -------------------------------------------------------------------------
+
+    @staticmethod
+    def link_for(post: ChannelPost) -> str | None:
+        """The post's link with the marker in its query, or None when the post has no link."""
+        if not post.link:
+            return None
+        separator = "&" if "?" in post.link else "?"
+        return f"{post.link}{separator}k={urllib.parse.quote(post.marker, safe='')}"
+
+    @classmethod
+    def message_for(cls, post: ChannelPost) -> str:
+        text = (post.text or post.title).rstrip()
+        link = cls.link_for(post)
+        return f"{text}\n\nSelengkapnya: {link}" if link else text
+
+    @classmethod
+    def _matcher(cls, post: ChannelPost):
+        if post.link:
+            pattern = re.compile(r"[?&]k=" + re.escape(urllib.parse.quote(post.marker, safe="")) + r"(?![\w%.~-])")
+            return lambda message: bool(pattern.search(message))
+        expected = cls.message_for(post).strip()
+        return lambda message: message.strip() == expected
+
+    # -- Graph calls --------------------------------------------------------------------------------
+
+    def _upload_photo(self, url: str) -> str:
+        answer = self._call("POST", f"{self.page_id}/photos", form={"url": url, "published": "false"})
+        photo_id = str(answer.get("id") or "")
+        if not photo_id:
+            raise FacebookTransientError(
+                t("Facebook tidak mengembalikan nomor foto.", "Facebook returned no photo id."))
+        return photo_id
+
+    def _permalink(self, post_id: str) -> str:
+        """The post's own address (a second call); a failure here never undoes a publication."""
+        try:
+            answer = self._call("GET", post_id, query={"fields": "permalink_url"})
+        except (PermanentChannelError, TransientChannelError) as err:
+            log.warning("facebook: no permalink; using the default address", extra={"error": str(err)})
+            return default_url(post_id)
+        return str(answer.get("permalink_url") or default_url(post_id))
+
+    def _find_quietly(self, post: ChannelPost) -> Published | None:
+        try:
+            return self.find(post)
+        except (PermanentChannelError, TransientChannelError) as err:
+            log.warning("facebook: could not look for the post after an error", extra={"error": str(err)})
+            return None
+
+    def _call(self, method: str, path: str, *, form: dict[str, str] | None = None,
+              query: dict[str, str] | None = None) -> dict:
+        url = f"{self.base_url}/{self.version}/{path}"
+        if query:
+            url += "?" + urllib.parse.urlencode(query)
+        headers = {"Accept": "application/json", "User-Agent": "kabar"}
+        data = None
+        if method == "POST":
+            data = urllib.parse.urlencode({**(form or {}), "access_token": self._token}).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        else:
+            headers["Authorization"] = f"OAuth {self._token}"
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 (https or a configured fake)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                raw = response.read()
+                self._note_usage(response.headers)
+        except urllib.error.HTTPError as err:
+            try:
+                raw = err.read()
+            except (OSError, http.client.HTTPException):
+                raw = b""
+            self._note_usage(err.headers)
+            raise self._error(err.code, raw, err.headers) from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
+            # A timeout or a dropped connection: the request may or may not have been carried out.
+            log.warning("facebook: no answer", extra={"method": method, "path": _log_path(path), "error": repr(err)})
+            raise FacebookTransientError(_EXPLAIN_NO_ANSWER, ambiguous=True) from None
+        try:
+            answer = json.loads(raw or b"{}")
+        except ValueError:
+            raise FacebookTransientError(_EXPLAIN_NO_ANSWER, ambiguous=True) from None
+        log.debug("facebook: ok", extra={"method": method, "path": _log_path(path)})
+        return answer if isinstance(answer, dict) else {}
+
+    def _note_usage(self, headers: Message | None) -> None:
+        if headers is None:
+            return
+        for header in ("X-App-Usage", "X-Page-Usage", "X-Business-Use-Case-Usage"):
+            value = headers.get(header)
+            if not value:
+                continue
+            try:
+                usage = json.loads(value)
+            except ValueError:
+                continue
+            self.last_usage[header] = usage
+            if _peak_usage(usage) >= USAGE_WARNING:
+                log.warning("facebook: near the rate limit", extra={"header": header, "usage": usage})
+
+    def _error(self, status: int, raw: bytes, headers: Message | None) -> Exception:
+        try:
+            body = (json.loads(raw) or {}).get("error") or {}
+        except (ValueError, AttributeError):
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        error = GraphError(
+            http_status=status, code=_int(body.get("code")), subcode=_int(body.get("error_subcode")),
+            type=body.get("type"), message=str(body.get("message") or "")[:500],
+            fbtrace_id=body.get("fbtrace_id"), is_transient=body.get("is_transient"))
+        log.warning("facebook: error", extra={"http_status": status, "code": error.code, "subcode": error.subcode,
+                                              "fbtrace_id": error.fbtrace_id})
+        if error.code == INVALID_TOKEN and self.on_token_refused:
+            self.on_token_refused()
+        return classify(error, self.secret_name, _retry_after(headers))
+
+
+def classify(error: GraphError, secret_name: str | None = None, retry_after: float | None = None) -> Exception:
+    """One Graph error as the exception the publication use case understands."""
+    code = error.code
+    if code == INVALID_TOKEN:
+        return FacebookPermanentError(_explain_token(secret_name), error)
+    if code == 10 or (code is not None and 200 <= code <= 299):
+        return FacebookPermanentError(_EXPLAIN_PERMISSION, error)
+    if code == 368:
+        return FacebookPermanentError(_EXPLAIN_BLOCKED, error)
+    if code == 100:
+        fetch = error.subcode == MEDIA_NOT_FETCHED or "fetch" in error.message.lower()
+        return FacebookPermanentError(_EXPLAIN_FETCH if fetch else _EXPLAIN_INVALID, error)
+    if code == DUPLICATE_POST:
+        return FacebookPermanentError(_EXPLAIN_DUPLICATE, error)
+    if code in THROTTLE_CODES:
+        return FacebookTransientError(_EXPLAIN_THROTTLED, error, retry_after=retry_after)
+    server_side = (error.http_status or 0) >= 500
+    if code in TRANSIENT_CODES or server_side or error.http_status == 429 or error.is_transient:
+        return FacebookTransientError(_EXPLAIN_UNAVAILABLE, error, ambiguous=server_side or code in (1, 2))
+    return FacebookPermanentError(_EXPLAIN_OTHER, error)
+
+
+def default_url(post_id: str) -> str:
+    return f"https://www.facebook.com/{post_id}"
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _log_path(path: str) -> str:
+    return path.split("?", 1)[0]
+
+
+def _peak_usage(usage: object) -> float:
+    """The highest percentage in a usage header (the app/page form or the business-use-case form)."""
+    if isinstance(usage, dict):
+        values = [v for k, v in usage.items() if k in ("call_count", "total_cputime", "total_time")]
+        nested = [_peak_usage(v) for k, v in usage.items() if k not in ("call_count", "total_cputime", "total_time")]
+        return max([float(v) for v in values if isinstance(v, int | float)] + nested + [0.0])
+    if isinstance(usage, list):
+        return max([_peak_usage(item) for item in usage] + [0.0])
+    return 0.0
+
+
+def _retry_after(headers: Message | None) -> float | None:
+    """Seconds until Meta lifts a throttle, from ``estimated_time_to_regain_access`` (minutes)."""
+    if headers is None:
+        return None
+    value = headers.get("X-Business-Use-Case-Usage")
+    if not value:
+        return None
+    try:
+        usage = json.loads(value)
+    except ValueError:
+        return None
+    minutes = [entry.get("estimated_time_to_regain_access") for entries in usage.values() if isinstance(entries, list)
+               for entry in entries if isinstance(entry, dict)]
+    minutes = [m for m in minutes if isinstance(m, int | float)]
+    return max(minutes) * 60.0 if minutes and max(minutes) > 0 else None
+
+
+def _explain_token(secret_name: str | None) -> Bilingual:
+    where = f" '{secret_name}'" if secret_name else ""
+    return t(
+        "Token akses Halaman Facebook tidak berlaku lagi (kedaluwarsa, kata sandi diganti, peran admin dicabut, "
+        f"atau aplikasi dilepas dari Halaman). Admin: buat token Halaman yang baru lalu simpan di secret{where} "
+        "sebagai page_access_token, kemudian terbitkan ulang.",
+        "The Facebook Page access token is no longer valid (expired, password changed, admin role removed or the "
+        f"app removed from the Page). Admin: create a new Page token, store it in secret{where} as "
+        "page_access_token, then publish again.")
+
+
+_EXPLAIN_PERMISSION = t(
+    "Aplikasi tidak punya izin memposting ke Halaman ini. Admin: pastikan token dibuat oleh akun yang berperan "
+    "di Halaman, dengan izin pages_manage_posts, pages_read_engagement dan pages_show_list.",
+    "The app may not post to this Page. Admin: make sure the token comes from an account with a role on the "
+    "Page and has the pages_manage_posts, pages_read_engagement and pages_show_list permissions.")
+_EXPLAIN_BLOCKED = t(
+    "Facebook memblokir sementara tindakan ini karena dianggap melanggar kebijakannya. Admin: buka Kualitas "
+    "Halaman di Facebook, baca peringatannya, dan terbitkan ulang setelah blokir berakhir.",
+    "Facebook has temporarily blocked this action as against its policies. Admin: open Page Quality on "
+    "Facebook, read the warning, and publish again once the block ends.")
+_EXPLAIN_FETCH = t(
+    "Facebook tidak dapat mengambil foto dari tautannya (tautan kedaluwarsa atau tidak dapat diakses publik). "
+    "Admin: terbitkan ulang agar tautan foto yang baru dibuat.",
+    "Facebook could not fetch a photo from its link (the link expired or is not publicly reachable). "
+    "Admin: publish again so that fresh photo links are made.")
+_EXPLAIN_INVALID = t(
+    "Facebook menolak isi posting (parameter tidak sah). Admin: periksa teks dan foto, lalu terbitkan ulang; "
+    "bila berulang, laporkan ke pengelola sistem.",
+    "Facebook refused the post's content (invalid parameter). Admin: check the text and photos, then publish "
+    "again; if it happens again, tell the system's operator.")
+_EXPLAIN_DUPLICATE = t(
+    "Facebook menganggap posting ini ganda, tetapi posting sebelumnya tidak ditemukan di Halaman. Admin: periksa "
+    "Halaman; bila berita belum tampil, ubah sedikit teksnya lalu terbitkan ulang.",
+    "Facebook says this post is a duplicate, but no earlier post was found on the Page. Admin: check the Page; "
+    "if the news is not there, change the text slightly and publish again.")
+_EXPLAIN_OTHER = t(
+    "Facebook menolak posting ini. Admin: baca pesan Facebook di bawah, perbaiki, lalu terbitkan ulang.",
+    "Facebook refused this post. Admin: read Facebook's message below, fix the cause, then publish again.")
+_EXPLAIN_THROTTLED = t(
+    "Batas jumlah panggilan Facebook tercapai; posting akan dicoba lagi nanti.",
+    "Facebook's call limit was reached; the post will be tried again later.")
+_EXPLAIN_UNAVAILABLE = t(
+    "Facebook sedang bermasalah; posting akan dicoba lagi.",
+    "Facebook is having trouble; the post will be tried again.")
+_EXPLAIN_NO_ANSWER = t(
+    "Facebook tidak menjawab tepat waktu; posting akan dicoba lagi.",
+    "Facebook did not answer in time; the post will be tried again.")

@@ -1,0 +1,85 @@
+"""Moving one submission through the SOP by invoking the handlers, as the event sources would."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import requests
+
+from kabar.usecases.staff import add_staff
+from kabar_local import samples
+from tests.support import AwsEnv, load_event
+
+VILLAGE = "purwobinangun"
+OTHER = "candibinangun"
+
+
+def api_event(method: str, path: str, route: str, token: str | None = None, body: object = None,
+              path_params: dict | None = None, query: dict | None = None, form: str | None = None) -> dict:
+    event = load_event("submissions_api/get_upload")
+    event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {route}"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["requestContext"]["http"]["method"] = method
+    event["headers"] = {k: v for k, v in event["headers"].items() if k != "authorization"}
+    if token:
+        event["headers"]["authorization"] = f"Bearer {token}"
+    if body is not None:
+        event["body"] = json.dumps(body)
+        event["headers"]["content-type"] = "application/json"
+    if form is not None:
+        event["body"] = form
+        event["headers"]["content-type"] = "application/x-www-form-urlencoded"
+    if path_params:
+        event["pathParameters"] = path_params
+    if query:
+        event["queryStringParameters"] = query
+        event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in query.items())
+    return event
+
+
+def staff(role: str, village: str = VILLAGE) -> str:
+    return add_staff(village, role, f"{role.title()} {village}", f"{role}@{village}.desa.id")[1]
+
+
+def submit(aws: AwsEnv, token: str, payload: dict) -> tuple[int, dict]:
+    result = aws.invoke("SubmissionsApiFunction", api_event("POST", "/submissions", "/submissions", token, payload))
+    return result["statusCode"], json.loads(result["body"])
+
+
+def upload_all(created: dict, blobs: list[bytes], payload: dict) -> None:
+    for instruction, blob, declared in zip(created["uploads"], blobs, payload["files"], strict=True):
+        response = requests.post(instruction["url"], data=instruction["fields"],
+                                 files={"file": (declared["name"], blob, declared["content_type"])}, timeout=30)
+        assert response.status_code in (200, 201, 204), response.text
+
+
+def submitted_and_uploaded(aws: AwsEnv, day: date | None = None, **kw) -> tuple[str, dict]:  # noqa: ANN003
+    token = staff("submitter")
+    payload, blobs = samples.submission_payload(day or date.today(), **kw)
+    status, created = submit(aws, token, payload)
+    assert status == 201, created
+    upload_all(created, blobs, payload)
+    return token, created
+
+
+def drafted(aws: AwsEnv) -> tuple[str, dict]:
+    token, created = submitted_and_uploaded(aws)
+    aws.deliver("IntakeQueue", "IntakeFunction")
+    aws.deliver("DraftingQueue", "DraftingFunction")
+    return token, created
+
+
+def review_links(aws: AwsEnv) -> list[str]:
+    """Deliver the notifications and pull the review links out of the emails sent."""
+    from kabar_local.outbox import Outbox
+
+    aws.deliver("NotificationQueue", "ReviewNotificationFunction")
+    links = []
+    for mail in Outbox().list():
+        links += [u for u in mail["links"] if "/review/" in u]
+    return list(dict.fromkeys(links))
+
+
+def review_event(method: str, token: str, form: str | None = None) -> dict:
+    return api_event(method, f"/review/{token}", "/review/{token}", path_params={"token": token}, form=form)
