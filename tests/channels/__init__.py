@@ -1,0 +1,1 @@
+"""Tests of the publishing channels and the fake Graph API."""

@@ -1,0 +1,108 @@
+"""build_channels and the Secrets Manager adapter, against moto; one end-to-end publish with
+presigned S3 photo URLs that the fake Graph API fetches."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import boto3
+import pytest
+from kabar.adapters import secrets
+from kabar.adapters.channels import build_channels
+from kabar.adapters.channels.facebook import FacebookPage
+from kabar.adapters.channels.static_site import StaticSite
+from kabar.config import Settings
+from kabar.domain.models import ChannelConfig, Procedure
+from kabar.ports import PermanentChannelError
+
+from .channel_support import PAGE_ID, PAGE_TOKEN
+
+
+@pytest.fixture
+def settings(buckets, graph) -> Settings:
+    return Settings.model_validate({
+        "KABAR_TABLE": "t", "KABAR_UPLOADS_BUCKET": "u", "KABAR_MEDIA_BUCKET": buckets.media.bucket,
+        "KABAR_SITE_BUCKET": buckets.site.bucket, "KABAR_REPORTS_BUCKET": "r", "KABAR_EVENT_BUS": "kabar",
+        "KABAR_IDEMPOTENCY_TABLE": "i", "KABAR_MAIL_FROM": "kabar@example.id",
+        "KABAR_PUBLIC_URL": "https://api.example.id", "KABAR_SITE_URL": "https://desa.example.id",
+        "KABAR_GRAPH_BASE_URL": graph.graph_url, "KABAR_GRAPH_API_VERSION": "v24.0",
+    })
+
+
+def make_secret(value: dict | str) -> str:
+    name = f"kabar/test/{uuid.uuid4().hex[:10]}/facebook"
+    text = value if isinstance(value, str) else json.dumps(value)
+    boto3.client("secretsmanager").create_secret(Name=name, SecretString=text)
+    return name
+
+
+def test_defaults_without_configuration(village, settings):
+    (site,) = build_channels(village, Procedure.WEBSITE, settings)
+    assert isinstance(site, StaticSite) and site.name == "static_site"
+    assert site.site.bucket == settings.site_bucket and site.media.bucket == settings.media_bucket
+    assert site.click_url("a", "fb") == f"https://api.example.id/r/{village.id}/a?c=fb"
+    assert build_channels(village, Procedure.SOCIAL, settings) == []
+
+
+def test_facebook_from_its_secret(village, settings, make_post):
+    name = make_secret({"page_access_token": PAGE_TOKEN})
+    village = village.model_copy(update={"channels": {
+        Procedure.SOCIAL: [ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=name)],
+        Procedure.WEBSITE: [ChannelConfig(type="static_site")]}})
+    (facebook,) = build_channels(village, Procedure.SOCIAL, settings)
+    assert isinstance(facebook, FacebookPage) and facebook.name == "facebook"
+    assert facebook.page_id == PAGE_ID and facebook.base_url == settings.graph_base_url
+    assert facebook.find(make_post()) is None  # the token works against the fake
+    assert [c.name for c in build_channels(village, Procedure.WEBSITE, settings)] == ["static_site"]
+
+
+def test_missing_secret_or_token_is_permanent(village, settings):
+    for config in (ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name="kabar/none"),
+                   ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=make_secret({"x": 1})),
+                   ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=make_secret("not json")),
+                   ChannelConfig(type="facebook", page_id=PAGE_ID)):
+        broken = village.model_copy(update={"channels": {Procedure.SOCIAL: [config]}})
+        with pytest.raises(PermanentChannelError):
+            build_channels(broken, Procedure.SOCIAL, settings)
+
+
+def test_secret_is_cached_until_forgotten(aws_env):
+    name = make_secret({"page_access_token": "one"})
+    assert secrets.get_secret_json(name) == {"page_access_token": "one"}
+    boto3.client("secretsmanager").put_secret_value(
+        SecretId=name, SecretString=json.dumps({"page_access_token": "two"}))
+    copy = secrets.get_secret_json(name)
+    assert copy == {"page_access_token": "one"}
+    copy["page_access_token"] = "changed"
+    assert secrets.get_secret_json(name)["page_access_token"] == "one"
+    secrets.forget(name)
+    assert secrets.get_secret_json(name) == {"page_access_token": "two"}
+
+
+def test_a_refused_token_is_read_again_next_time(village, settings, make_post, graph):
+    name = make_secret({"page_access_token": "EAAG-old"})
+    village = village.model_copy(update={"channels": {
+        Procedure.SOCIAL: [ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=name)]}})
+    (facebook,) = build_channels(village, Procedure.SOCIAL, settings)
+    with pytest.raises(PermanentChannelError):
+        facebook.publish(make_post())
+    boto3.client("secretsmanager").put_secret_value(SecretId=name,
+                                                     SecretString=json.dumps({"page_access_token": PAGE_TOKEN}))
+    (facebook,) = build_channels(village, Procedure.SOCIAL, settings)
+    assert facebook.publish(make_post()).remote_id.startswith(f"{PAGE_ID}_")
+
+
+def test_publishes_presigned_s3_photos(village, buckets, graph, make_post, photos):
+    # Given sanitized photos in the media bucket, shared as presigned GET URLs (as publication does)
+    keys = [f"{village.id}/sub-1/clean/foto-{n}.jpg" for n in (1, 2)]
+    for key, data in zip(keys, photos, strict=False):
+        buckets.media.put(key, data, "image/jpeg")
+    urls = tuple(buckets.media.presign_get(key, 3600) for key in keys)
+    # When Facebook (the fake) is asked to fetch them
+    published = FacebookPage(PAGE_ID, PAGE_TOKEN, graph.graph_url).publish(
+        make_post(photo_urls=urls, photo_keys=tuple(keys)))
+    # Then the post holds the very bytes
+    (post,) = graph.fake.posts(PAGE_ID)
+    assert post["id"] == published.remote_id
+    assert [graph.fake.media(p["id"])[0] for p in post["photos"]] == photos[:2]
