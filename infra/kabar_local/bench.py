@@ -30,7 +30,7 @@ _IMPORT_BOTO3 = "import time\nt = time.perf_counter()\nimport boto3\nprint(time.
 def _median_seconds(code: str, *args: str) -> float:
     samples = []
     for _ in range(RUNS):
-        out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True,
+        out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True,  # noqa: S603
                              cwd=ROOT, env={"PATH": "/usr/bin:/bin", "POWERTOOLS_SERVICE_NAME": "kabar"})
         samples.append(float(out.stdout.strip().splitlines()[-1]))
     return statistics.median(samples)

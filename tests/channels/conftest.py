@@ -15,15 +15,16 @@ from dataclasses import dataclass, field, replace
 
 import boto3
 import pytest
+from PIL import Image
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
 from kabar.adapters import aws, secrets
 from kabar.adapters.s3 import S3Storage
 from kabar.domain.models import Contact, Village
 from kabar.ports import ChannelPost
 from kabar_local.fakes.graph import FakeGraph
-from PIL import Image
-from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from .channel_support import PAGE_ID, PAGE_NAME, PAGE_TOKEN, REGION
 

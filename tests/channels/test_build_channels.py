@@ -8,6 +8,7 @@ import uuid
 
 import boto3
 import pytest
+
 from kabar.adapters import secrets
 from kabar.adapters.channels import build_channels
 from kabar.adapters.channels.facebook import FacebookPage

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from kabar.adapters.channels.facebook import FacebookPage, FacebookPermanentError, FacebookTransientError
 from kabar.ports import PermanentChannelError, TransientChannelError
 

@@ -6,8 +6,9 @@ import io
 import json
 
 import requests
-from kabar_local.fakes.graph import FakeGraph
 from werkzeug.test import Client
+
+from kabar_local.fakes.graph import FakeGraph
 
 from .channel_support import PAGE_ID, PAGE_NAME, PAGE_TOKEN
 

@@ -6,6 +6,7 @@ import json
 
 import boto3
 import pytest
+
 from kabar.adapters.channels.static_site import StaticSite, click_url
 from kabar.ports import PermanentChannelError, Published
 

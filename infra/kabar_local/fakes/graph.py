@@ -31,9 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from kabar.domain.clock import MONTHS_ID, WIB
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Request, Response
+
+from kabar.domain.clock import MONTHS_ID, WIB
 
 VERSION_RE = re.compile(r"^v\d+\.\d+$")
 ATTACHED_RE = re.compile(r"^attached_media\[(\d+)\]$")
