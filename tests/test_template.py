@@ -1,0 +1,447 @@
+"""template.yaml holds the invariants of the infrastructure; no AWS, no network.
+
+Two views of the template are checked: the SAM source (what people edit, and what the local stack
+reads) and the CloudFormation that samtranslator makes of it offline (what AWS would deploy).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from packaging.requirements import Requirement
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+from kabar.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+REGION = "ap-southeast-3"
+PARAMETERS = {"Stage": "test", "MailFrom": "kabar@desa.example.id"}
+ONE_DAY = 86400
+
+# Managed policies SAM attaches by itself. Each grants on Resource "*" because the service offers
+# nothing narrower to name: CloudWatch Logs streams and X-Ray segments have no ARN to scope to at
+# deploy time, and SAM adds the SQS poller policy for every SQS event source.
+ALLOWED_MANAGED_POLICIES = {
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
+}
+# Inline statements allowed a "*" resource, keyed by (logical id of the policy holder, action), each
+# with the reason AWS requires it. Empty today: every inline statement names its resource.
+ALLOWED_WILDCARD_RESOURCES: dict[tuple[str, str], str] = {}
+
+# DESIGN.md's HTTP contract, plus the website's click counter.
+EXPECTED_ROUTES = {
+    "SubmissionsApiFunction": {("POST", "/submissions"), ("GET", "/submissions/{id}"),
+                               ("GET", "/register"), ("GET", "/upload")},
+    "ReviewApiFunction": {("GET", "/review/{token}"), ("HEAD", "/review/{token}"), ("POST", "/review/{token}")},
+    "ClicksFunction": {("GET", "/r/{tenant}/{item}"), ("HEAD", "/r/{tenant}/{item}")},
+}
+
+
+class _NoAwsPolicyLoader:
+    """Managed-policy names resolve from the map bundled with samtranslator: no IAM call."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+# ------------------------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="module")
+def source() -> dict[str, Any]:
+    return yaml_parse(TEMPLATE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def cfn(source: dict[str, Any]) -> dict[str, Any]:
+    """The template as CloudFormation, translated offline (what `sam package` + deploy would do)."""
+    tpl = copy.deepcopy(source)
+    for logical_id, resource in tpl["Resources"].items():
+        props = resource.get("Properties", {})
+        # samtranslator accepts only s3:// code locations; `sam package` rewrites them the same way.
+        for key in ("CodeUri", "ContentUri"):
+            if isinstance(props.get(key), str):
+                props[key] = f"s3://kabar-test-artifacts/{logical_id}.zip"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AWS_DEFAULT_REGION", REGION)
+        return transform(tpl, dict(PARAMETERS), _NoAwsPolicyLoader())
+
+
+def resources(tpl: dict[str, Any], rtype: str) -> dict[str, dict[str, Any]]:
+    return {lid: r for lid, r in tpl["Resources"].items() if r["Type"] == rtype}
+
+
+def props(tpl: dict[str, Any], logical_id: str) -> dict[str, Any]:
+    return tpl["Resources"][logical_id].get("Properties", {})
+
+
+def getatt_id(value: Any, attribute: str) -> str:
+    """The logical id in {"Fn::GetAtt": [id, attribute]}; fails on anything else."""
+    assert isinstance(value, dict) and "Fn::GetAtt" in value, f"expected a GetAtt, got {value!r}"
+    logical_id, att = value["Fn::GetAtt"]
+    assert att == attribute, f"expected GetAtt {attribute}, got {value!r}"
+    return logical_id
+
+
+def ref_id(value: Any) -> str:
+    assert isinstance(value, dict) and set(value) == {"Ref"}, f"expected a Ref, got {value!r}"
+    return value["Ref"]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def policy_documents(tpl: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(holder logical id, policy document) for identity and resource policies alike."""
+    for lid, res in tpl["Resources"].items():
+        p = res.get("Properties", {})
+        if res["Type"] == "AWS::IAM::Role":
+            for policy in p.get("Policies", []):
+                yield lid, policy["PolicyDocument"]
+        elif res["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::SQS::QueuePolicy",
+                             "AWS::S3::BucketPolicy", "AWS::SNS::TopicPolicy"):
+            yield lid, p["PolicyDocument"]
+
+
+def consumers(cfn: dict[str, Any]) -> dict[str, str]:
+    """Queue logical id -> the function consuming it (from the event source mappings)."""
+    result: dict[str, str] = {}
+    for mapping in resources(cfn, "AWS::Lambda::EventSourceMapping").values():
+        queue = getatt_id(mapping["Properties"]["EventSourceArn"], "Arn")
+        function = ref_id(mapping["Properties"]["FunctionName"])
+        assert queue not in result, f"{queue} has two consumers ({result[queue]}, {function}): one queue per consumer"
+        result[queue] = function
+    return result
+
+
+def alarmed_queues(cfn: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Queue logical id -> its "messages visible > 0" alarm that notifies someone."""
+    result = {}
+    for alarm in resources(cfn, "AWS::CloudWatch::Alarm").values():
+        p = alarm["Properties"]
+        if (p.get("Namespace"), p.get("MetricName")) != ("AWS/SQS", "ApproximateNumberOfMessagesVisible"):
+            continue
+        if p.get("ComparisonOperator") != "GreaterThanThreshold" or p.get("Threshold") != 0:
+            continue
+        if not p.get("AlarmActions"):
+            continue
+        for dim in p.get("Dimensions", []):
+            if dim["Name"] == "QueueName":
+                result[getatt_id(dim["Value"], "QueueName")] = alarm
+    return result
+
+
+def function_env(source: dict[str, Any], logical_id: str) -> dict[str, Any]:
+    env = dict(source["Globals"]["Function"]["Environment"]["Variables"])
+    env.update(((props(source, logical_id).get("Environment") or {}).get("Variables")) or {})
+    return env
+
+
+# ------------------------------------------------------------------------------------ tools accept it
+
+
+def test_cfn_lint_reports_nothing():
+    from cfnlint.api import ManualArgs, lint
+
+    matches = lint(TEMPLATE.read_text(encoding="utf-8"), config=ManualArgs(regions=[REGION]))
+    # `sam validate --lint` fails on warnings too, so none is tolerated here either.
+    assert [str(m) for m in matches] == []
+
+
+def test_sam_translates_offline_into_plain_cloudformation(cfn):
+    types = {r["Type"] for r in cfn["Resources"].values()}
+    assert not {t for t in types if t.startswith("AWS::Serverless::")}
+    assert len(resources(cfn, "AWS::Lambda::Function")) == 9
+    assert {"AWS::Lambda::EventSourceMapping", "AWS::Scheduler::Schedule", "AWS::ApiGatewayV2::Api"} <= types
+
+
+# ------------------------------------------------------------------------------------ async edges
+
+
+def test_every_consumed_queue_has_a_dlq_with_an_alarm_and_a_visibility_of_six_timeouts(cfn):
+    queues = consumers(cfn)
+    assert set(queues) == {"IntakeQueue", "DraftingQueue", "NotificationQueue", "PublicationQueue", "ReportQueue"}
+    alarms = alarmed_queues(cfn)
+    for queue, function in queues.items():
+        q = props(cfn, queue)
+        assert "RedrivePolicy" in q, f"{queue} has no DLQ"
+        dlq = getatt_id(q["RedrivePolicy"]["deadLetterTargetArn"], "Arn")
+        assert q["RedrivePolicy"]["maxReceiveCount"] == 5, queue
+        assert dlq not in queues, f"{queue}'s DLQ {dlq} is consumed by a function"
+        assert props(cfn, dlq)["MessageRetentionPeriod"] == 14 * ONE_DAY, dlq
+        assert dlq in alarms, f"{dlq} (DLQ of {queue}) has no alarm"
+        timeout = props(cfn, function)["Timeout"]
+        assert q["VisibilityTimeout"] >= 6 * timeout, f"{queue}: visibility < 6x {function}'s {timeout} s"
+        assert q.get("SqsManagedSseEnabled") is True, queue
+
+
+def test_every_sqs_event_reports_partial_batch_failures(cfn):
+    for lid, mapping in resources(cfn, "AWS::Lambda::EventSourceMapping").items():
+        assert mapping["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"], lid
+
+
+def test_every_rule_and_schedule_target_has_retry_and_an_alarmed_dlq(cfn):
+    alarms = alarmed_queues(cfn)
+    targets = [(lid, t) for lid, rule in resources(cfn, "AWS::Events::Rule").items()
+               for t in rule["Properties"]["Targets"]]
+    targets += [(lid, s["Properties"]["Target"]) for lid, s in resources(cfn, "AWS::Scheduler::Schedule").items()]
+    assert len(targets) == 4
+    for lid, target in targets:
+        assert target.get("RetryPolicy"), f"{lid}: target without RetryPolicy"
+        assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= ONE_DAY, lid
+        dlq = getatt_id(target.get("DeadLetterConfig", {}).get("Arn"), "Arn")
+        assert dlq in alarms, f"{lid}: dead-letter queue {dlq} has no alarm"
+
+
+def test_rules_name_their_bus_by_getatt_name(cfn):
+    # The local stack (moto) fails on a Ref to a bus: keep GetAtt Name.
+    for lid, rule in resources(cfn, "AWS::Events::Rule").items():
+        bus = getatt_id(rule["Properties"]["EventBusName"], "Name")
+        assert cfn["Resources"][bus]["Type"] == "AWS::Events::EventBus", lid
+        assert rule["Properties"]["EventPattern"]["source"] == ["kabar"], lid
+
+
+def test_rules_route_the_sop_events_to_their_consumers(cfn):
+    routes = {}
+    for rule in resources(cfn, "AWS::Events::Rule").values():
+        (target,) = rule["Properties"]["Targets"]
+        for detail_type in rule["Properties"]["EventPattern"]["detail-type"]:
+            routes[detail_type] = consumers(cfn)[getatt_id(target["Arn"], "Arn")]
+    assert routes == {
+        "SubmissionCompleted": "DraftingFunction",
+        "RevisionSubmitted": "DraftingFunction",
+        "DraftReady": "ReviewNotificationFunction",
+        "DraftRejected": "ReviewNotificationFunction",
+        "RevisionRequested": "ReviewNotificationFunction",
+        "DraftApproved": "PublicationFunction",
+    }
+
+
+def test_the_monthly_schedule_runs_on_day_one_in_jakarta(cfn):
+    ((_, schedule),) = resources(cfn, "AWS::Scheduler::Schedule").items()
+    p = schedule["Properties"]
+    assert (p["ScheduleExpression"], p["ScheduleExpressionTimezone"]) == ("cron(0 7 1 * ? *)", "Asia/Jakarta")
+    assert getatt_id(p["Target"]["Arn"], "Arn") == "ReportSchedulerFunction"
+
+
+# ------------------------------------------------------------------------------------ resource policies
+
+
+def _queue_grants(cfn: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(queue logical id, service principal, condition) for each Allow in a queue policy."""
+    grants = []
+    for policy in resources(cfn, "AWS::SQS::QueuePolicy").values():
+        for queue in policy["Properties"]["Queues"]:
+            for st in policy["Properties"]["PolicyDocument"]["Statement"]:
+                if st["Effect"] == "Allow":
+                    for service in as_list(st["Principal"]["Service"]):
+                        grants.append((ref_id(queue), service, st.get("Condition", {})))
+    return grants
+
+
+def test_every_queue_policy_statement_has_a_source_condition(cfn):
+    grants = _queue_grants(cfn)
+    assert grants
+    for queue, service, condition in grants:
+        keys = {key for op in condition.values() for key in op}
+        assert keys & {"aws:SourceArn", "aws:SourceAccount"}, f"{queue}: {service} allowed without a source condition"
+
+
+def test_every_rule_may_send_to_its_target_and_dead_letter_queues(cfn):
+    allowed = {(q, s, str(c.get("ArnEquals", {}).get("aws:SourceArn"))) for q, s, c in _queue_grants(cfn)}
+    sources = {(q, s): c.get("ArnEquals", {}).get("aws:SourceArn") for q, s, c in _queue_grants(cfn)}
+    assert allowed
+    for lid, rule in resources(cfn, "AWS::Events::Rule").items():
+        rule_arn = {"Fn::GetAtt": [lid, "Arn"]}
+        for target in rule["Properties"]["Targets"]:
+            for queue in (getatt_id(target["Arn"], "Arn"), getatt_id(target["DeadLetterConfig"]["Arn"], "Arn")):
+                assert rule_arn in as_list(sources.get((queue, "events.amazonaws.com"))), \
+                    f"{queue} does not let {lid} send to it"
+
+
+def test_uploads_notifications_reach_the_intake_queue_through_a_policy_naming_the_bucket(cfn, source):
+    bucket = props(cfn, "UploadsBucket")
+    (notification,) = bucket["NotificationConfiguration"]["QueueConfigurations"]
+    queue = getatt_id(notification["Queue"], "Arn")
+    assert notification["Event"] == "s3:ObjectCreated:*"
+    ((_, service, condition),) = [g for g in _queue_grants(cfn) if g[0] == queue]
+    assert service == "s3.amazonaws.com"
+    # The policy names the bucket by a string (a GetAtt would be a cycle): it must be the same name.
+    assert condition["ArnEquals"]["aws:SourceArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:s3:::" + bucket["BucketName"]["Fn::Sub"]}
+    assert condition["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert "IntakeQueuePolicy" in as_list(source["Resources"]["UploadsBucket"].get("DependsOn", []))
+
+
+def test_every_bucket_is_private_encrypted_and_tls_only(cfn):
+    policies = {ref_id(p["Properties"]["Bucket"]): p["Properties"]["PolicyDocument"]
+                for p in resources(cfn, "AWS::S3::BucketPolicy").values()}
+    buckets = resources(cfn, "AWS::S3::Bucket")
+    assert len(buckets) == 4
+    for lid, bucket in buckets.items():
+        p = bucket["Properties"]
+        assert set(p["PublicAccessBlockConfiguration"].values()) == {True}, lid
+        assert p["BucketEncryption"]["ServerSideEncryptionConfiguration"], lid
+        assert p["BucketName"]["Fn::Sub"].startswith("kabar-${Stage}-"), lid
+        denies = [s for s in policies[lid]["Statement"]
+                  if s["Effect"] == "Deny" and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}]
+        assert denies, f"{lid} accepts plain HTTP"
+
+
+def test_only_cloudfront_of_this_distribution_reads_the_site_bucket(cfn):
+    allows = [s for s in props(cfn, "SiteBucketPolicy")["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert allows
+    for st in allows:
+        assert st["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+        assert "${SiteDistribution}" in st["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+
+
+# ------------------------------------------------------------------------------------ IAM
+
+
+def test_no_policy_statement_grants_on_every_resource(cfn):
+    found = []
+    for holder, document in policy_documents(cfn):
+        for st in as_list(document["Statement"]):
+            if st["Effect"] == "Allow" and "*" in as_list(st.get("Resource")):
+                for action in as_list(st["Action"]):
+                    if (holder, action) not in ALLOWED_WILDCARD_RESOURCES:
+                        found.append((holder, action))
+    assert found == []
+
+
+def test_only_known_managed_policies_are_attached(cfn):
+    for lid, role in resources(cfn, "AWS::IAM::Role").items():
+        assert set(role["Properties"].get("ManagedPolicyArns", [])) <= ALLOWED_MANAGED_POLICIES, lid
+
+
+def test_no_statement_grants_a_whole_service(cfn):
+    for holder, document in policy_documents(cfn):
+        for st in as_list(document["Statement"]):
+            if st["Effect"] == "Allow":
+                assert not [a for a in as_list(st["Action"]) if a == "*" or a.endswith(":*")], holder
+
+
+def test_mail_is_sent_only_as_the_mail_from_identity(cfn):
+    senders = set()
+    for holder, document in policy_documents(cfn):
+        for st in as_list(document["Statement"]):
+            if any(str(a).startswith("ses:") for a in as_list(st["Action"])):
+                senders.add(holder)
+                for resource in as_list(st["Resource"]):
+                    text = resource["Fn::Sub"] if isinstance(resource["Fn::Sub"], str) else resource["Fn::Sub"][0]
+                    assert re.fullmatch(r"arn:\$\{AWS::Partition\}:ses:\$\{AWS::Region\}:\$\{AWS::AccountId\}"
+                                        r":identity/\$\{(MailFrom|MailDomain)\}", text), holder
+    assert senders == {"ReviewNotificationFunctionRole", "PublicationFunctionRole", "MonthlyReportFunctionRole"}
+
+
+# ------------------------------------------------------------------------------------ functions
+
+
+def test_every_function_logs_to_its_own_log_group_with_retention(cfn):
+    seen: dict[str, str] = {}
+    for lid, function in resources(cfn, "AWS::Lambda::Function").items():
+        group = ref_id(function["Properties"].get("LoggingConfig", {}).get("LogGroup"))
+        assert cfn["Resources"][group]["Type"] == "AWS::Logs::LogGroup", lid
+        assert props(cfn, group).get("RetentionInDays") == {"Ref": "LogRetentionDays"}, group
+        assert group not in seen, f"{lid} shares {group} with {seen.get(group)}"
+        seen[group] = lid
+
+
+def test_every_function_runs_on_the_layer_with_the_runtime_the_layer_is_built_for(cfn, source):
+    makefile = (ROOT / "shared" / "Makefile").read_text(encoding="utf-8")
+    (layer_python,) = re.findall(r"^PYTHON_VERSION := (\S+)$", makefile, re.M)
+    runtime = source["Globals"]["Function"]["Runtime"]
+    assert runtime == f"python{layer_python}"
+    assert props(source, "KabarLayer")["CompatibleRuntimes"] == [runtime]
+    for lid, function in resources(cfn, "AWS::Lambda::Function").items():
+        p = function["Properties"]
+        assert (p["Runtime"], p["Architectures"]) == (runtime, ["arm64"]), lid
+        assert p["TracingConfig"] == {"Mode": "Active"}, lid
+        (layer,) = p["Layers"]
+        assert cfn["Resources"][ref_id(layer)]["Type"] == "AWS::Lambda::LayerVersion", lid
+
+
+def test_every_handler_exists_and_every_function_has_a_build_target(source):
+    functions = resources(source, "AWS::Serverless::Function")
+    assert len(functions) == 9
+    for lid, function in functions.items():
+        p = function["Properties"]
+        module, attribute = p["Handler"].rsplit(".", 1)
+        code_dir = ROOT / p["CodeUri"]
+        handler_file = code_dir / f"{module.replace('.', '/')}.py"
+        assert handler_file.is_file(), f"{lid}: {handler_file} is missing"
+        tree = ast.parse(handler_file.read_text(encoding="utf-8"))
+        names = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+        names |= {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+        assert attribute in names, f"{lid}: {handler_file.name} defines no {attribute!r}"
+        assert function.get("Metadata", {}).get("BuildMethod") == "makefile", lid
+        makefile = (code_dir / "Makefile").read_text(encoding="utf-8")
+        assert re.search(rf"^build-{lid}:", makefile, re.M), f"{lid}: no build-{lid} target in {code_dir}/Makefile"
+
+
+def test_every_function_has_every_required_setting(source):
+    required = {f.alias for f in Settings.model_fields.values() if f.is_required()}
+    known = {f.alias for f in Settings.model_fields.values()}
+    assert required
+    for lid in resources(source, "AWS::Serverless::Function"):
+        env = function_env(source, lid)
+        assert required <= set(env), f"{lid} misses {sorted(required - set(env))}"
+        unknown = {k for k in env if k.startswith("KABAR_")} - known
+        assert not unknown, f"{lid} sets {sorted(unknown)}, which kabar.config.Settings does not read"
+
+
+@pytest.mark.parametrize(("function", "variable"), [
+    ("ReviewNotificationFunction", "KABAR_PUBLIC_URL"),
+    ("PublicationFunction", "KABAR_PUBLIC_URL"),
+    ("PublicationFunction", "KABAR_SITE_URL"),
+    ("MonthlyReportFunction", "KABAR_PUBLIC_URL"),
+    ("ClicksFunction", "KABAR_SITE_URL"),
+    ("ReportSchedulerFunction", "KABAR_REPORT_QUEUE_URL"),
+])
+def test_functions_that_build_links_or_send_jobs_have_the_optional_setting(source, function, variable):
+    assert variable in function_env(source, function)
+
+
+def test_http_api_routes_are_the_designed_contract(source, cfn):
+    routes: dict[str, set[tuple[str, str]]] = {}
+    for lid, function in resources(source, "AWS::Serverless::Function").items():
+        for event in (function["Properties"].get("Events") or {}).values():
+            if event["Type"] == "HttpApi":
+                assert ref_id(event["Properties"]["ApiId"]) == "HttpApi", lid
+                routes.setdefault(lid, set()).add((event["Properties"]["Method"], event["Properties"]["Path"]))
+    assert routes == EXPECTED_ROUTES
+    stage = props(cfn, "HttpApiApiGatewayDefaultStage")
+    assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
+    # Review links carry their token in the path: the access log must not record paths.
+    assert "$context.path" not in stage["AccessLogSettings"]["Format"]
+    assert "$context.routeKey" in stage["AccessLogSettings"]["Format"]
+
+
+# ------------------------------------------------------------------------------------ the layer
+
+
+def _requirements(lines: list[str]) -> dict[str, str]:
+    reqs = [Requirement(line) for line in (x.split("#", 1)[0].strip() for x in lines) if line]
+    return {r.name.lower().replace("_", "-"): str(r.specifier) for r in reqs}
+
+
+def test_layer_requirements_equal_the_project_dependencies():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    layer = (ROOT / "shared" / "requirements-layer.txt").read_text(encoding="utf-8").splitlines()
+    expected = _requirements(pyproject["project"]["dependencies"])
+    assert expected, "pyproject.toml lists no dependencies"
+    assert _requirements(layer) == expected
+    assert all(spec.startswith("==") for spec in expected.values()), "pin the layer's dependencies exactly"
