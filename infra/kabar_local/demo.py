@@ -176,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.monotonic()
     print("Kabar: satu kegiatan melewati seluruh SOP (one activity through the whole SOP)\n")
-    with LocalStack(port=args.port, retry_delay_seconds=1) as stack:
+    quiet = {"POWERTOOLS_LOG_LEVEL": "WARNING"}  # the demo prints the steps; the JSON logs stay in tests
+    with LocalStack(port=args.port, retry_delay_seconds=1, env=quiet) as stack:
         print(f"Tumpukan lokal berjalan (local stack up): {stack.base_url}\n")
         tokens = {role: add_staff(VILLAGE, role, name, email)[1] for role, name, email in (
             ("submitter", "Sri Rahayu", "sri.rahayu@purwobinangun.desa.id"),

@@ -1,0 +1,231 @@
+"""``kabar``: run the local stack and administer it.
+
+    kabar local [--port 8000] [--template template.yaml]
+    kabar staff add --village V --role submitter|admin|reviewer --name N --email E
+    kabar village put FILE
+    kabar demo
+
+Messages are in Indonesian first, English second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from .stack import REPO_ROOT, STATE_FILE
+
+ROLES = ("submitter", "admin", "reviewer")
+
+
+class CliError(Exception):
+    """A message for the person at the terminal (already bilingual)."""
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+# --- kabar local ------------------------------------------------------------------------------
+
+
+def cmd_local(args: argparse.Namespace) -> int:
+    from .stack import LocalStack
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    stack = LocalStack(args.template, port=args.port, clock=True, retry_delay_seconds=args.retry_delay,
+                       villages_file=args.villages)
+    try:
+        stack.start()
+    except OSError as err:
+        raise CliError(f"Tidak bisa membuka port {args.port} / Cannot listen on port {args.port}: {err}. "
+                       "Pakai --port lain / use another --port (0 picks a free one).") from None
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stopping.set()
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    try:
+        _say(f"Tumpukan lokal Kabar berjalan / Kabar local stack running: {stack.base_url}")
+        for label, url in stack.urls().items():
+            _say(f"  {label:<12} {url}")
+        villages = ", ".join(v.id for v in stack.villages) or "-"
+        _say(f"  desa / villages: {villages}")
+        _say("Tambah staf / add staff:  kabar staff add --village purwobinangun --role submitter "
+             "--name 'Sri Rahayu' --email sri@purwobinangun.desa.id")
+        _say("Ctrl-C untuk berhenti / Ctrl-C to stop.")
+        ticks = 0
+        while not stopping.wait(0.5):
+            ticks += 1
+            if ticks % 6 == 0:  # every 3 s: villages added by `kabar village put` get their fake page
+                try:
+                    for village_id in stack.sync_villages():
+                        logging.getLogger("kabar_local").info("desa / village %s dimuat / loaded", village_id)
+                except Exception:  # noqa: BLE001 - a hiccup must not stop the stack
+                    logging.getLogger("kabar_local").exception("village sync failed")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        _say("Menghentikan... / stopping...")
+        stack.stop()
+    return 0
+
+
+# --- talking to a running stack -----------------------------------------------------------------
+
+
+def find_state_file() -> Path:
+    for candidate in (Path.cwd() / STATE_FILE, REPO_ROOT / STATE_FILE):
+        if candidate.is_file():
+            return candidate
+    raise CliError("Tumpukan lokal tidak berjalan (tidak ada .kabar/local.json); jalankan `kabar local` dulu. / "
+                   "The local stack is not running (no .kabar/local.json); start it with `kabar local` first.")
+
+
+def attach() -> dict[str, Any]:
+    """Point this process at the running stack (its environment, endpoint and caches)."""
+    import urllib.error
+    import urllib.request
+
+    state = json.loads(find_state_file().read_text(encoding="utf-8"))
+    try:
+        urllib.request.urlopen(state["moto_url"] + "/moto-api/", timeout=3).read()  # noqa: S310 - loopback
+    except (urllib.error.URLError, OSError):
+        raise CliError(f"Tumpukan lokal di {state['base_url']} tidak menjawab; jalankan `kabar local` lagi. / "
+                       f"The local stack at {state['base_url']} does not answer; start `kabar local` again.") from None
+    os.environ.update(state.get("env") or {})
+    from .stack import _reset_kabar_caches
+
+    _reset_kabar_caches()
+    return state
+
+
+def cmd_staff_add(args: argparse.Namespace) -> int:
+    from kabar.domain.errors import NotFound
+    from kabar.usecases.staff import add_staff
+
+    state = attach()
+    try:
+        staff, token = add_staff(args.village, args.role, args.name, args.email)
+    except NotFound:
+        raise CliError(f"Desa {args.village!r} tidak dikenal. / Unknown village {args.village!r}.") from None
+    except ValueError as err:  # pydantic: a bad email or role
+        raise CliError(f"Data staf tidak sah / Invalid staff data: {err}") from None
+    base = state["base_url"].rstrip("/")
+    _say(f"Staf ditambahkan / staff added: {staff.name} <{staff.email}> ({staff.role}, {staff.tenant_id})")
+    if str(staff.role) == "submitter":
+        _say("Tautan unggah pribadi (kirim hanya ke orang ini) / personal upload link (send only to this person):")
+        _say(f"  {base}/upload#token={token}")
+    else:
+        _say("Token pribadi (simpan baik-baik) / personal token (keep it secret):")
+        _say(f"  {token}")
+        _say("Pakai sebagai header / use it as the header:")
+        _say(f"  Authorization: Bearer {token}")
+        _say(f"  contoh / e.g.: curl -H 'Authorization: Bearer {token}' {base}/register")
+    return 0
+
+
+def cmd_village_put(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from kabar.domain.models import Village
+    from kabar.usecases.villages import put_village
+
+    from .provision import create_secret
+
+    path = Path(args.file)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CliError(f"Berkas tidak ada / file not found: {path}") from None
+    except ValueError as err:
+        raise CliError(f"Berkas bukan JSON yang sah / not valid JSON: {path}: {err}") from None
+    try:
+        village = Village.model_validate(data)
+    except ValidationError as err:
+        raise CliError(f"Data desa tidak sah / invalid village:\n{err}") from None
+    state = attach()
+    put_village(village)
+    for channels in village.channels.values():
+        for channel in channels:
+            if channel.secret_name:
+                create_secret(state["moto_url"], channel.secret_name,
+                              json.dumps({"page_access_token": f"local-token-{village.id}"}))
+    _say(f"Desa disimpan / village saved: {village.id} ({village.name})")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from . import demo
+
+    result = demo.main(args.rest)
+    return int(result or 0)
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kabar", description="Kabar: tumpukan lokal / the local stack")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    local = sub.add_parser("local", help="jalankan tumpukan lokal / run the local stack until Ctrl-C")
+    local.add_argument("--port", type=int, default=8000)
+    local.add_argument("--template", default="template.yaml")
+    local.add_argument("--villages", default=None, help="villages JSON (default: the two sample villages)")
+    local.add_argument("--retry-delay", type=float, default=None,
+                       help="seconds before a failed message is retried (default: the queue's visibility timeout)")
+    local.set_defaults(func=cmd_local)
+
+    staff = sub.add_parser("staff", help="staf / staff").add_subparsers(dest="action", required=True)
+    add = staff.add_parser("add", help="tambah staf / add a staff member")
+    add.add_argument("--village", required=True)
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--name", required=True)
+    add.add_argument("--email", required=True)
+    add.set_defaults(func=cmd_staff_add)
+
+    village = sub.add_parser("village", help="desa / villages").add_subparsers(dest="action", required=True)
+    put = village.add_parser("put", help="simpan satu desa dari JSON / save one village from JSON")
+    put.add_argument("file")
+    put.set_defaults(func=cmd_village_put)
+
+    demo = sub.add_parser("demo", help="jalankan SOP sekali dari awal sampai akhir / run the SOP once, end to end")
+    demo.set_defaults(func=cmd_demo, rest=[])  # its own options go to kabar_local.demo.main
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if args.command != "demo":
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.rest = extra
+    try:
+        return int(args.func(args) or 0)
+    except CliError as err:
+        print(f"kabar: {err}", file=sys.stderr)
+        return 2
+    except Exception as err:  # noqa: BLE001 - the known stack errors carry readable messages
+        from .lambda_runtime import EnvironmentConflict
+        from .template import TemplateError
+
+        if isinstance(err, TemplateError | EnvironmentConflict):
+            print(f"kabar: template.yaml tidak bisa dijalankan lokal / cannot run locally: {err}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

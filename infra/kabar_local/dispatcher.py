@@ -1,0 +1,769 @@
+"""The dispatcher: what Lambda's event-source mappings, EventBridge and the Scheduler do in the cloud.
+
+- **SQS events**: one poller thread per (function, queue) with Lambda's batch semantics: the handler
+  gets up to ``BatchSize`` records; successes are deleted; failures (the ``batchItemFailures`` a
+  function reports, or the whole batch when it raises or does not report) stay on the queue and come
+  back after the visibility timeout (``retry_delay_seconds`` shortens it for tests and the demo).
+  moto itself moves a message to the DLQ after ``maxReceiveCount`` receives.
+- **EventBridgeRule events**: the rule targets a *tap queue* (moto cannot call Python), polled here;
+  each event is one invocation, as an asynchronous Lambda invoke would be.
+- **Schedules**: AWS ``cron()``/``rate()``/``at()`` evaluated in the schedule's time zone; a clock
+  thread (off unless asked) fires them when due, and :meth:`Dispatcher.fire` fires one now.
+"""
+
+from __future__ import annotations
+
+import base64
+import calendar
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .lambda_runtime import LambdaRuntime
+from .provision import _SESSION_LOCK, local_session
+from .template import (
+    ACCOUNT_ID,
+    REGION,
+    EventBridgeRuleEvent,
+    ScheduleEvent,
+    SqsEvent,
+    StackModel,
+)
+
+log = logging.getLogger("kabar_local.dispatcher")
+
+# ---------------------------------------------------------------------------------------------
+# Schedule expressions
+# ---------------------------------------------------------------------------------------------
+
+_MONTHS = {name: i for i, name in enumerate(
+    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}
+_DAYS = {name: i for i, name in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)}
+
+
+class ScheduleExpressionError(ValueError):
+    pass
+
+
+def _parse_set(text: str, low: int, high: int, names: Mapping[str, int] | None = None,
+               what: str = "field") -> frozenset[int]:
+    """``*``, ``a``, ``a-b`` (wrapping), ``*/s``, ``a/s``, ``a-b/s`` and comma lists of them."""
+    values: set[int] = set()
+
+    def number(token: str) -> int:
+        token = token.strip().upper()
+        if names and token in names:
+            return names[token]
+        if not token.isdigit():
+            raise ScheduleExpressionError(f"{what}: {token!r} is not a number or a name")
+        value = int(token)
+        if not low <= value <= high:
+            raise ScheduleExpressionError(f"{what}: {value} is outside {low}-{high}")
+        return value
+
+    for item in text.split(","):
+        if not item:
+            raise ScheduleExpressionError(f"{what}: empty list item in {text!r}")
+        base, _, step_text = item.partition("/")
+        step = 1
+        if step_text:
+            if not step_text.isdigit() or int(step_text) < 1:
+                raise ScheduleExpressionError(f"{what}: bad step {step_text!r}")
+            step = int(step_text)
+        if base == "*":
+            start, end = low, high
+        elif "-" in base:
+            a, b = base.split("-", 1)
+            start, end = number(a), number(b)
+        else:
+            start = number(base)
+            end = high if step_text else start
+        if start <= end:
+            span = list(range(start, end + 1))
+        else:  # a wrapping range such as FRI-MON or 22-2
+            span = list(range(start, high + 1)) + list(range(low, end + 1))
+        values.update(span[::step])
+    return frozenset(values)
+
+
+@dataclass(frozen=True)
+class CronExpression:
+    minutes: frozenset[int]
+    hours: frozenset[int]
+    months: frozenset[int]
+    years: frozenset[int] | None
+    dom_any: bool
+    dom_days: frozenset[int] = frozenset()
+    dom_last: bool = False  # L
+    dom_last_offset: int = 0  # L-3
+    dom_last_weekday: bool = False  # LW
+    dom_nearest_weekday: frozenset[int] = frozenset()  # 15W
+    dow_any: bool = True
+    dow_days: frozenset[int] = frozenset()  # 1=SUN .. 7=SAT
+    dow_last: frozenset[int] = frozenset()  # 5L: last Thursday
+    dow_nth: frozenset[tuple[int, int]] = frozenset()  # 3#2: second Tuesday
+
+    def matches_day(self, day: date) -> bool:
+        if day.month not in self.months or (self.years is not None and day.year not in self.years):
+            return False
+        last = calendar.monthrange(day.year, day.month)[1]
+        if not self.dom_any:
+            ok = day.day in self.dom_days
+            ok = ok or (self.dom_last and day.day == last - self.dom_last_offset)
+            ok = ok or (self.dom_last_weekday and day == _nearest_weekday(day.year, day.month, last))
+            ok = ok or any(day == _nearest_weekday(day.year, day.month, n) for n in self.dom_nearest_weekday)
+            if not ok:
+                return False
+        if not self.dow_any:
+            aws_dow = (day.isoweekday() % 7) + 1  # Monday=1 -> 2, Sunday=7 -> 1
+            ok = aws_dow in self.dow_days
+            ok = ok or (aws_dow in self.dow_last and day.day + 7 > last)
+            ok = ok or any(aws_dow == d and (day.day - 1) // 7 + 1 == n for d, n in self.dow_nth)
+            if not ok:
+                return False
+        return True
+
+
+def _nearest_weekday(year: int, month: int, dom: int) -> date | None:
+    last = calendar.monthrange(year, month)[1]
+    if dom > last:
+        return None
+    target = date(year, month, dom)
+    if target.weekday() == 5:  # Saturday -> Friday, unless that leaves the month
+        return target - timedelta(days=1) if dom > 1 else target + timedelta(days=2)
+    if target.weekday() == 6:  # Sunday -> Monday, unless that leaves the month
+        return target + timedelta(days=1) if dom < last else target - timedelta(days=2)
+    return target
+
+
+def parse_cron(body: str) -> CronExpression:
+    """The six fields inside ``cron(...)``: minutes hours day-of-month month day-of-week year."""
+    fields = body.split()
+    if len(fields) != 6:
+        raise ScheduleExpressionError(f"cron needs 6 fields (min hour dom month dow year), got {len(fields)}: {body!r}")
+    minute, hour, dom, month, dow, year = fields
+    if (dom == "?") == (dow == "?"):
+        raise ScheduleExpressionError("cron: exactly one of day-of-month and day-of-week must be '?'")
+    kwargs: dict[str, Any] = {
+        "minutes": _parse_set(minute, 0, 59, what="minutes"),
+        "hours": _parse_set(hour, 0, 23, what="hours"),
+        "months": _parse_set(month, 1, 12, _MONTHS, what="month"),
+        "years": None if year == "*" else _parse_set(year, 1970, 2199, what="year"),
+        "dom_any": dom in ("?", "*"),
+        "dow_any": dow in ("?", "*"),
+    }
+    if not kwargs["dom_any"]:
+        days: set[int] = set()
+        nearest: set[int] = set()
+        for item in dom.split(","):
+            upper = item.upper()
+            if upper == "L":
+                kwargs["dom_last"] = True
+            elif re.fullmatch(r"L-\d+", upper):
+                kwargs["dom_last"] = True
+                kwargs["dom_last_offset"] = int(upper[2:])
+            elif upper == "LW":
+                kwargs["dom_last_weekday"] = True
+            elif re.fullmatch(r"\d+W", upper):
+                value = int(upper[:-1])
+                if not 1 <= value <= 31:
+                    raise ScheduleExpressionError(f"day-of-month: {item!r} is outside 1-31")
+                nearest.add(value)
+            else:
+                days.update(_parse_set(item, 1, 31, what="day-of-month"))
+        kwargs["dom_days"], kwargs["dom_nearest_weekday"] = frozenset(days), frozenset(nearest)
+    if not kwargs["dow_any"]:
+        days = set()
+        last: set[int] = set()
+        nth: set[tuple[int, int]] = set()
+        for item in dow.split(","):
+            upper = item.upper()
+            if upper == "L":
+                days.add(7)  # "L" alone in day-of-week is the last day of the week: Saturday
+            elif upper.endswith("L"):
+                last.update(_parse_set(upper[:-1], 1, 7, _DAYS, what="day-of-week"))
+            elif "#" in upper:
+                day_text, n_text = upper.split("#", 1)
+                if not n_text.isdigit() or not 1 <= int(n_text) <= 5:
+                    raise ScheduleExpressionError(f"day-of-week: bad '#' in {item!r}")
+                for d in _parse_set(day_text, 1, 7, _DAYS, what="day-of-week"):
+                    nth.add((d, int(n_text)))
+            else:
+                days.update(_parse_set(item, 1, 7, _DAYS, what="day-of-week"))
+        kwargs["dow_days"], kwargs["dow_last"], kwargs["dow_nth"] = frozenset(days), frozenset(last), frozenset(nth)
+    return CronExpression(**kwargs)
+
+
+_RATE_RE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
+_UNITS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_rate(expression: str) -> timedelta:
+    match = _RATE_RE.match(expression.strip())
+    if not match:
+        raise ScheduleExpressionError(f"not a rate expression: {expression!r}")
+    value, unit = int(match.group(1)), match.group(2)
+    if value < 1:
+        raise ScheduleExpressionError("rate: the value must be positive")
+    if (value == 1) != (not unit.endswith("s")):
+        raise ScheduleExpressionError(f"rate: use '1 {unit.rstrip('s')}' or 'N {unit.rstrip('s')}s' (AWS is strict)")
+    return timedelta(seconds=value * _UNITS[unit.rstrip("s")])
+
+
+def _zone(tz: str | ZoneInfo) -> ZoneInfo:
+    if isinstance(tz, ZoneInfo):
+        return tz
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScheduleExpressionError(f"unknown time zone {tz!r}") from None
+
+
+def validate_expression(expression: str, tz: str = "UTC") -> None:
+    """Raise :class:`ScheduleExpressionError` when AWS would reject the expression or the zone."""
+    next_fire_time(expression, tz, datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def next_fire_time(expression: str, tz: str | ZoneInfo, after: datetime,
+                   anchor: datetime | None = None) -> datetime | None:
+    """The first time strictly after ``after`` at which the schedule fires, in ``tz`` (aware).
+
+    ``rate()`` schedules count from ``anchor`` (when the schedule was created; default ``after``).
+    ``None`` means it never fires again (a past ``at()``, or a cron whose years are over).
+    """
+    zone = _zone(tz)
+    if after.tzinfo is None:
+        raise ValueError("after must be timezone-aware")
+    expression = expression.strip()
+    if expression.startswith("rate("):
+        period = parse_rate(expression)
+        start = anchor or after
+        if start > after:
+            return start.astimezone(zone)
+        steps = int((after - start) / period) + 1
+        return (start + steps * period).astimezone(zone)
+    if expression.startswith("at(") and expression.endswith(")"):
+        try:
+            when = datetime.fromisoformat(expression[3:-1]).replace(tzinfo=zone)
+        except ValueError:
+            raise ScheduleExpressionError(f"at(): expected yyyy-mm-ddThh:mm:ss, got {expression!r}") from None
+        return when if when > after else None
+    if not (expression.startswith("cron(") and expression.endswith(")")):
+        raise ScheduleExpressionError(f"not a cron(), rate() or at() expression: {expression!r}")
+    cron = parse_cron(expression[5:-1])
+    local_after = after.astimezone(zone)
+    day = local_after.date()
+    hours = sorted(cron.hours)
+    minutes = sorted(cron.minutes)
+    last_year = max(cron.years) if cron.years else day.year + 30
+    while day.year <= last_year:
+        if cron.matches_day(day):
+            for hour in hours:
+                for minute in minutes:
+                    candidate = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+                    if candidate > local_after:
+                        return candidate
+        day += timedelta(days=1)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Event shapes
+# ---------------------------------------------------------------------------------------------
+
+
+def _message_attributes(raw: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for name, attr in raw.items():
+        value: dict[str, Any] = {"stringListValues": [], "binaryListValues": [], "dataType": attr.get("DataType")}
+        if "StringValue" in attr:
+            value["stringValue"] = attr["StringValue"]
+        if "BinaryValue" in attr:
+            value["binaryValue"] = base64.b64encode(attr["BinaryValue"]).decode()
+        out[name] = value
+    return out
+
+
+def sqs_record(message: Mapping[str, Any], queue_arn: str, region: str = REGION) -> dict[str, Any]:
+    """One boto3 ReceiveMessage entry as Lambda's SQS event record."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": dict(message.get("Attributes") or {}),
+        "messageAttributes": _message_attributes(message.get("MessageAttributes") or {}),
+        "md5OfBody": message.get("MD5OfBody"),
+        "md5OfMessageAttributes": message.get("MD5OfMessageAttributes"),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+
+
+def scheduled_event(source: str, resource_arn: str, when: datetime) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": source,
+        "account": ACCOUNT_ID,
+        "time": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": REGION,
+        "resources": [resource_arn],
+        "detail": {},
+    }
+
+
+def _json_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _input_path(event: Mapping[str, Any], path: str) -> Any:
+    """The simple JSONPath subset EventBridge's InputPath takes (``$``, ``$.a.b``)."""
+    value: Any = event
+    for part in path.lstrip("$").strip(".").split("."):
+        if part:
+            value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# The dispatcher
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _QueueSource:
+    function_id: str
+    event_name: str
+    queue_url: str
+    queue_arn: str
+    batch_size: int
+    report_batch_item_failures: bool
+    kind: str  # "sqs" or "rule"
+    rule_event: EventBridgeRuleEvent | None = None
+
+
+@dataclass
+class _Timer:
+    key: str  # "<function>.<event>" or "schedule:<logical id>"
+    expression: str
+    timezone: str
+    fire: Callable[[datetime], Any]
+    next_at: datetime | None = None
+    anchor: datetime | None = None
+
+
+@dataclass
+class InvocationRecord:
+    function_id: str
+    source: str
+    started: float
+    duration: float
+    error: str | None = None
+    failed_items: int = 0
+    records: int = 0
+
+
+@dataclass
+class _Stats:
+    history: deque[InvocationRecord] = field(default_factory=lambda: deque(maxlen=2000))
+
+
+class Dispatcher:
+    """Invokes the template's handlers on the event sources the template names."""
+
+    def __init__(
+        self,
+        model: StackModel,
+        runtime: LambdaRuntime,
+        endpoint_url: str,
+        *,
+        retry_delay_seconds: float | None = None,
+        clock: bool = False,
+        poll_wait_seconds: int = 1,
+        region: str = REGION,
+    ) -> None:
+        from botocore.config import Config
+
+        self.model = model
+        self.runtime = runtime
+        self.endpoint_url = endpoint_url
+        self.retry_delay_seconds = retry_delay_seconds
+        self.clock_enabled = clock
+        self.poll_wait_seconds = poll_wait_seconds
+        self.region = region
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._locks = {fn.logical_id: threading.Lock() for fn in model.functions}
+        self._busy = 0
+        self._busy_lock = threading.Lock()
+        self._stats = _Stats()
+        self._started = False
+        sources = self._queue_sources_count()
+        config = Config(max_pool_connections=max(10, sources + 5), retries={"max_attempts": 2, "mode": "standard"},
+                        read_timeout=max(10, poll_wait_seconds + 5))
+        with _SESSION_LOCK:
+            self._sqs = local_session(region).client("sqs", endpoint_url=endpoint_url, config=config)
+        self.sources: list[_QueueSource] = []
+        self.timers: list[_Timer] = []
+
+    def _queue_sources_count(self) -> int:
+        return sum(1 for fn in self.model.functions for ev in fn.events
+                   if isinstance(ev, SqsEvent | EventBridgeRuleEvent))
+
+    # --- lifecycle ---
+
+    def start(self) -> Dispatcher:
+        if self._started:
+            return self
+        self._started = True
+        self.sources = self._build_sources()
+        self.timers = self._build_timers(datetime.now(UTC))
+        for source in self.sources:
+            thread = threading.Thread(target=self._poll, args=(source,), daemon=True,
+                                      name=f"kabar-poll-{source.function_id}-{source.event_name}")
+            thread.start()
+            self._threads.append(thread)
+        if self.clock_enabled:
+            thread = threading.Thread(target=self._clock, daemon=True, name="kabar-clock")
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self, timeout: float = 2.5) -> None:
+        self._stop.set()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(timeout=max(0.05, deadline - time.monotonic()))
+        alive = [t.name for t in self._threads if t.is_alive()]
+        if alive:
+            log.warning("dispatcher threads still running after stop (a handler is busy): %s", alive)
+        self._threads = [t for t in self._threads if t.is_alive()]
+        self._sqs.close()
+
+    def _build_sources(self) -> list[_QueueSource]:
+        sources = []
+        for fn in self.model.functions:
+            for ev in fn.events:
+                if isinstance(ev, SqsEvent) and ev.enabled:
+                    queue = self.model.queue(ev.queue_logical_id)
+                    sources.append(_QueueSource(fn.logical_id, ev.name, queue.url, queue.arn, ev.batch_size,
+                                                ev.report_batch_item_failures, "sqs"))
+                elif isinstance(ev, EventBridgeRuleEvent) and ev.enabled:
+                    url = self._sqs.get_queue_url(QueueName=ev.tap_queue_name)["QueueUrl"]
+                    arn = f"arn:aws:sqs:{self.region}:{ACCOUNT_ID}:{ev.tap_queue_name}"
+                    sources.append(_QueueSource(fn.logical_id, ev.name, url, arn, 1, False, "rule", ev))
+        return sources
+
+    def _build_timers(self, now: datetime) -> list[_Timer]:
+        timers = []
+        for fn in self.model.functions:
+            for ev in fn.events:
+                if isinstance(ev, ScheduleEvent) and ev.enabled:
+                    timers.append(_Timer(f"{fn.logical_id}.{ev.name}", ev.expression, ev.timezone,
+                                         self._schedule_firer(fn.logical_id, ev), anchor=now))
+        for schedule in self.model.schedules:
+            if schedule.enabled and (schedule.function_logical_id or schedule.queue_logical_id):
+                timers.append(_Timer(f"schedule:{schedule.logical_id}", schedule.expression, schedule.timezone,
+                                     self._resource_schedule_firer(schedule), anchor=now))
+        for timer in timers:
+            timer.next_at = next_fire_time(timer.expression, timer.timezone, now, anchor=timer.anchor)
+        return timers
+
+    # --- invocation ---
+
+    def invoke(self, function_id: str, event: Any, source: str = "direct") -> Any:
+        """Invoke a handler synchronously (one at a time per function). Exceptions propagate."""
+        return self._invoke(function_id, event, InvocationRecord(function_id, source, time.time(), 0.0))
+
+    def _invoke(self, function_id: str, event: Any, record: InvocationRecord) -> Any:
+        lock = self._locks.get(function_id)
+        if lock is None:
+            raise KeyError(f"no function {function_id!r} in the template")
+        with self._busy_lock:
+            self._busy += 1
+        started = time.monotonic()
+        try:
+            with lock:
+                return self.runtime.invoke(function_id, event)
+        except BaseException as err:
+            record.error = f"{type(err).__name__}: {err}"
+            raise
+        finally:
+            record.duration = time.monotonic() - started
+            self._stats.history.append(record)
+            with self._busy_lock:
+                self._busy -= 1
+
+    @property
+    def history(self) -> list[InvocationRecord]:
+        """Every invocation so far, oldest first."""
+        return list(self._stats.history)
+
+    def _poll(self, source: _QueueSource) -> None:
+        while not self._stop.is_set():
+            try:
+                messages = self._receive(source)
+            except Exception as err:  # noqa: BLE001 - a poller must outlive a hiccup (or moto stopping)
+                if self._stop.is_set():
+                    break
+                log.warning("receive from %s failed: %s", source.queue_url, err)
+                self._stop.wait(0.5)
+                continue
+            if not messages:
+                continue
+            try:
+                if source.kind == "sqs":
+                    self._handle_batch(source, messages)
+                else:
+                    for message in messages:
+                        self._handle_rule_event(source, message)
+            except Exception:  # noqa: BLE001
+                log.exception("dispatching %s from %s failed", source.function_id, source.queue_url)
+
+    def _receive(self, source: _QueueSource) -> list[dict[str, Any]]:
+        kwargs = {"QueueUrl": source.queue_url, "AttributeNames": ["All"], "MessageAttributeNames": ["All"]}
+        messages = self._sqs.receive_message(
+            MaxNumberOfMessages=min(10, source.batch_size), WaitTimeSeconds=self.poll_wait_seconds, **kwargs,
+        ).get("Messages", [])
+        # BatchSize above 10 takes several receives, as an event-source mapping does.
+        while messages and len(messages) < source.batch_size and not self._stop.is_set():
+            more = self._sqs.receive_message(
+                MaxNumberOfMessages=min(10, source.batch_size - len(messages)), WaitTimeSeconds=0, **kwargs,
+            ).get("Messages", [])
+            if not more:
+                break
+            messages.extend(more)
+        return messages
+
+    def _handle_batch(self, source: _QueueSource, messages: list[dict[str, Any]]) -> None:
+        records = [sqs_record(m, source.queue_arn, self.region) for m in messages]
+        ids = [r["messageId"] for r in records]
+        failed: set[str] = set(ids)
+        record = InvocationRecord(source.function_id, f"sqs:{source.event_name}", time.time(), 0.0,
+                                  records=len(records))
+        try:
+            result = self._invoke(source.function_id, {"Records": records}, record)
+        except Exception:  # noqa: BLE001 - Lambda reports the error and the batch returns to the queue
+            log.exception("%s raised on a batch of %d from %s; the whole batch will be retried",
+                          source.function_id, len(records), source.queue_url.rsplit("/", 1)[-1])
+        else:
+            failed = self._failed_ids(source, result, ids)
+        record.failed_items = len(failed)
+        by_id = {m["MessageId"]: m for m in messages}
+        done = [by_id[i] for i in ids if i not in failed]
+        retry = [by_id[i] for i in ids if i in failed]
+        self._delete(source, done)
+        self._release(source, retry)
+
+    def _failed_ids(self, source: _QueueSource, result: Any, ids: list[str]) -> set[str]:
+        if not source.report_batch_item_failures:
+            return set()
+        if result is None:
+            return set()
+        if not isinstance(result, Mapping):
+            log.error("%s returned %r; a partial batch response must be a dict", source.function_id, type(result))
+            return set(ids)
+        failures = result.get("batchItemFailures")
+        if failures is None or failures == []:
+            return set()
+        failed = set()
+        for item in failures:
+            ident = item.get("itemIdentifier") if isinstance(item, Mapping) else None
+            if not ident or ident not in ids:
+                log.error("%s reported an unknown itemIdentifier %r; the whole batch fails", source.function_id, ident)
+                return set(ids)
+            failed.add(ident)
+        return failed
+
+    def _delete(self, source: _QueueSource, messages: list[dict[str, Any]]) -> None:
+        for chunk in _chunks(messages, 10):
+            response = self._sqs.delete_message_batch(QueueUrl=source.queue_url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)])
+            for failure in response.get("Failed", []):
+                log.warning("could not delete a message from %s: %s", source.queue_url, failure)
+
+    def _release(self, source: _QueueSource, messages: list[dict[str, Any]]) -> None:
+        if not messages or self.retry_delay_seconds is None:
+            return  # they come back when the queue's visibility timeout ends, as on AWS
+        delay = max(0, int(round(self.retry_delay_seconds)))
+        for chunk in _chunks(messages, 10):
+            self._sqs.change_message_visibility_batch(QueueUrl=source.queue_url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": delay}
+                for i, m in enumerate(chunk)])
+
+    def _handle_rule_event(self, source: _QueueSource, message: dict[str, Any]) -> None:
+        ev = source.rule_event
+        assert ev is not None
+        event = _json_or_text(message["Body"])
+        if isinstance(event, dict):
+            event.setdefault("account", ACCOUNT_ID)  # moto leaves it out; powertools requires it
+        if ev.input is not None:
+            payload: Any = _json_or_text(ev.input)
+        elif ev.input_path and isinstance(event, dict):
+            payload = _input_path(event, ev.input_path)
+        else:
+            payload = event
+        try:
+            self.invoke(source.function_id, payload, source=f"rule:{ev.name}")
+        except Exception:  # noqa: BLE001
+            log.exception("%s raised on an event from rule %s; it will be retried", source.function_id, ev.name)
+            self._release(source, [message])
+        else:
+            self._delete(source, [message])
+
+    # --- schedules ---
+
+    def _schedule_event(self, function_id: str, event_name: str | None) -> ScheduleEvent:
+        fn = self.runtime.function(function_id)
+        schedules = [ev for ev in fn.events if isinstance(ev, ScheduleEvent)]
+        if event_name is not None:
+            schedules = [ev for ev in schedules if ev.name == event_name]
+        if not schedules:
+            raise KeyError(f"{function_id} has no schedule event{'' if event_name is None else ' ' + event_name}")
+        return schedules[0]
+
+    def _schedule_payload(self, function_id: str, ev: ScheduleEvent, when: datetime) -> Any:
+        if ev.kind == "ScheduleV2":
+            arn = f"arn:aws:scheduler:{self.region}:{ACCOUNT_ID}:schedule/default/{ev.schedule_name}"
+            if ev.input is not None:
+                return _json_or_text(_scheduler_context(ev.input, arn, when))
+            return scheduled_event("aws.scheduler", arn, when)
+        arn = f"arn:aws:events:{self.region}:{ACCOUNT_ID}:rule/{ev.schedule_name}"
+        if ev.input is not None:
+            return _json_or_text(ev.input)
+        return scheduled_event("aws.events", arn, when)
+
+    def _schedule_firer(self, function_id: str, ev: ScheduleEvent) -> Callable[[datetime], Any]:
+        def fire(when: datetime) -> Any:
+            return self.invoke(function_id, self._schedule_payload(function_id, ev, when),
+                               source=f"schedule:{ev.name}")
+        return fire
+
+    def _resource_schedule_firer(self, schedule: Any) -> Callable[[datetime], Any]:
+        arn = f"arn:aws:scheduler:{self.region}:{ACCOUNT_ID}:schedule/default/{schedule.name}"
+
+        def fire(when: datetime) -> Any:
+            payload = _scheduler_context(schedule.input, arn, when) if schedule.input is not None else "{}"
+            if schedule.function_logical_id:
+                event = _json_or_text(payload) if schedule.input is not None else scheduled_event(
+                    "aws.scheduler", arn, when)
+                return self.invoke(schedule.function_logical_id, event, source=f"schedule:{schedule.logical_id}")
+            queue = self.model.queue(schedule.queue_logical_id)
+            return self._sqs.send_message(QueueUrl=queue.url, MessageBody=payload)
+        return fire
+
+    def fire(self, function_logical_id: str, input: Any = None, event_name: str | None = None) -> Any:  # noqa: A002
+        """Invoke a scheduled function now, with the event its schedule would send.
+
+        ``input`` replaces the payload (a dict or a JSON string); otherwise the schedule's ``Input``,
+        or a Scheduled Event envelope when it has none. Returns the handler's result; raises its error.
+        """
+        now = datetime.now(UTC)
+        if input is not None:
+            payload = _json_or_text(input) if isinstance(input, str) else input
+        else:
+            ev = self._schedule_event(function_logical_id, event_name)
+            payload = self._schedule_payload(function_logical_id, ev, now)
+        return self.invoke(function_logical_id, payload, source="fire")
+
+    def tick(self, now: datetime) -> list[str]:
+        """Fire every timer that is due at ``now``; return their keys. The clock thread calls this."""
+        fired = []
+        for timer in self.timers:
+            if timer.next_at is None or timer.next_at > now:
+                continue
+            due = timer.next_at
+            fired.append(timer.key)
+            # one firing even if several were missed (e.g. the laptop slept)
+            timer.next_at = next_fire_time(timer.expression, timer.timezone, max(now, due), anchor=timer.anchor)
+            thread = threading.Thread(target=self._run_timer, args=(timer, due), daemon=True,
+                                      name=f"kabar-fire-{timer.key}")
+            thread.start()
+        return fired
+
+    def _run_timer(self, timer: _Timer, due: datetime) -> None:
+        log.info("schedule %s fires (due %s)", timer.key, due.isoformat())
+        try:
+            timer.fire(due)
+        except Exception:  # noqa: BLE001
+            log.exception("scheduled invocation %s failed", timer.key)
+
+    def _clock(self) -> None:
+        while not self._stop.wait(0.5):
+            try:
+                self.tick(datetime.now(UTC))
+            except Exception:  # noqa: BLE001
+                log.exception("schedule clock tick failed")
+
+    def next_fire_times(self) -> dict[str, datetime | None]:
+        return {timer.key: timer.next_at for timer in self.timers}
+
+    # --- idleness ---
+
+    @property
+    def consumed_queue_urls(self) -> list[str]:
+        return sorted({source.queue_url for source in self.sources})
+
+    def queue_depths(self) -> dict[str, tuple[int, int]]:
+        depths = {}
+        for url in self.consumed_queue_urls:
+            attrs = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+            visible = int(attrs.get("ApproximateNumberOfMessages", 0)) + int(
+                attrs.get("ApproximateNumberOfMessagesDelayed", 0))
+            depths[url.rsplit("/", 1)[-1]] = (visible, int(attrs.get("ApproximateNumberOfMessagesNotVisible", 0)))
+        return depths
+
+    def wait_idle(self, timeout: float = 30.0, interval: float = 0.1) -> None:
+        """Block until every consumed queue is empty (visible and in flight) and nothing runs.
+
+        Idle must hold on two consecutive checks. Raises ``TimeoutError`` with the depths otherwise.
+        """
+        deadline = time.monotonic() + timeout
+        streak = 0
+        depths: dict[str, tuple[int, int]] = {}
+        busy = 0
+        while True:
+            depths = self.queue_depths()
+            with self._busy_lock:
+                busy = self._busy
+            if busy == 0 and all(v == 0 and nv == 0 for v, nv in depths.values()):
+                streak += 1
+                if streak >= 2:
+                    return
+            else:
+                streak = 0
+            if time.monotonic() >= deadline:
+                waiting = {name: {"visible": v, "in_flight": nv} for name, (v, nv) in depths.items() if v or nv}
+                raise TimeoutError(
+                    f"stack lokal belum diam setelah {timeout:g} dtk / local stack not idle after {timeout:g}s: "
+                    f"running invocations={busy}, queues={waiting}")
+            time.sleep(interval)
+
+
+def _scheduler_context(text: str, arn: str, when: datetime) -> str:
+    """EventBridge Scheduler's context attributes in a target's Input."""
+    return (text.replace("<aws.scheduler.schedule-arn>", arn)
+            .replace("<aws.scheduler.scheduled-time>", when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            .replace("<aws.scheduler.execution-id>", str(uuid.uuid4()))
+            .replace("<aws.scheduler.attempt-number>", "1"))
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
