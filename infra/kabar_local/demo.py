@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+
 from kabar.domain.clock import month_of, now
 
 from . import samples

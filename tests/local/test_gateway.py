@@ -20,10 +20,11 @@ from types import SimpleNamespace
 import boto3
 import pytest
 import requests
-from kabar_local.gateway import MAX_BODY_BYTES, Router, make_app, map_result
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 from werkzeug.test import Client
+
+from kabar_local.gateway import MAX_BODY_BYTES, Router, make_app, map_result
 
 try:
     from kabar_local.routes import HttpRoute

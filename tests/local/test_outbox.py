@@ -17,10 +17,11 @@ from types import SimpleNamespace
 
 import boto3
 import pytest
-from kabar_local.gateway import make_app
-from kabar_local.outbox import Outbox, find_links
 from moto.server import ThreadedMotoServer
 from werkzeug.test import Client
+
+from kabar_local.gateway import make_app
+from kabar_local.outbox import Outbox, find_links
 
 REGION = "ap-southeast-3"
 SENDER = "kabar@desa-purwobinangun.id"
