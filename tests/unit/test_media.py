@@ -230,11 +230,38 @@ def test_anything_but_a_jpeg_png_or_webp_is_not_decoded(data):
     assert caught.value.code == "image_corrupt"
 
 
-def test_heic_photo_gets_a_clear_message_until_a_heif_decoder_is_installed():
+def heic(size=(64, 48), orientation: int | None = None) -> bytes:
+    """A real HEIC, as an iPhone writes it: HEVC-coded, with EXIF naming the camera and the place."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    exif = Image.Exif()
+    exif[0x010F] = "Apple"
+    exif[GPS_IFD] = {1: "S", 2: (7.0, 38.0, 12.5), 3: "E", 4: (110.0, 24.0, 3.2)}
+    if orientation:
+        exif[ORIENTATION] = orientation
+    image = Image.new("RGB", size, (200, 30, 30))
+    image.paste((20, 20, 220), (0, 0, size[0] // 4, size[1] // 4))  # a blue corner shows where "up" went
+    return encode(image, "HEIF", quality=60, exif=exif.tobytes())
+
+
+def test_heic_is_converted_to_a_jpeg_without_metadata_and_upright():
+    data = heic((64, 48), orientation=6)
+    assert sniff(data) == "image/heic"
+    clean = sanitize_photo(data)
+    out = Image.open(io.BytesIO(clean.data))
+    assert out.format == "JPEG"
+    assert (clean.width, clean.height) == out.size == (48, 64)  # turned once, not twice
+    assert not out.getexif() and "exif" not in out.info
+    assert b"Apple" not in clean.data
+
+
+@pytest.mark.parametrize("cut", [lambda d: d[: len(d) // 2], lambda d: d[:300], lambda d: HEIC])
+def test_truncated_or_empty_heic_is_rejected_as_damaged(cut):
     with pytest.raises(MediaRejected) as caught:
-        sanitize_photo(HEIC)
-    assert caught.value.code == "heic_unsupported"
-    assert "JPEG" in caught.value.message.id and "JPEG" in caught.value.message.en
+        sanitize_photo(cut(heic((64, 48))))
+    assert caught.value.code == "image_corrupt"
+    assert "Unggah ulang" in caught.value.message.id and "again" in caught.value.message.en
 
 
 def test_sanitized_photo_is_a_plain_progressive_jpeg_of_a_webp():

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from ..ports import PresignedPost
+from ..ports import PresignedPost, StoredPart
 from .aws import client
 
 
@@ -42,6 +42,46 @@ class S3Storage:
         client("s3").copy_object(Bucket=self.bucket, Key=key,
                                  CopySource={"Bucket": source_bucket, "Key": source_key})
 
+    def put_stream(self, key: str, chunks: Iterable[bytes], content_type: str,
+                   part_size: int = 8 * 1024 * 1024) -> int:
+        """Write an object from a stream: one PUT when small, else a multipart upload of ``part_size`` parts.
+
+        Memory stays at about one part. An error midway aborts the upload (nothing half-written).
+        """
+        s3 = client("s3")
+        buffer = bytearray()
+        upload_id: str | None = None
+        parts: list[dict] = []
+        total = 0
+        try:
+            for chunk in chunks:
+                buffer += chunk
+                total += len(chunk)
+                while len(buffer) >= part_size:
+                    if upload_id is None:
+                        upload_id = s3.create_multipart_upload(Bucket=self.bucket, Key=key,
+                                                               ContentType=content_type)["UploadId"]
+                    number = len(parts) + 1
+                    etag = s3.upload_part(Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number,
+                                          Body=bytes(buffer[:part_size]))["ETag"]
+                    parts.append({"PartNumber": number, "ETag": etag})
+                    del buffer[:part_size]
+            if upload_id is None:
+                s3.put_object(Bucket=self.bucket, Key=key, Body=bytes(buffer), ContentType=content_type)
+                return total
+            if buffer or not parts:
+                number = len(parts) + 1
+                etag = s3.upload_part(Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number,
+                                      Body=bytes(buffer))["ETag"]
+                parts.append({"PartNumber": number, "ETag": etag})
+            s3.complete_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id,
+                                         MultipartUpload={"Parts": parts})
+        except BaseException:
+            if upload_id is not None:
+                s3.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+            raise
+        return total
+
     def delete(self, key: str) -> None:
         client("s3").delete_object(Bucket=self.bucket, Key=key)
 
@@ -63,3 +103,50 @@ class S3Storage:
     def presign_get(self, key: str, expires_in: int) -> str:
         return client("s3").generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in)
+
+    # --- multipart uploads (big videos): the browser PUTs each part to its presigned URL -----------
+
+    def create_multipart(self, key: str, content_type: str) -> str:
+        return client("s3").create_multipart_upload(Bucket=self.bucket, Key=key, ContentType=content_type)["UploadId"]
+
+    def find_multipart(self, key: str) -> str | None:
+        listed = client("s3").list_multipart_uploads(Bucket=self.bucket, Prefix=key).get("Uploads", [])
+        mine = [u for u in listed if u["Key"] == key]
+        return max(mine, key=lambda u: u["Initiated"])["UploadId"] if mine else None
+
+    def presign_part(self, key: str, upload_id: str, number: int, expires_in: int) -> str:
+        return client("s3").generate_presigned_url(
+            "upload_part", Params={"Bucket": self.bucket, "Key": key, "UploadId": upload_id, "PartNumber": number},
+            ExpiresIn=expires_in, HttpMethod="PUT")
+
+    def list_parts(self, key: str, upload_id: str) -> list[StoredPart] | None:
+        from botocore.exceptions import ClientError
+
+        parts: list[StoredPart] = []
+        marker = 0
+        try:
+            while True:
+                page = client("s3").list_parts(Bucket=self.bucket, Key=key, UploadId=upload_id,
+                                               PartNumberMarker=marker)
+                parts += [StoredPart(p["PartNumber"], int(p["Size"]), p["ETag"]) for p in page.get("Parts", [])]
+                if not page.get("IsTruncated"):
+                    return sorted(parts, key=lambda p: p.number)
+                marker = int(page["NextPartNumberMarker"])
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") in ("NoSuchUpload", "404", "NotFound"):
+                return None
+            raise
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[StoredPart]) -> None:
+        client("s3").complete_multipart_upload(
+            Bucket=self.bucket, Key=key, UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": p.number, "ETag": p.etag} for p in parts]})
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            client("s3").abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") not in ("NoSuchUpload", "404", "NotFound"):
+                raise

@@ -3,14 +3,19 @@
 A file is judged by its first bytes, never by its name or the type the browser declared: the
 declared type must agree with what the bytes are. Photos are decoded under a pixel limit, turned
 upright, stripped of every piece of metadata (EXIF with GPS, XMP, comments, ICC) and re-encoded,
-so what is published carries no location of a staff member's home and no parser surprise.
+so what is published carries no location of a staff member's home and no parser surprise. HEIC
+(iPhone) photos are decoded through pillow-heif and published as JPEG. Videos are not re-encoded:
+:class:`VideoCleaner` streams the original once, checks its box structure and writes a copy whose
+location and camera boxes are blanked in place.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import struct
 import warnings
+from functools import cache
 from typing import Literal
 
 import puremagic
@@ -44,7 +49,7 @@ _ALIASES = {
 }
 
 #: The only decoders Pillow may use on an upload (no EPS/Ghostscript, no exotic parsers).
-_DECODERS = ("JPEG", "PNG", "WEBP")
+_DECODERS = ("JPEG", "PNG", "WEBP", "HEIF")
 
 _KIND_NAME = {FileKind.PHOTO: t("foto", "photo"), FileKind.VIDEO: t("video", "video")}
 _KIND_FORMATS = {FileKind.PHOTO: "JPEG, PNG, WebP, HEIC", FileKind.VIDEO: "MP4, MOV"}
@@ -234,17 +239,28 @@ _TOO_LARGE = t(
     "Unggah foto langsung dari kamera ponsel.",
     f"The photo's resolution is too large (over {MAX_PIXELS // 1_000_000} megapixels). "
     "Upload the photo straight from the phone's camera.")
-_HEIC = t(
-    "Foto HEIC belum dapat diproses. Kirim foto sebagai JPEG (di iPhone: Pengaturan > Kamera > Format > "
-    "'Paling Kompatibel'), lalu unggah lagi.",
-    "HEIC photos cannot be processed yet. Send the photo as JPEG (on an iPhone: Settings > Camera > "
-    "Formats > 'Most Compatible'), then upload it again.")
 
 
-def open_image(data: bytes) -> Image.Image:
-    """Open and fully decode an image under the pixel limit; MediaRejected on anything doubtful."""
-    if sniff(data[:8192]) == "image/heic":
-        raise MediaRejected("heic_unsupported", _HEIC)
+@cache
+def _register_heif() -> None:
+    """HEIC (iPhone photos) through pillow-heif, registered on first decode: other handlers never pay for it.
+
+    pillow-heif applies the HEIF orientation (irot/imir) while decoding and resets the EXIF
+    orientation to 1, so the usual EXIF transpose afterwards does not turn the photo twice.
+    """
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+
+
+def open_image(data: bytes, max_side: int | None = None) -> Image.Image:
+    """Open and fully decode an image under the pixel limit; MediaRejected on anything doubtful.
+
+    With ``max_side``, a JPEG is decoded at the smallest DCT scale (1/2, 1/4, 1/8) that still gives at
+    least 90 % of ``max_side``: a 12 MP photo decodes at 2000x1500, a 50 MP one at a quarter of its
+    pixels' memory, and the copy for publishing loses nothing it would keep.
+    """
+    _register_heif()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -253,9 +269,10 @@ def open_image(data: bytes) -> Image.Image:
                 probe.verify()
             image = Image.open(io.BytesIO(data), formats=_DECODERS)
             _check_pixels(image)
-            if image.format == "JPEG":
-                # decode at a reduced DCT scale when the photo is far larger than needed
-                image.draft("RGB", (4096, 4096))
+            if image.format == "JPEG" and max_side:
+                scale = 0.9 * max_side / max(image.size)
+                if scale < 1:
+                    image.draft("RGB", (math.ceil(image.width * scale), math.ceil(image.height * scale)))
             image.load()
     except MediaRejected:
         raise
@@ -304,7 +321,7 @@ def to_srgb(image: Image.Image) -> Image.Image:
 
 def sanitize_photo(data: bytes, max_side: int = 2048) -> CleanPhoto:
     """Decode a photo safely, turn it upright, drop all metadata, downscale, re-encode as JPEG."""
-    image = open_image(data)
+    image = open_image(data, max_side)
     try:
         clean = to_srgb(image)
     finally:
@@ -314,3 +331,144 @@ def sanitize_photo(data: bytes, max_side: int = 2048) -> CleanPhoto:
     out = io.BytesIO()
     clean.save(out, "JPEG", quality=85, progressive=True, optimize=True)
     return CleanPhoto(data=out.getvalue(), width=clean.width, height=clean.height)
+
+
+# --- Videos: the publishing copy, streamed -------------------------------------------------------
+
+_VIDEO_CORRUPT = t(
+    "Video rusak atau tidak lengkap (mungkin unggahan terputus). Unggah ulang video aslinya.",
+    "The video is damaged or incomplete (the upload may have been cut off). Upload the original video again.")
+_VIDEO_TOO_COMPLEX = t(
+    "Video tidak dapat diproses (indeks video terlalu besar). Unggah video yang lebih pendek.",
+    "The video cannot be processed (its index is too large). Upload a shorter video.")
+
+#: Boxes that hold what a phone writes about where and with what a video was taken: the
+#: Android/ISO ``udta`` (``©xyz`` GPS), QuickTime ``meta`` (``com.apple.quicktime.location.ISO6709``,
+#: make, model, software) and top-level ``uuid`` boxes (XMP, which may carry GPS as well).
+_VIDEO_METADATA_BOXES = {b"udta", b"meta"}
+_TOP_LEVEL_METADATA_BOXES = _VIDEO_METADATA_BOXES | {b"uuid"}
+MAX_MOOV_BYTES = 64 * 1024 * 1024
+
+
+def _blank(box: bytearray, start: int, size: int, header: int) -> None:
+    """Turn a box into ``free`` of the same size, its content zeroed: every offset stays valid."""
+    box[start + 4:start + 8] = b"free"
+    box[start + header:start + size] = bytes(size - header)
+
+
+def _box_header(data: bytes | bytearray, at: int, end: int) -> tuple[int, bytes, int]:
+    """(size, type, header length) of the box at ``at``; MediaRejected when it does not fit in ``end``."""
+    if end - at < 8:
+        raise MediaRejected("video_corrupt", _VIDEO_CORRUPT)
+    size, kind = struct.unpack(">I4s", bytes(data[at:at + 8]))
+    header = 8
+    if size == 1:
+        if end - at < 16:
+            raise MediaRejected("video_corrupt", _VIDEO_CORRUPT)
+        size, header = struct.unpack(">Q", bytes(data[at + 8:at + 16]))[0], 16
+    elif size == 0:
+        size = end - at
+    if size < header or at + size > end:
+        raise MediaRejected("video_corrupt", _VIDEO_CORRUPT)
+    return size, kind, header
+
+
+def _strip_moov(moov: bytearray) -> bytearray:
+    """Blank the metadata boxes of the movie and of each track; the samples and timing stay as they are."""
+    def walk(start: int, end: int, depth: int) -> None:
+        at = start
+        while at < end:
+            size, kind, header = _box_header(moov, at, end)
+            if kind in _VIDEO_METADATA_BOXES:
+                _blank(moov, at, size, header)
+            elif kind == b"trak" and depth == 0:
+                walk(at + header, at + size, depth + 1)
+            at += size
+
+    size, kind, header = _box_header(moov, 0, len(moov))
+    walk(header, size, 0)
+    return moov
+
+
+class VideoCleaner:
+    """Walks the top-level boxes of an MP4/MOV as it streams past and gives back the publishing copy.
+
+    Feed it the original chunk by chunk; it returns bytes to write. The copy is the original with
+    every location and camera metadata box blanked (same sizes, so the sample offsets stay valid).
+    ``finish`` refuses a file whose boxes do not add up to its length (a cut-off upload) or that
+    has no ``moov`` (no playable movie). Memory: the ``moov`` box (a few MB) and one chunk.
+    """
+
+    def __init__(self) -> None:
+        self._pending = bytearray()  # a box header split across chunks, or the moov being collected
+        self._remaining: int | None = 0  # bytes left in the current box; None: it runs to the end
+        self._mode = "header"  # header | pass | blank | moov
+        self._boxes: list[bytes] = []
+        self.size = 0
+
+    def feed(self, chunk: bytes) -> bytes:
+        self.size += len(chunk)
+        out = bytearray()
+        view = memoryview(chunk)
+        while view:
+            if self._mode == "header":
+                view = self._read_header(view, out)
+                continue
+            take = len(view) if self._remaining is None else min(self._remaining, len(view))
+            piece, view = view[:take], view[take:]
+            if self._mode == "pass":
+                out += piece
+            elif self._mode == "blank":
+                out += bytes(take)
+            else:
+                self._pending += piece
+            if self._remaining is not None:
+                self._remaining -= take
+                if self._remaining == 0:
+                    if self._mode == "moov":
+                        out += _strip_moov(self._pending)
+                        self._pending = bytearray()
+                    self._mode = "header"
+        return bytes(out)
+
+    def _read_header(self, view: memoryview, out: bytearray) -> memoryview:
+        need = 16 if len(self._pending) >= 4 and self._pending[:4] == b"\0\0\0\x01" else 8
+        take = min(need - len(self._pending), len(view))
+        self._pending += view[:take]
+        view = view[take:]
+        if len(self._pending) < need:
+            return view
+        if need == 8 and self._pending[:4] == b"\0\0\0\x01":
+            return view  # a 64-bit size follows: read 8 more bytes
+        size, kind = struct.unpack(">I4s", bytes(self._pending[:8]))
+        if size == 1:
+            size = struct.unpack(">Q", bytes(self._pending[8:16]))[0]
+        if not self._boxes and kind != b"ftyp":
+            raise MediaRejected("video_unrecognised", t(
+                "Video tidak dikenali sebagai MP4 atau MOV. Unggah berkas video asli dari kamera ponsel.",
+                "The video is not recognised as MP4 or MOV. Upload the original video file from the phone's camera."))
+        if size != 0 and size < need:
+            raise MediaRejected("video_corrupt", _VIDEO_CORRUPT)
+        self._boxes.append(kind)
+        header = bytes(self._pending)
+        self._remaining = None if size == 0 else size - need
+        if kind == b"moov":
+            if size == 0 or size > MAX_MOOV_BYTES:
+                raise MediaRejected("video_too_complex", _VIDEO_TOO_COMPLEX)
+            self._mode = "moov"  # the pending header stays: the whole box is collected
+        else:
+            self._mode = "blank" if kind in _TOP_LEVEL_METADATA_BOXES else "pass"
+            out += header if self._mode == "pass" else header[:4] + b"free" + header[8:]
+            self._pending = bytearray()
+        if self._remaining == 0:
+            if self._mode == "moov":
+                out += _strip_moov(self._pending)
+                self._pending = bytearray()
+            self._mode = "header"
+        return view
+
+    def finish(self) -> None:
+        """MediaRejected unless the last box ended exactly at the end of the file and a movie was found."""
+        cut = (self._mode == "header" and self._pending) or (self._mode != "header" and self._remaining)
+        if cut or b"moov" not in self._boxes or b"mdat" not in self._boxes:
+            raise MediaRejected("video_corrupt", _VIDEO_CORRUPT)

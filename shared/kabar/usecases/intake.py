@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 
 from ..domain.clock import now
 from ..domain.events import SubmissionCompleted
-from ..domain.media import MediaRejected, check_declared, check_video, sanitize_photo, sniff
+from ..domain.media import MediaRejected, VideoCleaner, check_declared, check_video, sanitize_photo, sniff
 from ..domain.models import Asset, AssetStatus, AuditEntry, FileKind, SubmissionStatus
 from ..domain.text import t
 from ..services import Services, services
@@ -61,17 +62,29 @@ def inspect_object(asset: Asset, svc: Services) -> Asset:
             extra = {"width": clean.width, "height": clean.height}
         else:
             check_video(first)
-            hasher = hashlib.sha256()
-            for chunk in svc.uploads.iter_chunks(asset.key):
-                hasher.update(chunk)
-            digest = hasher.hexdigest()
             clean_key = f"{asset.tenant_id}/{asset.submission_id}/videos/{asset.asset_id}{_suffix(asset.key)}"
-            svc.media.copy_from(svc.uploads.bucket, asset.key, clean_key)
+            digest = _publish_video(svc, asset.key, clean_key, asset.content_type)
             extra = {}
     except MediaRejected as err:
         return _reject(asset, err.code, err.message)
     return asset.model_copy(update={"status": AssetStatus.ACCEPTED, "sniffed_type": sniffed, "sha256": digest,
                                     "clean_key": clean_key, "received_at": now(), "problem": None, **extra})
+
+
+def _publish_video(svc: Services, key: str, clean_key: str, content_type: str) -> str:
+    """One streamed pass over the original: its SHA-256, its box structure checked (a cut-off upload
+    is refused), and the publishing copy written without location or camera metadata. Constant memory."""
+    hasher = hashlib.sha256()
+    cleaner = VideoCleaner()
+
+    def cleaned() -> Iterator[bytes]:
+        for chunk in svc.uploads.iter_chunks(key):
+            hasher.update(chunk)
+            yield cleaner.feed(chunk)
+        cleaner.finish()  # raising here aborts the copy before it is completed
+
+    svc.media.put_stream(clean_key, cleaned(), content_type)
+    return hasher.hexdigest()
 
 
 def _suffix(key: str) -> str:

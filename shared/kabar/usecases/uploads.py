@@ -1,0 +1,171 @@
+"""Upload instructions: a presigned POST per file, or a resumable multipart upload for a big video.
+
+A phone on a patchy connection must never start a 300 MB video again from zero. A video above
+``multipart_threshold_bytes`` goes as an S3 multipart upload: the browser PUTs each part to its own
+presigned URL, asks the server which parts are stored (after a reload or a broken connection),
+sends only the missing ones, then asks the server to complete. S3 itself is the record of the
+parts (no copy of upload ids in the table), so the lifecycle rule that aborts abandoned uploads
+can never leave the table pointing at nothing.
+
+The server completes only what was declared: the parts must be numbered without gaps and add up
+to exactly the declared size; a larger total is refused (the presigned part URLs cannot bound a
+part's size, this check can). Intake checks the stored object's size once more.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timedelta
+
+from ..domain.clock import iso, now
+from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.models import Asset, AssetStatus, FileKind, Role, Staff
+from ..domain.text import t
+from ..ports import StoredPart
+from ..services import Services, services
+
+MIN_PART_BYTES = 5 * 1024 * 1024  # S3: every part but the last
+MAX_PARTS = 10_000  # S3
+
+
+def is_multipart(asset: Asset, svc: Services) -> bool:
+    return asset.kind is FileKind.VIDEO and asset.size > svc.settings.multipart_threshold_bytes
+
+
+def part_size(size: int, svc: Services) -> int:
+    return max(svc.settings.multipart_part_bytes, MIN_PART_BYTES, math.ceil(size / MAX_PARTS))
+
+
+def expected_parts(size: int, part_bytes: int) -> list[int]:
+    """The size of each part, in order, for a file of ``size`` bytes."""
+    count = max(1, math.ceil(size / part_bytes))
+    return [part_bytes] * (count - 1) + [size - part_bytes * (count - 1)]
+
+
+def _part_json(part: StoredPart) -> dict:
+    return {"part_number": part.number, "size": part.size, "etag": part.etag}
+
+
+def instruction(asset: Asset, svc: Services) -> dict:
+    """How to upload this file now: fresh signatures; for multipart, only the parts still missing."""
+    expiry = svc.settings.upload_expiry_seconds
+    base = {"file_id": asset.asset_id, "name": asset.name, "kind": asset.kind.value, "size": asset.size}
+    if not is_multipart(asset, svc):
+        post = svc.uploads.presign_post(asset.key, asset.content_type, asset.size, expiry)
+        return {**base, "method": "POST", "url": post.url, "fields": post.fields}
+    upload_id = svc.uploads.find_multipart(asset.key)
+    stored = svc.uploads.list_parts(asset.key, upload_id) if upload_id else None
+    if stored is None:  # never started, aborted, or removed by the lifecycle rule: start afresh
+        upload_id = svc.uploads.create_multipart(asset.key, asset.content_type)
+        stored = []
+    part_bytes = part_size(asset.size, svc)
+    sizes = expected_parts(asset.size, part_bytes)
+    have = {p.number for p in stored if p.number <= len(sizes) and p.size == sizes[p.number - 1]}
+    parts = [{"part_number": n, "size": sizes[n - 1],
+              "url": svc.uploads.presign_part(asset.key, upload_id, n, expiry)}
+             for n in range(1, len(sizes) + 1) if n not in have]
+    return {**base, "method": "MULTIPART", "upload_id": upload_id, "part_size": part_bytes,
+            "part_count": len(sizes), "parts": parts, "stored_parts": [_part_json(p) for p in stored]}
+
+
+def _asset_for(staff: Staff, submission_id: str, file_id: str, svc: Services) -> Asset:
+    """The declared file, if this person may upload it (their own submission, their village)."""
+    if not (re.fullmatch(r"[0-9a-f]{20}", submission_id) and re.fullmatch(r"[0-9a-f]{16}", file_id)):
+        raise NotFound("file")
+    try:
+        submission = svc.store.get_submission(staff.tenant_id, submission_id)
+    except NotFound:
+        raise NotFound("file") from None
+    if staff.role is Role.SUBMITTER and submission.submitter_id != staff.staff_id:
+        raise NotFound("file")
+    asset = svc.store.get_asset(staff.tenant_id, submission_id, file_id)
+    if asset is None:
+        raise NotFound("file")
+    return asset
+
+
+def _still_expected(asset: Asset) -> None:
+    if asset.status is not AssetStatus.EXPECTED:
+        msg = (t("Berkas ini sudah diterima; tidak perlu diunggah lagi.",
+                 "This file has already been received; there is no need to upload it again.")
+               if asset.status is AssetStatus.ACCEPTED else
+               t("Berkas ini sudah diperiksa dan ditolak. Buat pengajuan baru dengan berkas yang benar.",
+                 "This file was checked and refused. Make a new submission with the right file."))
+        raise Conflict(msg, [{"field": "file", "code": f"file_{asset.status.value}", "message": msg.id,
+                              "message_en": msg.en}])
+
+
+def fresh_instruction(staff: Staff, submission_id: str, file_id: str, svc: Services | None = None,
+                      at: datetime | None = None) -> dict:
+    """A new upload instruction for a file whose instruction expired or whose upload broke off."""
+    svc = svc or services()
+    asset = _asset_for(staff, submission_id, file_id, svc)
+    _still_expected(asset)
+    at = at or now()
+    return {"submission_id": submission_id, "upload": instruction(asset, svc),
+            "expires_at": iso(at + timedelta(seconds=svc.settings.upload_expiry_seconds))}
+
+
+def _open_upload(asset: Asset, svc: Services) -> tuple[str, list[StoredPart]]:
+    upload_id = svc.uploads.find_multipart(asset.key) if is_multipart(asset, svc) else None
+    stored = svc.uploads.list_parts(asset.key, upload_id) if upload_id else None
+    if stored is None:
+        msg = t("Tidak ada unggahan bertahap yang terbuka untuk berkas ini. Minta instruksi unggah baru.",
+                "There is no open multipart upload for this file. Ask for a new upload instruction.")
+        raise NotFound("upload") if not is_multipart(asset, svc) else Conflict(
+            msg, [{"field": "upload", "code": "no_open_upload", "message": msg.id, "message_en": msg.en}])
+    return upload_id, stored
+
+
+def list_stored_parts(staff: Staff, submission_id: str, file_id: str, svc: Services | None = None) -> dict:
+    """Which parts of a multipart upload are already stored (the page resumes from there)."""
+    svc = svc or services()
+    asset = _asset_for(staff, submission_id, file_id, svc)
+    upload_id, stored = _open_upload(asset, svc)
+    part_bytes = part_size(asset.size, svc)
+    return {"file_id": file_id, "upload_id": upload_id, "size": asset.size, "part_size": part_bytes,
+            "part_count": len(expected_parts(asset.size, part_bytes)),
+            "stored_bytes": sum(p.size for p in stored), "parts": [_part_json(p) for p in stored]}
+
+
+def complete_upload(staff: Staff, submission_id: str, file_id: str, svc: Services | None = None) -> dict:
+    """Join the stored parts into the file, only when they are exactly what was declared."""
+    svc = svc or services()
+    asset = _asset_for(staff, submission_id, file_id, svc)
+    _still_expected(asset)
+    upload_id, stored = _open_upload(asset, svc)
+    total = sum(p.size for p in stored)
+    if total > asset.size:
+        msg = t(f"Bagian yang terunggah berjumlah {total} byte, lebih dari ukuran yang dinyatakan ({asset.size} "
+                "byte). Unggahan tidak diselesaikan; unggah ulang berkas aslinya.",
+                f"The uploaded parts add up to {total} bytes, more than the declared size ({asset.size} bytes). "
+                "The upload was not completed; upload the original file again.")
+        raise InvalidInput(msg, [{"field": "size", "code": "size_exceeds_declared", "message": msg.id,
+                                  "message_en": msg.en}])
+    sizes = expected_parts(asset.size, part_size(asset.size, svc))
+    numbers = [p.number for p in stored]
+    missing = [n for n in range(1, len(sizes) + 1) if n not in numbers]
+    if missing or total != asset.size or numbers != list(range(1, len(sizes) + 1)):
+        shown = ", ".join(str(n) for n in missing[:20]) or "-"
+        msg = t(f"Unggahan belum lengkap ({total} dari {asset.size} byte; bagian yang kurang: {shown}). "
+                "Lanjutkan unggahan lalu selesaikan lagi.",
+                f"The upload is not complete yet ({total} of {asset.size} bytes; missing parts: {shown}). "
+                "Resume the upload, then complete it again.")
+        raise Conflict(msg, [{"field": "parts", "code": "parts_missing", "message": msg.id, "message_en": msg.en,
+                              "missing": missing}])
+    svc.uploads.complete_multipart(asset.key, upload_id, stored)
+    return {"file_id": file_id, "status": "uploaded", "size": total}
+
+
+def abort_upload(staff: Staff, submission_id: str, file_id: str, svc: Services | None = None) -> None:
+    """Throw away the stored parts of a file (the next instruction starts it afresh)."""
+    svc = svc or services()
+    asset = _asset_for(staff, submission_id, file_id, svc)
+    if not is_multipart(asset, svc):
+        return
+    for _ in range(20):  # every open upload of this key (a double tap may have started two)
+        upload_id = svc.uploads.find_multipart(asset.key)
+        if upload_id is None:
+            return
+        svc.uploads.abort_multipart(asset.key, upload_id)
