@@ -14,7 +14,8 @@ from aws_lambda_powertools import Logger
 from .. import web
 from ..domain import sop, state
 from ..domain.clock import iso, long_date_id, now, to_wib
-from ..domain.errors import InvalidTransition
+from ..domain.diff import FieldDiff, draft_changes, plain
+from ..domain.errors import InvalidTransition, NotFound
 from ..domain.events import DraftApproved, DraftReady, DraftRejected, RevisionRequested
 from ..domain.models import (
     AuditEntry,
@@ -27,10 +28,13 @@ from ..domain.models import (
     Submission,
     Village,
 )
+from ..domain.pii import FIELDS as PII_FIELDS
+from ..domain.pii import Finding, screen_fields
 from ..domain.text import t
 from ..domain.tokens import new_token, split_token, token_hash
 from ..ports import Mail
 from ..services import Services, services
+from .revision import comparable
 
 logger = Logger(child=True)
 
@@ -62,7 +66,26 @@ def _preview(draft: Draft, svc: Services) -> dict:
         "graphic_url": media.presign_get(draft.graphic_key, PREVIEW_SECONDS) if draft.graphic_key else None,
         "photo_urls": [media.presign_get(k, PREVIEW_SECONDS) for k in draft.photo_keys],
         "has_video": bool(draft.video_key),
+        "changes": _changes(draft, svc),
     }
+
+
+def screening(village: Village, submission: Submission, draft: Draft) -> list[Finding]:
+    """Personal data in what the reviewer is asked to publish: the narrative and the draft's text."""
+    return screen_fields({"narrative": submission.narrative, "title": draft.title, "lead": draft.lead,
+                          "caption": draft.caption, "article": plain(draft.article_html)},
+                         tuple(village.public_phones))
+
+
+def _changes(draft: Draft, svc: Services) -> list[FieldDiff]:
+    """A revised version's differences from the version before it (none for version 1)."""
+    if draft.version == 1:
+        return []
+    try:
+        previous = svc.store.get_draft(draft.tenant_id, draft.submission_id, draft.procedure, draft.version - 1)
+    except NotFound:
+        return []
+    return draft_changes(comparable(previous), comparable(draft))
 
 
 # --- the email ---------------------------------------------------------------------------------
@@ -83,8 +106,13 @@ def notify_reviewers(event: DraftReady, svc: Services | None = None, at: datetim
     return sent
 
 
+#: subject prefixes of the same email sent again by the SLA watch
+LINK_KINDS = {"review": "Mohon keputusan", "reminder": "Pengingat \u2013 mohon keputusan",
+              "escalation": "Eskalasi \u2013 mohon keputusan"}
+
+
 def send_review_link(village: Village, submission: Submission, draft: Draft, reviewer: Contact,
-                     svc: Services, at: datetime) -> str:
+                     svc: Services, at: datetime, kind: str = "review") -> str:
     token = new_token(village.id)
     svc.store.put_review_token(ReviewToken(
         tenant_id=village.id, token_hash=token_hash(token), submission_id=submission.submission_id,
@@ -94,12 +122,13 @@ def send_review_link(village: Village, submission: Submission, draft: Draft, rev
     due = sop.batas_keputusan(draft.created_at)
     context = {"village": village, "submission": submission, "draft": _preview(draft, svc), "link": link,
                "reviewer": reviewer, "due": due.strftime("%H.%M WIB, ") + long_date_id(due.date()),
+               "findings": screening(village, submission, draft), "pii_fields": PII_FIELDS,
                "activity_date": long_date_id(submission.activity.date)}
-    subject = (f"[Kabar {village.name}] Mohon keputusan: {PROCEDURE_LABEL[draft.procedure]} "
+    subject = (f"[Kabar {village.name}] {LINK_KINDS[kind]}: {PROCEDURE_LABEL[draft.procedure]} "
                f"\u2013 {submission.activity.title} (v{draft.version})")
     message_id = svc.mailer.send(Mail(
         to=(str(reviewer.email),), subject=subject, text=web.render("email/review.txt", **context),
-        html=web.render("email/review.html", **context), tags={"kind": "review"}))
+        html=web.render("email/review.html", **context), tags={"kind": kind}))
     logger.info("review link sent", extra={"procedure": draft.procedure.value, "version": draft.version})
     return message_id
 
@@ -165,7 +194,8 @@ def _confirmation(token: ReviewToken, svc: Services, at: datetime, error: str | 
     return Page(status, web.render(
         "review/confirm.html", village=village, submission=submission, draft=_preview(draft, svc),
         token=token, due=due.strftime("%H.%M WIB"), minutes_left=minutes_left, error=error, note=note,
-        reasons=REJECT_REASONS, activity_date=long_date_id(submission.activity.date)))
+        reasons=REJECT_REASONS, activity_date=long_date_id(submission.activity.date),
+        findings=screening(village, submission, draft), pii_fields=PII_FIELDS))
 
 
 def decide(raw_token: str, form: dict[str, str], svc: Services | None = None, at: datetime | None = None) -> Page:
@@ -192,6 +222,9 @@ def decide(raw_token: str, form: dict[str, str], svc: Services | None = None, at
             "Tuliskan catatan: alasan penolakan atau koreksi yang diminta. "
             "(Write a note: the reason for rejecting or the correction asked for.)"))
     draft = svc.store.get_draft(token.tenant_id, token.submission_id, token.procedure, token.version)
+    # what the screening showed the reviewer is kept with the decision (approving anyway is a decision too)
+    findings = screening(svc.store.get_village(token.tenant_id),
+                         svc.store.get_submission(token.tenant_id, token.submission_id), draft)
     try:
         target = state.decide(draft.status, decision)
         decided = draft.model_copy(update={"status": target, "decided_at": at, "decided_by": token.reviewer_name,
@@ -200,7 +233,7 @@ def decide(raw_token: str, form: dict[str, str], svc: Services | None = None, at
             tenant_id=token.tenant_id, submission_id=token.submission_id, at=at,
             actor=f"reviewer:{token.reviewer_email}", action=f"decision_{decision.value}",
             subject=f"draft:{draft.procedure.value}:v{draft.version}", from_state=draft.status.value,
-            to_state=target.value, note=note or None))
+            to_state=target.value, note=note or None, personal_data=[f.record() for f in findings] or None))
     except InvalidTransition:
         return _state_page(token, svc) or _invalid()
     common = {"tenant_id": token.tenant_id, "submission_id": token.submission_id, "procedure": token.procedure,
@@ -237,7 +270,8 @@ def notify_revision(event: RevisionRequested, svc: Services | None = None) -> st
     village = svc.store.get_village(event.tenant_id)
     submission = svc.store.get_submission(event.tenant_id, event.submission_id)
     context = {"village": village, "submission": submission, "procedure": PROCEDURE_LABEL[event.procedure],
-               "note": event.note or "", "reviewer": event.reviewer, "version": event.version}
+               "note": event.note or "", "reviewer": event.reviewer, "version": event.version,
+               "procedure_code": event.procedure.value}
     return svc.mailer.send(Mail(
         to=tuple(str(a.email) for a in village.admins),
         subject=f"[Kabar {village.name}] Perlu koreksi: {submission.activity.title} (v{event.version})",

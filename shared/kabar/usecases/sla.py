@@ -1,0 +1,117 @@
+"""The SLA watch (every 15 minutes, WIB): reminders, escalation, late drafts, and re-driving lost events.
+
+What is due comes from ``domain.sla``; here each action is done once (a conditional claim per
+submission, action and draft version), and a failed action is released so the next run retries it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from aws_lambda_powertools import Logger
+
+from .. import web
+from ..domain import sop
+from ..domain.clock import long_date_id, month_of, now, previous_month, to_wib
+from ..domain.events import DraftApproved, SubmissionCompleted
+from ..domain.models import Draft, Submission, Village
+from ..domain.sla import WATCH_DAYS, Action, Due, due_actions
+from ..domain.text import Bilingual, t
+from ..ports import Mail
+from ..services import Services, services
+from .review import PROCEDURE_LABEL, send_review_link
+
+logger = Logger(child=True)
+
+
+def watch(at: datetime | None = None, svc: Services | None = None) -> dict[str, int]:
+    """One pass over every village's recent submissions; returns how many of each action were done."""
+    svc = svc or services()
+    at = to_wib(at or now())
+    done: dict[str, int] = {d.value: 0 for d in Due}
+    failures = 0
+    for village in svc.store.list_villages():
+        for submission in _recent(village.id, at, svc):
+            items = svc.store.submission_items(village.id, submission.submission_id)
+            for action in due_actions(submission, items["draft"], items["publication"], at):
+                if not svc.store.claim_once(village.id, submission.submission_id, action.key, at):
+                    continue
+                try:
+                    _do(action, village, submission, items["draft"], at, svc)
+                except Exception:
+                    failures += 1
+                    svc.store.release_claim(village.id, submission.submission_id, action.key)
+                    logger.exception("SLA action failed; released for the next run",
+                                     extra={"action": action.key, "submission_id": submission.submission_id})
+                    continue
+                done[action.due.value] += 1
+                logger.info("SLA action done", extra={"action": action.key, "tenant_id": village.id,
+                                                      "submission_id": submission.submission_id})
+    if failures:
+        raise RuntimeError(f"{failures} SLA action(s) failed; they are retried on the next run")
+    return done
+
+
+def _recent(tenant_id: str, at: datetime, svc: Services) -> list[Submission]:
+    since = at - timedelta(days=WATCH_DAYS)
+    months = {month_of(at), previous_month(at)}
+    found = [s for m in sorted(months) for s in svc.store.submissions_in_month(tenant_id, m)]
+    return [s for s in found if to_wib(s.created_at) >= since]
+
+
+def _latest(drafts: list[Draft], action: Action) -> Draft:
+    return next(d for d in drafts if d.procedure == action.procedure and d.version == action.version)
+
+
+def _do(action: Action, village: Village, submission: Submission, drafts: list[Draft], at: datetime,
+        svc: Services) -> None:
+    if action.due is Due.REDRIVE_COMPLETED:
+        svc.events.publish([SubmissionCompleted(tenant_id=village.id, submission_id=submission.submission_id,
+                                                occurred_at=submission.completed_at or at)])
+    elif action.due is Due.REDRIVE_APPROVED:
+        draft = _latest(drafts, action)
+        svc.events.publish([DraftApproved(
+            tenant_id=village.id, submission_id=submission.submission_id, procedure=draft.procedure,
+            version=draft.version, reviewer=draft.decided_by or "", note=draft.decision_note,
+            occurred_at=draft.decided_at or at)])
+    elif action.due is Due.REMIND:
+        draft = _latest(drafts, action)
+        for reviewer in village.reviewers:
+            send_review_link(village, submission, draft, reviewer, svc, at, kind="reminder")
+    elif action.due is Due.ESCALATE:
+        draft = _latest(drafts, action)
+        for deputy in village.deputy_reviewers:
+            send_review_link(village, submission, draft, deputy, svc, at, kind="escalation")
+        names = ", ".join(d.name for d in village.deputy_reviewers)
+        _tell_admins(village, submission, action, sop.batas_keputusan(draft.created_at), svc,
+                     t("Keputusan PPID terlambat", "PPID decision overdue"),
+                     t("Batas 1 jam untuk keputusan PPID sudah lewat. " + (
+                         f"Tautan keputusan juga dikirim ke wakil PPID: {names}." if names else
+                         "Desa ini belum punya wakil PPID; mohon hubungi PPID."),
+                       "The 1-hour limit for the PPID's decision has passed. " + (
+                         f"The decision link was also sent to the deputy reviewers: {names}." if names else
+                         "This village has no deputy reviewer; please contact the PPID.")))
+    elif action.due is Due.DRAFT_LATE:
+        if action.version:
+            draft = _latest(drafts, action)
+            due = sop.batas_draf(draft.decided_at or at)
+            detail = t(f"Koreksi atas versi {draft.version} belum dikirim dalam 2 jam.",
+                       f"The correction of version {draft.version} was not sent within 2 hours.")
+        else:
+            due = sop.batas_draf(submission.completed_at or at)
+            detail = t("Draf belum jadi dalam 2 jam setelah dokumentasi lengkap.",
+                       "The draft was not ready within 2 hours of the documentation being complete.")
+        _tell_admins(village, submission, action, due, svc, t("Draf terlambat", "Draft overdue"), detail)
+
+
+def _tell_admins(village: Village, submission: Submission, action: Action, due: datetime, svc: Services,
+                 headline: Bilingual, detail: Bilingual) -> None:
+    procedure = PROCEDURE_LABEL[action.procedure] if action.procedure else ""
+    context = {"submission": submission, "procedure": procedure, "version": action.version, "headline": headline,
+               "detail": detail, "due": due.strftime("%H.%M WIB, ") + long_date_id(due.date()),
+               "activity_date": long_date_id(submission.activity.date), "village": village}
+    svc.mailer.send(Mail(
+        to=tuple(str(a.email) for a in village.admins),
+        subject=f"[Kabar {village.name}] {headline.id}: {submission.activity.title}",
+        text=web.render("email/sla_notice.txt", **context), html=web.render("email/sla_notice.html", **context),
+        tags={"kind": action.due.value}))

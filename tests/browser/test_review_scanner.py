@@ -1,0 +1,126 @@
+"""Mail scanners, two tabs and the SLA clock against the running local stack (issue 4).
+
+A scanner follows the link with HEAD and GETs under headless user agents, or renders it in headless
+Chromium and waits: none of it may decide or use the link. Two tabs posting at once: one decision
+stands. The SLA watch fired through the dispatcher with a controlled clock reminds the reviewer once.
+"""
+
+import threading
+from datetime import timedelta
+
+import pytest
+import requests
+
+from kabar.domain.clock import iso, now
+from kabar.usecases.staff import add_staff
+from kabar_local.demo import Http, links_to
+from kabar_local.samples import submission_payload
+from kabar_local.stack import LocalStack
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("e2e")]
+
+SCANNER_AGENTS = [
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0 Safari/537.36",
+    "Mozilla/5.0 (compatible; BingPreview/1.0b)",
+    "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17328; Pro)",
+    "Barracuda Sentinel (EE)",
+]
+
+
+@pytest.fixture(scope="module")
+def stack():
+    with LocalStack(retry_delay_seconds=1, env={"POWERTOOLS_LOG_LEVEL": "WARNING"}) as running:
+        yield running
+
+
+def _review_link(stack) -> tuple[str, str]:
+    token = add_staff("purwobinangun", "submitter", "Sri", "sri@purwobinangun.desa.id")[1]
+    http = Http(stack.base_url)
+    payload, blobs = submission_payload(now().date(), with_video=False, channels=("website",))
+    created = http.post_json("/submissions", payload, token).json()
+    for instruction, blob, declared in zip(created["uploads"], blobs, payload["files"], strict=True):
+        assert http.upload(instruction, blob, declared["name"], declared["content_type"]).status_code == 201
+    stack.dispatcher.wait_idle(timeout=60)
+    newest = http.outbox("ppid@purwobinangun.desa.id")[0]
+    return links_to(newest, r"/review/")[0], created["submission_id"]
+
+
+def _draft(submission_id: str):
+    from kabar.services import services
+
+    return services().store.get_draft("purwobinangun", submission_id, "website")
+
+
+def _token_used(link: str) -> bool:
+    from kabar.domain.tokens import token_hash
+    from kabar.services import services
+
+    raw = link.rsplit("/", 1)[1]
+    return services().store.get_review_token("purwobinangun", token_hash(raw)).used_at is not None
+
+
+def test_scanners_that_fetch_or_render_the_link_change_nothing(stack, page):
+    link, sid = _review_link(stack)
+    for agent in SCANNER_AGENTS:
+        head = requests.head(link, headers={"User-Agent": agent}, timeout=10, allow_redirects=True)
+        assert head.status_code == 200 and head.headers["Cache-Control"] == "no-store"
+        for _ in range(2):
+            got = requests.get(link, headers={"User-Agent": agent}, timeout=10)
+            assert got.status_code == 200
+            assert got.headers["Referrer-Policy"] == "no-referrer" and "noindex" in got.headers["X-Robots-Tag"]
+            assert "<script" not in got.text.lower()  # nothing on the page can submit by itself
+    page.context.set_extra_http_headers({"User-Agent": SCANNER_AGENTS[0]})
+    response = page.goto(link, wait_until="networkidle")
+    assert response.status == 200
+    page.wait_for_timeout(300)  # a scanner lingers; nothing on the page acts on a timer either
+    stack.dispatcher.wait_idle(timeout=30)
+    assert _draft(sid).status.value == "in_review" and not _token_used(link)
+
+
+def test_two_tabs_posting_at_once_leave_one_decision(stack):
+    link, sid = _review_link(stack)
+    answers = {}
+
+    def post(decision):
+        answers[decision] = requests.post(link, data={"decision": decision, "note": "catatan"}, timeout=30)
+
+    threads = [threading.Thread(target=post, args=(d,)) for d in ("approve", "reject")]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(r.status_code for r in answers.values()) == [200, 409]
+    winner = next(d for d, r in answers.items() if r.status_code == 200)
+    stack.dispatcher.wait_idle(timeout=30)
+    status = _draft(sid).status.value
+    assert status in ({"approved", "published"} if winner == "approve" else {"rejected"})
+
+
+def test_the_sla_watch_fired_with_a_controlled_clock_reminds_once(stack):
+    _, sid = _review_link(stack)
+    http = Http(stack.base_url)
+
+    def reminders() -> int:
+        return sum("Pengingat" in m["subject"] for m in http.outbox("ppid@purwobinangun.desa.id"))
+
+    half = _draft(sid).created_at + timedelta(minutes=31)
+    done = stack.dispatcher.fire("SlaWatchFunction", input={"at": iso(half)})["remind"]
+    assert done >= 1 and reminders() == done  # every draft still waiting in the village, this one included
+    assert stack.dispatcher.fire("SlaWatchFunction", input={"at": iso(half + timedelta(minutes=1))})["remind"] == 0
+    assert reminders() == done
+    assert _draft(sid).status.value == "in_review"
+
+
+def test_a_correction_over_http_goes_back_to_the_reviewer_as_version_two(stack):
+    link, sid = _review_link(stack)
+    assert requests.post(link, data={"decision": "revise", "note": "Tambahkan jumlah peserta"},
+                         timeout=30).status_code == 200
+    admin = add_staff("purwobinangun", "admin", "Admin", "admin2@purwobinangun.desa.id")[1]
+    response = requests.put(f"{stack.base_url}/drafts/{sid}/website", timeout=30,
+                            headers={"Authorization": f"Bearer {admin}"},
+                            json={"version": 1, "lead": "Sebanyak 60 warga membersihkan saluran irigasi."})
+    assert response.status_code == 200 and response.json()["version"] == 2
+    stack.dispatcher.wait_idle(timeout=60)
+    newest = Http(stack.base_url).outbox("ppid@purwobinangun.desa.id")[0]
+    assert "(v2)" in newest["subject"] and "Perubahan dari versi 1" in newest["html"]
+    assert requests.get(link, timeout=10).status_code == 409  # the v1 link acts on nothing now
