@@ -3,6 +3,7 @@
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from kabar.adapters import redelivery
 from kabar.batch import bus_event, consume
 from kabar.domain.events import DraftApproved
 from kabar.usecases import publication
@@ -16,7 +17,11 @@ def record_handler(record: SQSRecord) -> None:
     if not isinstance(event, DraftApproved):
         logger.warning("event not for publication", extra={"type": type(event).__name__})
         return
-    publication.publish_approved(event)
+    try:
+        publication.publish_approved(event)
+    except (publication.PublicationIncomplete, publication.PublicationDeferred) as wait:
+        redelivery.delay(record, wait.retry_after)  # the redelivery is the retry, at the time it can succeed
+        raise
 
 
 @logger.inject_lambda_context(clear_state=True)

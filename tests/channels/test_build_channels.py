@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from kabar.adapters import secrets
-from kabar.adapters.channels import build_channels
+from kabar.adapters.channels import build_channels, build_each_channel
 from kabar.adapters.channels.facebook import FacebookPage
 from kabar.adapters.channels.static_site import StaticSite
 from kabar.config import Settings
@@ -58,7 +58,7 @@ def test_facebook_from_its_secret(village, settings, make_post):
     assert [c.name for c in build_channels(village, Procedure.WEBSITE, settings)] == ["static_site"]
 
 
-def test_missing_secret_or_token_is_permanent(village, settings):
+def test_missing_secret_or_token_is_permanent(village, settings, make_post):
     for config in (ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name="kabar/none"),
                    ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=make_secret({"x": 1})),
                    ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=make_secret("not json")),
@@ -66,6 +66,13 @@ def test_missing_secret_or_token_is_permanent(village, settings):
         broken = village.model_copy(update={"channels": {Procedure.SOCIAL: [config]}})
         with pytest.raises(PermanentChannelError):
             build_channels(broken, Procedure.SOCIAL, settings)
+        # for publication, the channel fails on its own when used
+        (channel,) = build_each_channel(broken, Procedure.SOCIAL, settings)
+        assert channel.name == "facebook"
+        with pytest.raises(PermanentChannelError):
+            channel.publish(make_post())
+        with pytest.raises(PermanentChannelError):
+            channel.find(make_post())
 
 
 def test_secret_is_cached_until_forgotten(aws_env):

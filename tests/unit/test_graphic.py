@@ -81,10 +81,36 @@ def test_one_endless_word_is_broken_to_fit():
     assert all(font.getlength(line) <= WIDTH - 2 * MARGIN for line in lines)
 
 
-def test_text_is_written_with_glyphs_the_bundled_font_has():
-    # Given letters and dashes the bundled font lacks, Then they become their closest plain form
-    assert fit_text("Kerja Bakti – Ñgepring  Café") == "Kerja Bakti - Ngepring Cafe"
+def test_text_keeps_the_letters_of_indonesian_and_javanese_names_and_drops_what_the_font_lacks():
+    # Given accented letters, dashes and the middle dot, Then the shipped font draws them all
+    assert fit_text("Kerja Bakti – Ñgepring  Café") == "Kerja Bakti – Ñgepring Café"
     assert fit_text("Purwobinangun · 27 November 2026") == "Purwobinangun · 27 November 2026"
+    # and a character it has no glyph for is dropped rather than drawn as a box
+    assert fit_text("Desa 村 Purwobinangun") == "Desa Purwobinangun"
+
+
+def test_the_font_is_the_one_the_project_ships_with_its_licence():
+    from kabar.domain.graphic import STATIC, TITLE_FONT
+
+    assert _font(40).path == str(TITLE_FONT) and TITLE_FONT.is_file()
+    assert "bitstream-vera" in (STATIC / "DejaVu-LICENSE.txt").read_text()
+
+
+def test_the_logo_stands_in_the_top_left_corner():
+    logo = Image.new("RGBA", (300, 300), (0, 0, 0, 0))
+    ImageDraw.Draw(logo).ellipse((0, 0, 299, 299), fill=(220, 20, 20, 255))
+    out = io.BytesIO()
+    logo.save(out, "PNG")
+    source = photo((1600, 1200))
+    plain = Image.open(io.BytesIO(make_cover(source, "Posyandu Balita", "Purwobinangun", "27 November 2026")))
+    marked = Image.open(io.BytesIO(make_cover(source, "Posyandu Balita", "Purwobinangun", "27 November 2026",
+                                              logo=out.getvalue())))
+    centre = (MARGIN // 2 + 75, MARGIN // 2 + 75)
+    red, green, _ = marked.getpixel(centre)
+    assert red > 180 and green < 80 and plain.getpixel(centre) != marked.getpixel(centre)
+    # the logo's transparent corner shows the photo
+    assert abs(marked.getpixel((MARGIN // 2 + 2, MARGIN // 2 + 2))[1] - plain.getpixel((MARGIN // 2 + 2,
+                                                                                        MARGIN // 2 + 2))[1]) < 30
 
 
 def test_a_broken_photo_is_refused_not_crashed_on():

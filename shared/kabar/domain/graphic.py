@@ -1,7 +1,9 @@
 """SOP step 2 (social): the cover of the carousel, a 1080x1350 JPEG with the title on the photo.
 
-Drawn with Pillow's bundled scalable font (FreeType), so no font file ships with the project and
-the same input always gives the same bytes.
+Drawn with DejaVu Sans (Bold for the title), a free font the project ships in ``kabar/static`` with
+its licence: it covers the Latin letters of Bahasa Indonesia and of Javanese names (é, ñ, the dashes
+and quotes), so no character is lost, and the same input always gives the same bytes on any machine.
+The village's logo, when it has one, stands in the top-left corner.
 """
 
 from __future__ import annotations
@@ -9,11 +11,16 @@ from __future__ import annotations
 import io
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 from .media import open_image, to_srgb
 
+STATIC = Path(__file__).resolve().parent.parent / "static"
+TITLE_FONT = STATIC / "DejaVuSans-Bold.ttf"
+TEXT_FONT = STATIC / "DejaVuSans.ttf"
+LOGO_BOX = 150
 WIDTH, HEIGHT = 1080, 1350
 MARGIN = 72
 BOTTOM = 84
@@ -25,7 +32,7 @@ ELLIPSIS = "…"
 DARK = (12, 14, 18)
 ACCENT = (255, 196, 0)
 
-#: Punctuation the bundled font lacks, written with what it has.
+#: Punctuation written plainly should a font lack it (DejaVu has all of these).
 _FALLBACK = {
     "–": "-", "—": "-", "‒": "-", "―": "-", "‐": "-", "‑": "-", "−": "-",
     "‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"',
@@ -34,11 +41,8 @@ _FALLBACK = {
 
 
 @lru_cache(maxsize=8)
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    font = ImageFont.load_default(size=size)
-    if not isinstance(font, ImageFont.FreeTypeFont):  # Pillow built without FreeType
-        raise RuntimeError("the cover needs Pillow with FreeType (the PyPI wheels have it)")
-    return font
+def _font(size: int, bold: bool = True) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(TITLE_FONT if bold else TEXT_FONT), size)
 
 
 @lru_cache(maxsize=1)
@@ -74,6 +78,8 @@ def _ellipsize(line: str, font: ImageFont.FreeTypeFont, width: int) -> str:
     text = " ".join(words).rstrip(",.;:-")
     if text and font.getlength(text + ELLIPSIS) > width:
         text = text[:_longest_fit(text + ELLIPSIS, font, width) - 1]
+        while len(text) > 1 and font.getlength(text + ELLIPSIS) > width:  # "…" can be wider than a letter
+            text = text[:-1]
     return text.rstrip() + ELLIPSIS
 
 
@@ -137,8 +143,9 @@ def _gradient(height: int) -> Image.Image:
     return column.resize((WIDTH, height), Image.Resampling.NEAREST)
 
 
-def make_cover(photo: bytes, title: str, village_name: str, date_text: str) -> bytes:
-    """The carousel's cover: the photo filling 1080x1350, the title and "village · date" on a dark band."""
+def make_cover(photo: bytes, title: str, village_name: str, date_text: str, logo: bytes | None = None) -> bytes:
+    """The carousel's cover: the photo filling 1080x1350, the title and "village · date" on a dark band,
+    and the village's logo (any image; transparency kept) in the top-left corner when there is one."""
     source = open_image(photo)
     try:
         image = to_srgb(source)
@@ -148,7 +155,7 @@ def make_cover(photo: bytes, title: str, village_name: str, date_text: str) -> b
 
     text_width = WIDTH - 2 * MARGIN
     title_font, lines = _title_layout(fit_text(title) or "-", text_width)
-    sub_font = _font(SUBLINE_SIZE)
+    sub_font = _font(SUBLINE_SIZE, bold=False)
     subline = fit_text(f"{village_name} · {date_text}")
     if sub_font.getlength(subline) > text_width:
         subline = _ellipsize(subline, sub_font, text_width)
@@ -161,10 +168,8 @@ def make_cover(photo: bytes, title: str, village_name: str, date_text: str) -> b
     image.paste(band, (0, band_top), _gradient(HEIGHT - band_top))
 
     def write(draw: ImageDraw.ImageDraw, title_fill: object, sub_fill: object) -> None:
-        stroke = max(1, title_font.size // 40)  # the bundled font has no bold: a thin stroke stands in
         for i, line in enumerate(lines):
-            draw.text((MARGIN, title_top + i * title_step), line, font=title_font, fill=title_fill,
-                      stroke_width=stroke, stroke_fill=title_fill)
+            draw.text((MARGIN, title_top + i * title_step), line, font=title_font, fill=title_fill)
         draw.text((MARGIN, sub_top), subline, font=sub_font, fill=sub_fill)
 
     # A soft shadow under the words keeps them readable on a bright photo.
@@ -174,7 +179,20 @@ def make_cover(photo: bytes, title: str, village_name: str, date_text: str) -> b
     draw = ImageDraw.Draw(image)
     write(draw, (255, 255, 255), (235, 235, 235))
     draw.rectangle((MARGIN, sub_top - 22, MARGIN + 64, sub_top - 17), fill=ACCENT)
+    if logo:
+        _paste_logo(image, logo)
 
     out = io.BytesIO()
     image.save(out, "JPEG", quality=88, optimize=True, progressive=True)
     return out.getvalue()
+
+
+def _paste_logo(image: Image.Image, logo: bytes) -> None:
+    """The logo within a 150 px box at the top-left margin, its transparency kept."""
+    source = open_image(logo)
+    try:
+        mark = ImageOps.exif_transpose(source).convert("RGBA")
+    finally:
+        source.close()
+    mark = ImageOps.contain(mark, (LOGO_BOX, LOGO_BOX), Image.Resampling.LANCZOS)
+    image.paste(mark, (MARGIN // 2, MARGIN // 2), mark)

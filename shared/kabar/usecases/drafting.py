@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 
 from ..domain import drafting
+from ..domain.carousel import build_carousel
 from ..domain.clock import long_date_id, now
 from ..domain.errors import NotFound
 from ..domain.events import DraftReady, RevisionSubmitted, SubmissionCompleted
@@ -44,14 +45,21 @@ def make_drafts(event: SubmissionCompleted, svc: Services | None = None) -> list
                           version=1, title=article.title, slug=article.slug, dateline=article.dateline,
                           lead=article.lead, created_at=at, photo_keys=photo_keys)
             if procedure is Procedure.SOCIAL:
-                cover_key = f"{event.tenant_id}/{event.submission_id}/drafts/social-v1-cover.jpg"
-                cover = make_cover(svc.media.get(photo_keys[0]), submission.activity.title, village.name,
-                                   long_date_id(submission.activity.date))
+                prefix = f"{event.tenant_id}/{event.submission_id}/drafts/social-v1"
+                originals = [svc.media.get(key) for key in photo_keys]
+                carousel = build_carousel(originals, MAX_CAROUSEL_PHOTOS)
+                carousel_keys = []
+                for n, framed in enumerate(carousel.frames, 1):
+                    carousel_keys.append(f"{prefix}-photo-{n}.jpg")
+                    svc.media.put(carousel_keys[-1], framed, "image/jpeg")
+                cover_key = f"{prefix}-cover.jpg"
+                logo = svc.media.get(village.logo_key) if village.logo_key else None
+                cover = make_cover(originals[carousel.cover_index], submission.activity.title, village.name,
+                                   long_date_id(submission.activity.date), logo=logo)
                 svc.media.put(cover_key, cover, "image/jpeg")
                 draft = draft.model_copy(update={
                     "caption": drafting.build_caption(village, submission), "graphic_key": cover_key,
-                    "photo_keys": photo_keys[:MAX_CAROUSEL_PHOTOS],
-                    "video_key": video.clean_key if video else None})
+                    "photo_keys": carousel_keys, "video_key": video.clean_key if video else None})
             else:
                 draft = draft.model_copy(update={"article_html": article.body_html})
             if store.put_draft(draft):

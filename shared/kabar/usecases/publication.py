@@ -7,13 +7,13 @@ already exists (a crash, a timeout after success, a 500 with the post created) b
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
 from .. import web
-from ..domain.clock import now
-from ..domain.errors import NotFound
+from ..domain.clock import now, to_wib
+from ..domain.errors import Conflict, NotFound
 from ..domain.events import ContentPublished, DraftApproved
 from ..domain.models import (
     AuditEntry,
@@ -25,6 +25,9 @@ from ..domain.models import (
     Submission,
     Village,
 )
+from ..domain.publishing import publish_moment, retry_plan
+from ..domain.sop import batas_unggah
+from ..domain.text import t
 from ..ports import Channel, ChannelPost, Mail, PermanentChannelError
 from ..services import Services, services
 
@@ -34,7 +37,21 @@ PHOTO_URL_SECONDS = 24 * 3600  # long enough for a channel to fetch the photos (
 
 
 class PublicationIncomplete(RuntimeError):
-    """Some channel hit a transient error: the message is retried; what succeeded is not redone."""
+    """Some channel hit a transient error: the message is retried after ``retry_after`` seconds;
+    what succeeded is not redone."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PublicationDeferred(RuntimeError):
+    """The village publishes at a set time of day: the message comes back in ``retry_after`` seconds."""
+
+    def __init__(self, publish_at: datetime, retry_after: int) -> None:
+        super().__init__(f"publication waits until {publish_at.isoformat()}")
+        self.publish_at = publish_at
+        self.retry_after = retry_after
 
 
 def marker(draft: Draft, channel: str) -> str:
@@ -59,6 +76,7 @@ def channel_post(draft: Draft, submission: Submission, channel: str, svc: Servic
         # Through the first-party click counter, so the report can count clicks per item and channel.
         link = f"{svc.settings.public_url.rstrip('/')}/r/{draft.tenant_id}/{slug}?c={channel}"
     photos = ([draft.graphic_key] if draft.graphic_key else []) + list(draft.photo_keys)
+    video_url = svc.media.presign_get(draft.video_key, PHOTO_URL_SECONDS) if draft.video_key else None
     return ChannelPost(
         tenant_id=draft.tenant_id, marker=marker(draft, channel), title=draft.title,
         text=draft.caption if draft.procedure is Procedure.SOCIAL else draft.article_html, lead=draft.lead,
@@ -66,7 +84,7 @@ def channel_post(draft: Draft, submission: Submission, channel: str, svc: Servic
         photo_keys=tuple(photos) if draft.procedure is Procedure.SOCIAL else tuple(draft.photo_keys),
         graphic_key=draft.graphic_key, video_key=draft.video_key, link=link,
         activity_date=submission.activity.date.isoformat(), location=submission.activity.location,
-        slug=draft.slug)
+        slug=draft.slug, video_url=video_url)
 
 
 def publish_approved(event: DraftApproved, svc: Services | None = None,
@@ -74,10 +92,10 @@ def publish_approved(event: DraftApproved, svc: Services | None = None,
                      at: datetime | None = None) -> list[Publication]:
     svc = svc or services()
     if channels_for is None:
-        from ..adapters.channels import build_channels
+        from ..adapters.channels import build_each_channel
 
         def channels_for(village: Village, procedure: Procedure) -> list[Channel]:
-            return build_channels(village, procedure, svc.settings)
+            return build_each_channel(village, procedure, svc.settings)
 
     draft = svc.store.get_draft(event.tenant_id, event.submission_id, event.procedure, event.version)
     if draft.status not in (DraftStatus.APPROVED, DraftStatus.PUBLISHED):
@@ -85,11 +103,24 @@ def publish_approved(event: DraftApproved, svc: Services | None = None,
         return []
     submission = svc.store.get_submission(event.tenant_id, event.submission_id)
     village = svc.store.get_village(event.tenant_id)
+    moment = at or now()
+    deadline = batas_unggah(submission.activity.date)
+    # Counted from the approval, not from this delivery: a retry after the set time is never put off again.
+    publish_at = publish_moment(event.occurred_at, village.publish_time, deadline)
+    if publish_at > to_wib(moment):
+        logger.info("publication waits for the village's time of day", extra={"publish_at": publish_at.isoformat()})
+        raise PublicationDeferred(publish_at, int((publish_at - to_wib(moment)).total_seconds()) + 1)
     channels = channels_for(village, draft.procedure)
     results: list[Publication] = []
     transient: list[str] = []
+    delays: list[int] = []
+    applicable: list[Channel] = []
     for channel in channels:
         post = channel_post(draft, submission, channel.name, svc)
+        accepts = getattr(channel, "accepts", None)
+        if accepts is not None and not accepts(post):
+            continue  # e.g. YouTube for a draft without a video
+        applicable.append(channel)
         pub = svc.store.start_publication(Publication(
             tenant_id=draft.tenant_id, submission_id=draft.submission_id, procedure=draft.procedure,
             version=draft.version, channel=channel.name, marker=post.marker))
@@ -110,9 +141,17 @@ def publish_approved(event: DraftApproved, svc: Services | None = None,
             results.append(pub)
             continue
         except Exception as err:  # noqa: BLE001 - transient: keep the intent, retry the message
-            logger.warning("channel failed; will retry", extra={"channel": channel.name, "error": str(err)})
-            svc.store.save_publication(pub.model_copy(update={"error": str(err)[:500]}))
+            plan = retry_plan(pub.attempts, getattr(err, "retry_after", None), moment, deadline)
+            logger.warning("channel failed; will retry", extra={"channel": channel.name, "error": str(err),
+                                                                "retry_in": plan.delay_seconds})
+            pub = pub.model_copy(update={"error": str(err)[:500]})
+            if plan.misses_deadline and pub.late_alerted_at is None:
+                _alert_late(village, submission, draft, channel.name, str(err),
+                            to_wib(moment) + timedelta(seconds=plan.delay_seconds), deadline, svc)
+                pub = pub.model_copy(update={"late_alerted_at": moment})
+            svc.store.save_publication(pub)
             transient.append(channel.name)
+            delays.append(plan.delay_seconds)
             continue
         pub = pub.model_copy(update={"status": PublicationStatus.PUBLISHED, "remote_id": done.remote_id,
                                      "url": done.url, "published_at": at or now(), "error": None})
@@ -124,9 +163,10 @@ def publish_approved(event: DraftApproved, svc: Services | None = None,
         logger.info("published", extra={"channel": channel.name, "url": done.url})
         results.append(pub)
     if transient:
-        raise PublicationIncomplete(f"retry needed for: {', '.join(transient)}")
+        # One message carries every channel: wait until the most throttled one is expected to accept.
+        raise PublicationIncomplete(f"retry needed for: {', '.join(transient)}", max(delays))
     published = [p for p in results if p.status is PublicationStatus.PUBLISHED]
-    if published and len(published) == len(channels):
+    if published and len(published) == len(applicable):
         svc.store.set_draft_status(draft, DraftStatus.APPROVED, DraftStatus.PUBLISHED)
     if published:
         svc.events.publish([ContentPublished(
@@ -138,6 +178,18 @@ def publish_approved(event: DraftApproved, svc: Services | None = None,
     return results
 
 
+def _alert_late(village: Village, submission: Submission, draft: Draft, channel: str, problem: str,
+                retry_at: datetime, deadline: datetime, svc: Services) -> None:
+    context = {"village": village, "submission": submission, "draft": draft, "channel": channel, "problem": problem,
+               "retry_at": to_wib(retry_at).strftime("%d-%m-%Y %H:%M"),
+               "deadline": to_wib(deadline).strftime("%d-%m-%Y %H:%M")}
+    svc.mailer.send(Mail(
+        to=tuple(str(a.email) for a in village.admins),
+        subject=f"[Kabar {village.name}] Terbit terlambat di {channel}: {submission.activity.title}",
+        text=web.render("email/publish_late.txt", **context),
+        html=web.render("email/publish_late.html", **context), tags={"kind": "publish_late"}))
+
+
 def _alert_admins(village: Village, submission: Submission, draft: Draft, channel: str, problem: str,
                   svc: Services) -> None:
     context = {"village": village, "submission": submission, "draft": draft, "channel": channel, "problem": problem}
@@ -146,3 +198,33 @@ def _alert_admins(village: Village, submission: Submission, draft: Draft, channe
         subject=f"[Kabar {village.name}] Gagal terbit di {channel}: {submission.activity.title}",
         text=web.render("email/publish_failed.txt", **context),
         html=web.render("email/publish_failed.html", **context), tags={"kind": "publish_failed"}))
+
+
+def republish(tenant_id: str, submission_id: str, procedure: Procedure, actor: str, channel: str | None = None,
+              svc: Services | None = None, at: datetime | None = None) -> list[str]:
+    """The admin's action after fixing a permanent failure (a new token, a permission): the approved
+    version's failed channels are cleared and the approval is announced again, so the publication
+    function tries them once more; channels already published are left alone (their records say so).
+    Returns the channels that will be tried again."""
+    svc = svc or services()
+    moment = at or now()
+    draft = svc.store.get_draft(tenant_id, submission_id, procedure)
+    if draft.status is not DraftStatus.APPROVED:
+        raise Conflict(t(
+            f"Draf versi {draft.version} berstatus {draft.status.value}; hanya draf yang disetujui dan belum "
+            "terbit di semua kanal yang dapat diterbitkan ulang.",
+            f"Draft version {draft.version} is {draft.status.value}; only an approved draft not yet online on "
+            "every channel can be published again."))
+    failed = [p for p in svc.store.publications(tenant_id, submission_id, procedure, draft.version)
+              if p.status is PublicationStatus.FAILED and channel in (None, p.channel)]
+    for pub in failed:
+        svc.store.save_publication(pub.model_copy(update={
+            "status": PublicationStatus.PENDING, "error": None, "attempts": 0, "late_alerted_at": None}))
+        svc.store.append_audit(AuditEntry(
+            tenant_id=tenant_id, submission_id=submission_id, at=moment, actor=actor, action="republish",
+            subject=f"draft:{procedure.value}:v{draft.version}:{pub.channel}", from_state="failed",
+            to_state="pending"))
+    svc.events.publish([DraftApproved(
+        tenant_id=tenant_id, submission_id=submission_id, procedure=procedure, version=draft.version,
+        reviewer=draft.decided_by or "-", note=f"republish by {actor}", occurred_at=moment)])
+    return [p.channel for p in failed]

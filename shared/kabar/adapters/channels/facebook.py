@@ -16,7 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import Message
 
 from ...domain.text import Bilingual, t
@@ -31,6 +31,7 @@ THROTTLE_CODES = frozenset({4, 17, 32, 341, 613, 80001})
 INVALID_TOKEN = 190
 DUPLICATE_POST = 506
 MEDIA_NOT_FETCHED = 2207052
+VIDEO_SUFFIX = "-video"
 #: Above this usage (percent), log a warning: the next calls may be throttled.
 USAGE_WARNING = 80
 
@@ -87,9 +88,9 @@ class FacebookTransientError(TransientChannelError):
 class FacebookPage:
     """Publishes one approved social draft as one Page post: the photos, then the feed post.
 
-    Video: this version posts the caption and photos only and ignores ``post.video_key``; a video goes
-    through Meta's resumable upload (``/{app-id}/uploads`` then ``/{page-id}/videos``), which the lead
-    schedules as a later step.
+    Video: a draft with a video makes a second post, the video pulled by Meta from its presigned URL
+    (``POST /{page-id}/videos`` with ``file_url``), with its own marker; Meta's resumable upload
+    (``/{app-id}/uploads``) is not used.
 
     Finding an earlier post (after a crash or a 5xx): when the post links to the website, the link
     carries ``k=<marker>`` and ``find`` looks for it in the Page's recent posts; without a link the
@@ -120,6 +121,16 @@ class FacebookPage:
     # -- the Channel port ---------------------------------------------------------------------------
 
     def publish(self, post: ChannelPost) -> Published:
+        if not post.video_url:
+            return self._publish_photos(post)
+        # Two posts (the photos, then the video): each is looked for before it is made, so a retry
+        # after either one completes the pair without repeating what is online.
+        done = self._find_one(post) or self._publish_photos(post)
+        if self._find_one(self.video_part(post)) is None:
+            self._publish_video(post)
+        return done
+
+    def _publish_photos(self, post: ChannelPost) -> Published:
         message = self.message_for(post)
         media_ids = [self._upload_photo(url) for url in post.photo_urls]
         form = {"message": message}
@@ -130,7 +141,7 @@ class FacebookPage:
         except FacebookPermanentError as err:
             if err.error is None or err.error.code != DUPLICATE_POST:
                 raise
-            found = self.find(post)
+            found = self._find_one(post)
             if found:
                 log.info("facebook: duplicate refused; the earlier post is ours", extra={"post_id": found.remote_id})
                 return found
@@ -150,6 +161,30 @@ class FacebookPage:
         return Published(remote_id=post_id, url=self._permalink(post_id))
 
     def find(self, post: ChannelPost) -> Published | None:
+        """The earlier post; with a video, only once the video's post is online too (else publish()
+        must run again, and it makes only the missing one)."""
+        found = self._find_one(post)
+        if found and post.video_url and self._find_one(self.video_part(post)) is None:
+            return None
+        return found
+
+    @staticmethod
+    def video_part(post: ChannelPost) -> ChannelPost:
+        """The video's own post: its own marker, and the title as its text (the caption is on the photos)."""
+        return replace(post, marker=f"{post.marker}{VIDEO_SUFFIX}", text=f"Video: {post.title}")
+
+    def _publish_video(self, post: ChannelPost) -> None:
+        """The video pulled by Meta from its URL (``file_url``), as its own post on the Page."""
+        part = self.video_part(post)
+        form = {"file_url": str(post.video_url), "description": self.message_for(part), "title": post.title[:255]}
+        try:
+            self._call("POST", f"{self.page_id}/videos", form=form)
+        except FacebookTransientError as err:
+            if not err.ambiguous or self._find_quietly(part) is None:
+                raise
+            log.info("facebook: the video was posted despite the error")
+
+    def _find_one(self, post: ChannelPost) -> Published | None:
         answer = self._call("GET", f"{self.page_id}/feed", query={
             "fields": "id,message,created_time,permalink_url", "limit": str(self.find_limit)})
         matches = self._matcher(post)
@@ -204,10 +239,14 @@ class FacebookPage:
 
     def _find_quietly(self, post: ChannelPost) -> Published | None:
         try:
-            return self.find(post)
+            return self._find_one(post)
         except (PermanentChannelError, TransientChannelError) as err:
             log.warning("facebook: could not look for the post after an error", extra={"error": str(err)})
             return None
+
+    def get(self, path: str, query: dict[str, str] | None = None) -> dict:
+        """One read of the Graph API with this Page's token (metrics use it); errors as ``_call``."""
+        return self._call("GET", path, query=query)
 
     def _call(self, method: str, path: str, *, form: dict[str, str] | None = None,
               query: dict[str, str] | None = None) -> dict:

@@ -1,0 +1,205 @@
+"""An Instagram professional account (Instagram API with Facebook Login) behind the Channel port.
+
+Publishing is Meta's container flow: one container per photo (``is_carousel_item=true``) and a parent
+``CAROUSEL`` container, or a single ``image_url`` container, or a ``REELS`` container for a video;
+each container's ``status_code`` is polled until ``FINISHED`` (``ERROR``/``EXPIRED`` stop), then
+``media_publish``. The account's 24-hour quota is read at run time from ``content_publishing_limit``
+before anything is created, because Meta's documented number (50) and what integrators see differ.
+
+The Graph calls, token handling and error classification are the Facebook adapter's: the token is a
+Page token and the error body is the Graph API's.
+
+Finding an earlier post: captions on Instagram carry no clickable link, so the marker is not written
+into the caption; ``find`` matches the exact caption among the account's recent media.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from ...domain.text import t
+from ...ports import ChannelPost, PermanentChannelError, Published, TransientChannelError
+from .facebook import FacebookPage, FacebookPermanentError, FacebookTransientError, GraphError
+
+log = logging.getLogger(__name__)
+
+CAPTION_LIMIT = 2200
+CAROUSEL_MAX = 10
+#: Subcodes Meta puts in a container's ``status`` when it could not fetch the media.
+FETCH_SUBCODES = frozenset({2207052, 2207003})
+#: The publishing limit was reached between our quota check and ``media_publish``.
+QUOTA_SUBCODE = 2207042
+
+
+class InstagramQuotaExceeded(TransientChannelError):
+    """The 24-hour publishing quota is used up; ``retry_after`` is a safe wait in seconds."""
+
+    def __init__(self, usage: int, total: int, retry_after: float) -> None:
+        id_count = f" ({usage} dari {total})" if total else ""
+        en_count = f" ({usage} of {total})" if total else ""
+        super().__init__(str(t(
+            f"Kuota publikasi Instagram 24 jam sudah terpakai{id_count}; dicoba lagi nanti.",
+            f"Instagram's 24-hour publishing quota is used up{en_count}; trying again later.")))
+        self.retry_after = retry_after
+        self.ambiguous = False
+
+
+class InstagramAccount:
+    """Publishes one approved social draft as one Instagram post (carousel, photo or Reel)."""
+
+    name = "instagram"
+
+    def __init__(self, ig_user_id: str, access_token: str, base_url: str = "https://graph.facebook.com",
+                 version: str = "v24.0", timeout: float = 20, *, secret_name: str | None = None,
+                 poll_interval: float = 3.0, max_polls: int = 20, find_limit: int = 25,
+                 sleep: Callable[[float], None] = time.sleep,
+                 on_token_refused: Callable[[], None] | None = None) -> None:
+        self.ig_user_id = ig_user_id
+        # The Graph client of the Facebook adapter, addressed at the IG user instead of a Page.
+        self._graph = FacebookPage(ig_user_id, access_token, base_url, version, timeout, secret_name=secret_name,
+                                   on_token_refused=on_token_refused)
+        self.base_url = self._graph.base_url
+        self.poll_interval = poll_interval
+        self.max_polls = max_polls
+        self.find_limit = find_limit
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"InstagramAccount(ig_user_id={self.ig_user_id!r}, base_url={self.base_url!r})"
+
+    # -- the Channel port ---------------------------------------------------------------------------
+
+    def publish(self, post: ChannelPost) -> Published:
+        caption = self.caption_for(post)
+        if not post.photo_urls and not post.video_url:
+            raise PermanentChannelError(str(t(
+                "Instagram membutuhkan sedikitnya satu foto atau video; draf ini tidak punya keduanya.",
+                "Instagram needs at least one photo or a video; this draft has neither.")))
+        self._check_quota()
+        container = self._container(post, caption)
+        self._wait_until_finished(container)
+        try:
+            answer = self._call("POST", f"{self.ig_user_id}/media_publish", form={"creation_id": container})
+        except FacebookTransientError as err:
+            if not err.ambiguous:
+                raise
+            found = self._find_quietly(post)
+            if found:
+                log.info("instagram: published despite the error", extra={"media_id": found.remote_id})
+                return found
+            raise
+        media_id = str(answer.get("id") or "")
+        if not media_id:
+            raise FacebookTransientError(t("Instagram tidak mengembalikan nomor media.",
+                                           "Instagram returned no media id."), ambiguous=True)
+        return Published(remote_id=media_id, url=self._permalink(media_id))
+
+    def find(self, post: ChannelPost) -> Published | None:
+        answer = self._call("GET", f"{self.ig_user_id}/media", query={
+            "fields": "id,caption,permalink,timestamp", "limit": str(self.find_limit)})
+        expected = self.caption_for(post).strip()
+        for item in answer.get("data") or []:
+            if (item.get("caption") or "").strip() == expected:
+                return Published(remote_id=str(item["id"]), url=item.get("permalink"))
+        return None
+
+    @staticmethod
+    def caption_for(post: ChannelPost) -> str:
+        return (post.text or post.title).strip()[:CAPTION_LIMIT]
+
+    # -- the container flow -------------------------------------------------------------------------
+
+    def quota(self) -> tuple[int, int, int]:
+        """(used, total, window seconds) of the account's API publishing quota, as Meta reports it now."""
+        answer = self._call("GET", f"{self.ig_user_id}/content_publishing_limit",
+                            query={"fields": "quota_usage,config"})
+        entry = (answer.get("data") or [{}])[0]
+        config = entry.get("config") or {}
+        return (int(entry.get("quota_usage") or 0), int(config.get("quota_total") or 50),
+                int(config.get("quota_duration") or 86400))
+
+    def _check_quota(self) -> None:
+        used, total, window = self.quota()
+        if used >= total:
+            # Meta does not say when the oldest post leaves the rolling window; an hour is a fair wait.
+            raise InstagramQuotaExceeded(used, total, retry_after=min(3600.0, float(window)))
+
+    def _container(self, post: ChannelPost, caption: str) -> str:
+        if post.video_url:
+            form = {"media_type": "REELS", "video_url": post.video_url, "caption": caption, "share_to_feed": "true"}
+            if post.photo_urls:
+                form["cover_url"] = post.photo_urls[0]  # the cover graphic comes first
+            return self._create(form)
+        photos = post.photo_urls[:CAROUSEL_MAX]
+        if len(photos) == 1:
+            return self._create({"image_url": photos[0], "caption": caption, "alt_text": post.title[:1000]})
+        children = [self._create({"image_url": url, "is_carousel_item": "true"}) for url in photos]
+        for child in children:
+            self._wait_until_finished(child)
+        return self._create({"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption})
+
+    def _create(self, form: dict[str, str]) -> str:
+        answer = self._call("POST", f"{self.ig_user_id}/media", form=form)
+        container = str(answer.get("id") or "")
+        if not container:
+            raise FacebookTransientError(t("Instagram tidak mengembalikan nomor kontainer.",
+                                           "Instagram returned no container id."))
+        return container
+
+    def _wait_until_finished(self, container: str) -> None:
+        for attempt in range(self.max_polls):
+            answer = self._call("GET", container, query={"fields": "status_code,status"})
+            code = answer.get("status_code")
+            if code in ("FINISHED", "PUBLISHED"):
+                return
+            if code == "ERROR":
+                raise _container_error(container, str(answer.get("status") or ""))
+            if code == "EXPIRED":
+                raise FacebookTransientError(t(
+                    "Kontainer Instagram kedaluwarsa sebelum diterbitkan; dibuat ulang pada percobaan berikutnya.",
+                    "The Instagram container expired before publishing; it is made again on the next attempt."))
+            if attempt + 1 < self.max_polls:
+                self._sleep(self.poll_interval)
+        raise FacebookTransientError(t(
+            "Instagram masih memproses media; dicoba lagi nanti.",
+            "Instagram is still processing the media; trying again later."), retry_after=60.0)
+
+    def _permalink(self, media_id: str) -> str | None:
+        try:
+            return self._call("GET", media_id, query={"fields": "permalink"}).get("permalink")
+        except (PermanentChannelError, TransientChannelError) as err:
+            log.warning("instagram: no permalink", extra={"error": str(err)})
+            return None
+
+    def _find_quietly(self, post: ChannelPost) -> Published | None:
+        try:
+            return self.find(post)
+        except (PermanentChannelError, TransientChannelError) as err:
+            log.warning("instagram: could not look for the post after an error", extra={"error": str(err)})
+            return None
+
+    def _call(self, method: str, path: str, **kwargs) -> dict:
+        try:
+            return self._graph._call(method, path, **kwargs)  # noqa: SLF001 - the shared Graph client
+        except FacebookPermanentError as err:
+            if err.error is not None and err.error.subcode == QUOTA_SUBCODE:
+                raise InstagramQuotaExceeded(0, 0, retry_after=3600.0) from err
+            raise
+
+
+def _container_error(container: str, status: str) -> PermanentChannelError:
+    error = GraphError(http_status=None, code=None, subcode=None, type="container", is_transient=False,
+                       message=f"container {container}: {status}"[:500], fbtrace_id=None)
+    if any(str(code) in status for code in FETCH_SUBCODES):
+        return FacebookPermanentError(t(
+            "Instagram tidak dapat mengambil foto/video dari tautannya (tautan kedaluwarsa atau tidak dapat "
+            "diakses publik). Admin: terbitkan ulang agar tautan yang baru dibuat.",
+            "Instagram could not fetch the photo/video from its link (expired or not publicly reachable). "
+            "Admin: publish again so that fresh links are made."), error)
+    return FacebookPermanentError(t(
+        "Instagram menolak media ini (format, ukuran atau rasio tidak didukung). Admin: periksa foto/video "
+        "(foto JPEG; Reels MP4 H.264 9:16), lalu terbitkan ulang.",
+        "Instagram refused this media (unsupported format, size or aspect ratio). Admin: check the photos/video "
+        "(JPEG photos; Reels as 9:16 H.264 MP4), then publish again."), error)

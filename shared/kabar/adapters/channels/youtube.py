@@ -1,0 +1,275 @@
+"""A YouTube channel (Data API v3, resumable upload) behind the Channel port: the video of procedure A.
+
+The OAuth refresh token (Secrets Manager) buys an access token; ``POST /upload/youtube/v3/videos?
+uploadType=resumable`` with the metadata answers a session URL in ``Location``; the video is read from
+the media bucket in chunks (multiples of 256 KiB) and ``PUT`` with ``Content-Range``; ``308`` means
+"go on from ``Range``", the last chunk answers the video resource. A chunk that fails is resumed after
+asking the session how much it holds (``Content-Range: bytes */<size>``), so a flaky link does not
+restart a 500 MB upload.
+
+Finding an earlier upload: the marker is the video's first tag (tags are not shown to viewers);
+``find`` lists the channel's recent uploads (``search?forMine=true``) and reads their tags.
+
+``quotaExceeded`` (10,000 units a day; an upload costs 1,600 by the documented price) is transient:
+the quota resets at midnight Pacific time, and ``retry_after`` says how long that is.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import datetime, timedelta
+from email.message import Message
+from zoneinfo import ZoneInfo
+
+from ...domain.text import Bilingual, t
+from ...ports import ChannelPost, ObjectStorage, PermanentChannelError, Published, TransientChannelError
+
+log = logging.getLogger(__name__)
+
+CHUNK_UNIT = 256 * 1024
+PACIFIC = ZoneInfo("America/Los_Angeles")
+TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 - an address, not a secret
+CATEGORY_NEWS = "25"  # News & Politics
+QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded", "userRateLimitExceeded",
+                           "uploadLimitExceeded"})
+
+
+class YouTubePermanentError(PermanentChannelError):
+    def __init__(self, explanation: Bilingual, detail: str = "") -> None:
+        super().__init__(f"{explanation} {detail}".strip())
+        self.explanation = explanation
+
+
+class YouTubeTransientError(TransientChannelError):
+    def __init__(self, explanation: Bilingual, detail: str = "", *, ambiguous: bool = False,
+                 retry_after: float | None = None) -> None:
+        super().__init__(f"{explanation} {detail}".strip())
+        self.explanation = explanation
+        self.ambiguous = ambiguous
+        self.retry_after = retry_after
+
+
+class YouTubeChannel:
+    name = "youtube"
+
+    def __init__(self, media: ObjectStorage, client_id: str, client_secret: str, refresh_token: str, *,
+                 api_base_url: str = "https://www.googleapis.com", token_url: str = TOKEN_URL,
+                 privacy: str = "public", chunk_size: int = 32 * CHUNK_UNIT, timeout: float = 60,
+                 resume_attempts: int = 3, secret_name: str | None = None,
+                 now=lambda: datetime.now(PACIFIC)) -> None:
+        if chunk_size % CHUNK_UNIT:
+            raise ValueError("chunk_size must be a multiple of 256 KiB")
+        self.media = media
+        self.api_base_url = api_base_url.rstrip("/")
+        self.token_url = token_url
+        self.privacy = privacy
+        self.chunk_size = chunk_size
+        self.timeout = timeout
+        self.resume_attempts = resume_attempts
+        self.secret_name = secret_name
+        self._client = (client_id, client_secret, refresh_token)
+        self._access_token: str | None = None
+        self._now = now
+
+    def __repr__(self) -> str:
+        return f"YouTubeChannel(api_base_url={self.api_base_url!r})"
+
+    @staticmethod
+    def accepts(post: ChannelPost) -> bool:
+        """Only a post with a video goes to YouTube."""
+        return bool(post.video_key)
+
+    # -- the Channel port ---------------------------------------------------------------------------
+
+    def publish(self, post: ChannelPost) -> Published:
+        if not post.video_key:
+            raise YouTubePermanentError(t("Draf ini tidak punya video untuk YouTube.",
+                                          "This draft has no video for YouTube."))
+        head = self.media.head(post.video_key)
+        if head is None:
+            raise YouTubePermanentError(t("Berkas video tidak ditemukan di penyimpanan.",
+                                          "The video file is not in storage."), post.video_key)
+        size = int(head["ContentLength"])
+        content_type = head.get("ContentType") or "video/mp4"
+        metadata = {
+            "snippet": {"title": post.title[:100], "description": self.description_for(post)[:5000],
+                        "tags": [post.marker], "categoryId": CATEGORY_NEWS, "defaultLanguage": "id"},
+            "status": {"privacyStatus": self.privacy, "selfDeclaredMadeForKids": False},
+        }
+        _, headers, _ = self._request("POST", f"{self.api_base_url}/upload/youtube/v3/videos?" + urllib.parse.urlencode(
+            {"uploadType": "resumable", "part": "snippet,status"}), body=json.dumps(metadata).encode(), headers={
+            "Content-Type": "application/json; charset=UTF-8", "X-Upload-Content-Type": content_type,
+            "X-Upload-Content-Length": str(size)})
+        session = headers.get("Location")
+        if not session:
+            raise YouTubeTransientError(t("YouTube tidak memberi alamat unggahan.", "YouTube gave no upload URL."))
+        video = self._upload(session, post.video_key, size, content_type, post)
+        return Published(remote_id=video["id"], url=f"https://www.youtube.com/watch?v={video['id']}")
+
+    def find(self, post: ChannelPost) -> Published | None:
+        _, _, found = self._api("GET", "/youtube/v3/search", {
+            "part": "id", "forMine": "true", "type": "video", "order": "date", "maxResults": "25"})
+        ids = [item["id"]["videoId"] for item in found.get("items") or [] if item.get("id", {}).get("videoId")]
+        if not ids:
+            return None
+        _, _, videos = self._api("GET", "/youtube/v3/videos", {"part": "snippet", "id": ",".join(ids)})
+        for video in videos.get("items") or []:
+            if post.marker in (video.get("snippet") or {}).get("tags") or []:
+                return Published(remote_id=video["id"], url=f"https://www.youtube.com/watch?v={video['id']}")
+        return None
+
+    @staticmethod
+    def description_for(post: ChannelPost) -> str:
+        text = (post.text or post.lead).strip()
+        return f"{text}\n\nSelengkapnya: {post.link}" if post.link else text
+
+    # -- the resumable upload -----------------------------------------------------------------------
+
+    def _upload(self, session: str, key: str, size: int, content_type: str, post: ChannelPost) -> dict:
+        offset = 0
+        failures = 0
+        while True:
+            end = min(offset + self.chunk_size, size) - 1
+            chunk = self.media.get_range(key, offset, end)
+            try:
+                status, headers, answer = self._request("PUT", session, body=chunk, headers={
+                    "Content-Type": content_type, "Content-Range": f"bytes {offset}-{end}/{size}"}, auth=False)
+            except YouTubeTransientError as err:
+                failures += 1
+                if failures > self.resume_attempts:
+                    raise
+                log.warning("youtube: chunk failed; asking the session where to resume", extra={"error": str(err)})
+                status, headers, answer = self._session_status(session, size, post)
+            if status in (200, 201):
+                return answer
+            offset = _next_offset(headers.get("Range"))
+
+    def _session_status(self, session: str, size: int, post: ChannelPost) -> tuple[int, Message, dict]:
+        try:
+            return self._request("PUT", session, body=b"", headers={"Content-Range": f"bytes */{size}"}, auth=False)
+        except YouTubeTransientError:
+            found = self._find_quietly(post)
+            if found:
+                return 200, Message(), {"id": found.remote_id}
+            raise
+
+    def _find_quietly(self, post: ChannelPost) -> Published | None:
+        try:
+            return self.find(post)
+        except (PermanentChannelError, TransientChannelError) as err:
+            log.warning("youtube: could not look for the video", extra={"error": str(err)})
+            return None
+
+    # -- HTTP ---------------------------------------------------------------------------------------
+
+    def _token(self) -> str:
+        if self._access_token:
+            return self._access_token
+        client_id, client_secret, refresh_token = self._client
+        form = urllib.parse.urlencode({"grant_type": "refresh_token", "client_id": client_id,
+                                       "client_secret": client_secret, "refresh_token": refresh_token}).encode()
+        request = urllib.request.Request(self.token_url, data=form, method="POST", headers={  # noqa: S310
+            "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                self._access_token = json.loads(response.read())["access_token"]
+        except urllib.error.HTTPError as err:
+            body = _json(err.read())
+            reason = str(body.get("error") or "")
+            if err.code in (400, 401) and reason in ("invalid_grant", "invalid_client", "unauthorized_client"):
+                raise YouTubePermanentError(_explain_token(self.secret_name),
+                                            f"[Google OAuth: HTTP {err.code}, {reason}]") from None
+            raise YouTubeTransientError(_EXPLAIN_UNAVAILABLE, f"[Google OAuth: HTTP {err.code}]") from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException, KeyError, ValueError) as err:
+            raise YouTubeTransientError(_EXPLAIN_NO_ANSWER, repr(err)) from None
+        return self._access_token
+
+    def _api(self, method: str, path: str, query: dict[str, str]) -> tuple[int, Message, dict]:
+        return self._request(method, f"{self.api_base_url}{path}?{urllib.parse.urlencode(query)}")
+
+    def _request(self, method: str, url: str, *, body: bytes | None = None, headers: dict[str, str] | None = None,
+                 auth: bool = True) -> tuple[int, Message, dict]:
+        all_headers = {"Accept": "application/json", "User-Agent": "kabar", **(headers or {})}
+        if auth:
+            all_headers["Authorization"] = f"Bearer {self._token()}"
+        request = urllib.request.Request(url, data=body, method=method, headers=all_headers)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                return response.status, response.headers, _json(response.read())
+        except urllib.error.HTTPError as err:
+            if err.code == 308:  # Resume Incomplete: not an error in a resumable upload
+                return 308, err.headers, {}
+            try:
+                raw = err.read()
+            except (OSError, http.client.HTTPException):
+                raw = b""
+            raise self._error(err.code, _json(raw)) from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
+            raise YouTubeTransientError(_EXPLAIN_NO_ANSWER, repr(err), ambiguous=True) from None
+
+    def _error(self, status: int, body: dict) -> Exception:
+        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        reasons = [e.get("reason") for e in error.get("errors") or [] if isinstance(e, dict)]
+        reason = next((r for r in reasons if r), "") or str(error.get("status") or "")
+        detail = f"[YouTube: HTTP {status}, {reason or '-'}: {str(error.get('message') or '')[:300]}]"
+        log.warning("youtube: error", extra={"http_status": status, "reason": reason})
+        if reason in QUOTA_REASONS or status == 429:
+            return YouTubeTransientError(_EXPLAIN_QUOTA, detail, retry_after=self._seconds_to_quota_reset())
+        if status == 401:
+            self._access_token = None
+            return YouTubePermanentError(_explain_token(self.secret_name), detail)
+        if status == 403:
+            return YouTubePermanentError(_EXPLAIN_PERMISSION, detail)
+        if status >= 500:
+            return YouTubeTransientError(_EXPLAIN_UNAVAILABLE, detail, ambiguous=True)
+        return YouTubePermanentError(_EXPLAIN_REFUSED, detail)
+
+    def _seconds_to_quota_reset(self) -> float:
+        now = self._now().astimezone(PACIFIC)
+        midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), PACIFIC)
+        return max(60.0, (midnight - now).total_seconds())
+
+
+def _next_offset(range_header: str | None) -> int:
+    """``Range: bytes=0-524287`` -> 524288; no header: the session holds nothing yet."""
+    if not range_header or "-" not in range_header:
+        return 0
+    return int(range_header.rsplit("-", 1)[1]) + 1
+
+
+def _json(raw: bytes) -> dict:
+    try:
+        value = json.loads(raw or b"{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _explain_token(secret_name: str | None) -> Bilingual:
+    where = f" '{secret_name}'" if secret_name else ""
+    return t(
+        "Izin Kabar untuk kanal YouTube tidak berlaku lagi (dicabut atau kedaluwarsa). Admin: hubungkan ulang akun "
+        f"YouTube, simpan refresh_token yang baru di secret{where}, lalu terbitkan ulang.",
+        "Kabar's access to the YouTube channel is no longer valid (revoked or expired). Admin: reconnect the "
+        f"YouTube account, store the new refresh_token in secret{where}, then publish again.")
+
+
+_EXPLAIN_PERMISSION = t(
+    "Akun tidak berhak mengunggah ke kanal YouTube ini. Admin: pastikan akun yang dihubungkan adalah pemilik "
+    "atau pengelola kanal dan izin youtube.upload diberikan.",
+    "The account may not upload to this YouTube channel. Admin: connect the channel's owner or manager and "
+    "grant the youtube.upload scope.")
+_EXPLAIN_REFUSED = t(
+    "YouTube menolak video ini. Admin: baca pesan YouTube di bawah, perbaiki, lalu terbitkan ulang.",
+    "YouTube refused this video. Admin: read YouTube's message below, fix the cause, then publish again.")
+_EXPLAIN_QUOTA = t(
+    "Kuota harian YouTube habis; video diunggah setelah kuota pulih (tengah malam waktu Pasifik).",
+    "YouTube's daily quota is used up; the video is uploaded once it resets (midnight Pacific time).")
+_EXPLAIN_UNAVAILABLE = t("YouTube sedang bermasalah; dicoba lagi.", "YouTube is having trouble; trying again.")
+_EXPLAIN_NO_ANSWER = t("YouTube tidak menjawab tepat waktu; dicoba lagi.",
+                       "YouTube did not answer in time; trying again.")

@@ -1,0 +1,77 @@
+"""build_channels for Instagram, WordPress and YouTube: credentials from Secrets Manager (moto)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import boto3
+import pytest
+
+from kabar.adapters.channels import build_channels, build_each_channel
+from kabar.adapters.channels.instagram import InstagramAccount
+from kabar.adapters.channels.wordpress import WordPressSite
+from kabar.adapters.channels.youtube import YouTubeChannel
+from kabar.config import Settings
+from kabar.domain.models import ChannelConfig, Procedure
+from kabar.ports import PermanentChannelError
+
+
+@pytest.fixture
+def settings(buckets) -> Settings:
+    return Settings.model_validate({
+        "KABAR_TABLE": "t", "KABAR_UPLOADS_BUCKET": "u", "KABAR_MEDIA_BUCKET": buckets.media.bucket,
+        "KABAR_SITE_BUCKET": buckets.site.bucket, "KABAR_REPORTS_BUCKET": "r", "KABAR_EVENT_BUS": "kabar",
+        "KABAR_IDEMPOTENCY_TABLE": "i", "KABAR_MAIL_FROM": "kabar@example.id",
+        "KABAR_GRAPH_BASE_URL": "http://127.0.0.1:9/graph", "KABAR_GRAPH_API_VERSION": "v24.0",
+    })
+
+
+def secret(value: dict) -> str:
+    name = f"kabar/test/{uuid.uuid4().hex[:10]}"
+    boto3.client("secretsmanager").create_secret(Name=name, SecretString=json.dumps(value))
+    return name
+
+
+def configured(village, procedure, *configs):
+    return village.model_copy(update={"channels": {procedure: list(configs)}})
+
+
+def test_each_type_is_built_from_its_secret(village, settings):
+    ig = secret({"page_access_token": "EAAG", "ig_user_id": "1784"})
+    yt = secret({"client_id": "c", "client_secret": "s", "refresh_token": "r"})
+    wp = secret({"username": "admin", "application_password": "abcd efgh"})
+    social = configured(village, Procedure.SOCIAL, ChannelConfig(type="instagram", secret_name=ig),
+                        ChannelConfig(type="youtube", secret_name=yt, privacy="unlisted"))
+    instagram, youtube = build_channels(social, Procedure.SOCIAL, settings)
+    assert isinstance(instagram, InstagramAccount) and instagram.ig_user_id == "1784"
+    assert instagram.base_url == settings.graph_base_url
+    assert isinstance(youtube, YouTubeChannel) and youtube.privacy == "unlisted"
+    assert youtube.media.bucket == settings.media_bucket
+    website = configured(village, Procedure.WEBSITE,
+                         ChannelConfig(type="wordpress", secret_name=wp, base_url="https://desa.example.id/",
+                                       category="Kabar Desa"))
+    (wordpress,) = build_channels(website, Procedure.WEBSITE, settings)
+    assert isinstance(wordpress, WordPressSite) and wordpress.api == "https://desa.example.id/wp-json"
+    assert wordpress.category == "Kabar Desa"
+
+
+@pytest.mark.parametrize(("kind", "value"), [
+    ("instagram", {"page_access_token": "EAAG"}),
+    ("wordpress", {"username": "admin", "application_password": "x"}),  # no base_url anywhere
+    ("youtube", {"client_id": "c"}),
+])
+def test_incomplete_credentials_fail_that_channel_and_not_the_others(village, settings, make_post, kind, value):
+    procedure = Procedure.WEBSITE if kind == "wordpress" else Procedure.SOCIAL
+    v = configured(village, procedure, ChannelConfig(type=kind, secret_name=secret(value)),
+                   ChannelConfig(type="static_site"))
+    with pytest.raises(PermanentChannelError):
+        build_channels(v, procedure, settings)
+    broken, site = build_each_channel(v, procedure, settings)
+    assert broken.name == kind and site.name == "static_site"
+    with pytest.raises(PermanentChannelError) as caught:
+        broken.publish(make_post())
+    assert "Secret" in str(caught.value)
+    (unnamed,) = build_each_channel(configured(village, procedure, ChannelConfig(type=kind)), procedure, settings)
+    with pytest.raises(PermanentChannelError):
+        unnamed.publish(make_post())

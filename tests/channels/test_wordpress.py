@@ -1,0 +1,145 @@
+"""WordPressSite against the fake WordPress REST API over real HTTP, with fault injection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.wrappers import Request, Response
+
+from kabar.adapters.channels.wordpress import WordPressSite
+from kabar.ports import PermanentChannelError, TransientChannelError
+from kabar_local.fakes.wordpress import FakeWordPress
+
+from .conftest import serve
+
+USER = "admin-desa"
+APP_PASSWORD = "abcd EFGH 1234 ijkl MNOP 5678"
+
+
+@dataclass
+class WpHost:
+    fake: FakeWordPress
+    url: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def host(self, name: str, data: bytes) -> str:
+        self.files[name] = data
+        return f"{self.url}/files/{name}"
+
+
+@pytest.fixture
+def wp() -> Iterator[WpHost]:
+    fake = FakeWordPress(USER, APP_PASSWORD)
+    host = WpHost(fake)
+
+    @Request.application
+    def files(request: Request) -> Response:
+        name = request.path.removeprefix("/files/")
+        if name in host.files:
+            return Response(host.files[name], content_type="image/jpeg")
+        return Response("not found", status=404)
+
+    url, stop = serve(DispatcherMiddleware(files, {"/site": fake.app}))
+    host.url = url
+    fake.base_url = f"{url}/site"
+    yield host
+    stop()
+
+
+def site(wp: WpHost, password: str = APP_PASSWORD) -> WordPressSite:
+    return WordPressSite(f"{wp.url}/site", USER, password, secret_name="kabar/desa/wordpress")
+
+
+def article(wp, make_post, photos, **changes):
+    urls = tuple(wp.host(f"foto-{n}.jpg", data) for n, data in enumerate(photos, 1))
+    return make_post(photo_urls=urls, text="<p>Purwobinangun, 27 November 2026 - Warga bergotong royong.</p>",
+                     **changes)
+
+
+def test_media_featured_image_category_and_post(wp, make_post, photos):
+    # Given an article with three photos
+    post = article(wp, make_post, photos)
+    # When it is published
+    published = site(wp).publish(post)
+    # Then each photo was uploaded raw with a Content-Disposition, the first is the featured image
+    uploads = [r for r in wp.fake.requests if r["edge"] == "media" and r["method"] == "POST"]
+    stem = WordPressSite.media_stem("kbr-0001")
+    assert [u["headers"]["Content-Disposition"] for u in uploads] == [
+        f'attachment; filename="{stem}-{n}.jpg"' for n in (1, 2, 3)]
+    assert [m["data"] for m in wp.fake.media.values()] == photos
+    (stored,) = wp.fake.posts.values()
+    assert stored["featured_media"] == min(wp.fake.media) and stored["status"] == "publish"
+    # the category "Berita" was created once and used
+    assert [wp.fake.categories[c] for c in stored["categories"]] == ["Berita"]
+    # the content keeps the article, shows the other photos, and carries the invisible marker
+    assert stored["content"].startswith(post.text) and stored["content"].count("<img ") == 2
+    assert "<!-- kabar:kbr-0001 -->" in stored["content"]
+    assert published.remote_id == str(stored["id"]) and published.url == stored["link"]
+    # and a second post reuses the category
+    site(wp).publish(article(wp, make_post, photos[:1], marker="kbr-0002"))
+    assert list(wp.fake.categories.values()).count("Berita") == 1
+
+
+def test_a_500_with_the_post_created_is_not_posted_twice(wp, make_post, photos):
+    post = article(wp, make_post, photos)
+    wp.fake.fail_after_success_next(on="posts")
+    published = site(wp).publish(post)
+    (stored,) = wp.fake.posts.values()
+    assert published.remote_id == str(stored["id"])
+    # and a retry that reconciles first finds the same post
+    assert site(wp).find(post).remote_id == str(stored["id"])
+    assert site(wp).find(article(wp, make_post, photos, marker="kbr-other")) is None
+
+
+def test_wrong_application_password_and_missing_role_are_permanent(wp, make_post, photos):
+    post = article(wp, make_post, photos)
+    with pytest.raises(PermanentChannelError) as caught:
+        site(wp, "wrong").publish(post)
+    assert "application password" in str(caught.value) and "kabar/desa/wordpress" in str(caught.value)
+    wp.fake.can_publish = False
+    with pytest.raises(PermanentChannelError) as caught:
+        site(wp).publish(post)
+    assert "Editor" in str(caught.value) and "rest_cannot_create" in str(caught.value)
+    assert wp.fake.posts == {}
+
+
+def test_rate_limit_is_transient_with_retry_after(wp, make_post, photos):
+    wp.fake.fail_next(429, "too_many_requests", on="posts", headers={"Retry-After": "120"})
+    with pytest.raises(TransientChannelError) as caught:
+        site(wp).publish(article(wp, make_post, photos))
+    assert caught.value.retry_after == 120 and not caught.value.ambiguous
+    assert wp.fake.posts == {}
+
+
+def test_an_existing_category_is_reused_not_created(wp, make_post, photos):
+    wp.fake.categories[7] = "Berita"
+    site(wp).publish(article(wp, make_post, photos[:1]))
+    (stored,) = wp.fake.posts.values()
+    assert stored["categories"] == [7]
+    assert not [r for r in wp.fake.requests if r["edge"] == "categories" and r["method"] == "POST"]
+
+
+def test_a_timeout_on_the_photo_upload_is_transient_and_posts_nothing(wp, make_post, photos):
+    wp.fake.fail_next(503, "service_unavailable", on="media")
+    with pytest.raises(TransientChannelError):
+        site(wp).publish(article(wp, make_post, photos))
+    assert wp.fake.posts == {}
+
+
+def test_a_retry_reuses_the_photos_an_earlier_attempt_uploaded(wp, make_post, photos):
+    # Given an attempt that uploaded the photos and then failed on the post
+    post = article(wp, make_post, photos)
+    wp.fake.fail_next(503, "service_unavailable", on="posts")
+    with pytest.raises(TransientChannelError):
+        site(wp).publish(post)
+    assert len(wp.fake.media) == 3
+    # When it is retried, Then no photo is uploaded twice and the post uses the same media
+    site(wp).publish(post)
+    (stored,) = wp.fake.posts.values()
+    assert len(wp.fake.media) == 3 and stored["featured_media"] == min(wp.fake.media)
+    # while another post's photos are its own
+    site(wp).publish(article(wp, make_post, photos[:1], marker="kbr-0002"))
+    assert len(wp.fake.media) == 4

@@ -1,0 +1,114 @@
+"""YouTubeChannel against the fake resumable-upload API over real HTTP, with fault injection."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+from kabar.adapters.channels.youtube import CHUNK_UNIT, PACIFIC, YouTubeChannel
+from kabar.ports import PermanentChannelError, TransientChannelError
+from kabar_local.fakes.youtube import QUOTA, FakeYouTube
+
+from .conftest import serve
+
+CLIENT = ("client-id.apps.googleusercontent.com", "client-secret", "1//refresh-token")
+VIDEO = os.urandom(2 * CHUNK_UNIT + 1000)  # three chunks of 256 KiB
+
+
+class MemoryMedia:
+    """Just what the adapter reads from the media bucket."""
+
+    bucket = "media"
+
+    def __init__(self, objects: dict[str, bytes]) -> None:
+        self.objects = objects
+
+    def head(self, key: str) -> dict | None:
+        data = self.objects.get(key)
+        return None if data is None else {"ContentLength": len(data), "ContentType": "video/mp4"}
+
+    def get_range(self, key: str, start: int, end: int) -> bytes:
+        return self.objects[key][start:end + 1]
+
+
+@pytest.fixture
+def yt() -> Iterator[FakeYouTube]:
+    fake = FakeYouTube(*CLIENT)
+    url, stop = serve(fake.app)
+    fake.base_url = url
+    yield fake
+    stop()
+
+
+def channel(yt: FakeYouTube, **kwargs) -> YouTubeChannel:
+    return YouTubeChannel(MemoryMedia({"desa/s1/video.mp4": VIDEO}), *CLIENT, api_base_url=yt.base_url,
+                          token_url=f"{yt.base_url}/token", chunk_size=CHUNK_UNIT, secret_name="kabar/desa/youtube",
+                          **kwargs)
+
+
+@pytest.fixture
+def video_post(make_post):
+    return make_post(video_key="desa/s1/video.mp4", link="https://kabar.example.id/r/desa/kerja-bakti?c=yt")
+
+
+def test_resumable_upload_in_chunks(yt, video_post):
+    published = channel(yt).publish(video_post)
+    (video_id,) = yt.videos
+    assert published.remote_id == video_id and published.url == f"https://www.youtube.com/watch?v={video_id}"
+    assert yt.video_bytes(video_id) == VIDEO
+    chunks = [r["content_range"] for r in yt.requests if r["edge"] == "chunk"]
+    assert chunks == [f"bytes 0-{CHUNK_UNIT - 1}/{len(VIDEO)}", f"bytes {CHUNK_UNIT}-{2 * CHUNK_UNIT - 1}/{len(VIDEO)}",
+                      f"bytes {2 * CHUNK_UNIT}-{len(VIDEO) - 1}/{len(VIDEO)}"]
+    snippet = yt.videos[video_id]["snippet"]
+    assert snippet["tags"] == ["kbr-0001"] and snippet["description"].endswith("?c=yt")
+    assert channel(yt).find(video_post).remote_id == video_id
+
+
+def test_a_chunk_that_fails_resumes_where_the_session_stands(yt, video_post):
+    yt.fail_after_success_next("chunk")  # the first chunk is stored, its answer lost
+    channel(yt).publish(video_post)
+    (video_id,) = yt.videos
+    assert yt.video_bytes(video_id) == VIDEO
+    assert f"bytes */{len(VIDEO)}" in [r["content_range"] for r in yt.requests]
+
+
+def test_the_last_chunk_answer_lost_yields_the_video_once(yt, video_post):
+    yt.lose_completion_answer_next()
+    published = channel(yt).publish(video_post)
+    assert list(yt.videos) == [published.remote_id]
+    assert yt.requests[-1]["content_range"] == f"bytes */{len(VIDEO)}"  # asked the session, did not re-upload
+
+
+def test_quota_exceeded_is_transient_until_midnight_pacific(yt, video_post):
+    yt.fail_next("init", QUOTA)
+    at = datetime(2026, 11, 27, 22, 0, tzinfo=PACIFIC)
+    with pytest.raises(TransientChannelError) as caught:
+        channel(yt, now=lambda: at).publish(video_post)
+    assert caught.value.retry_after == 2 * 3600 and "quotaExceeded" in str(caught.value)
+    assert yt.videos == {}
+
+
+def test_a_revoked_refresh_token_is_permanent(yt, video_post):
+    yt.revoked = True
+    with pytest.raises(PermanentChannelError) as caught:
+        channel(yt).publish(video_post)
+    assert "invalid_grant" in str(caught.value) and "kabar/desa/youtube" in str(caught.value)
+
+
+def test_a_post_without_video_is_not_for_youtube(yt, make_post):
+    assert not YouTubeChannel.accepts(make_post())
+    with pytest.raises(PermanentChannelError):
+        channel(yt).publish(make_post())
+
+
+def test_the_video_is_read_from_the_media_bucket_in_ranges(yt, buckets, make_post):
+    buckets.media.put("desa/s1/video.mp4", VIDEO, "video/mp4")
+    channel = YouTubeChannel(buckets.media, *CLIENT, api_base_url=yt.base_url, token_url=f"{yt.base_url}/token",
+                             chunk_size=CHUNK_UNIT)
+    published = channel.publish(make_post(video_key="desa/s1/video.mp4"))
+    assert yt.video_bytes(published.remote_id) == VIDEO
+    with pytest.raises(PermanentChannelError):  # a key that is not there
+        channel.publish(make_post(video_key="desa/s1/missing.mp4"))
