@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,7 +18,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel
 
 from . import sop
-from .clock import long_date_id, month_name_id, month_of, to_wib
+from .clock import long_date_id, month_bounds, month_name_id, month_of, to_wib
+from .inbox import AnswerTimes, Inquiry, answer_times
+from .metrics import ITEM_METRICS, AccountMonth, AccountSnapshot, ItemSnapshot, account_month, engagement_at_month_end
 from .models import Draft, DraftStatus, Procedure, Publication, PublicationStatus, Submission, Village
 from .text import Bilingual, t
 
@@ -57,6 +59,17 @@ class KpiRow(BaseModel):
     published_at: datetime
     published_date: date
     clicks: int | None
+    #: Engagement so far (reactions, comments, shares, views) from the latest daily snapshot of the
+    #: month; a metric absent here was not measured or not available (see ``unavailable``).
+    engagement: dict[str, int] = {}
+    unavailable: list[str] = []
+
+
+class DayCount(BaseModel):
+    """One figure on one Jakarta calendar day (a point of a chart)."""
+
+    day: date
+    count: int
 
 
 class ItemClicks(BaseModel):
@@ -100,7 +113,10 @@ class MonthlyFigures(BaseModel):
     kpi: list[KpiRow]
     website_clicks_total: int
     clicks_per_item: list[ItemClicks]
+    clicks_per_day: list[DayCount] = []
     compliance: list[Compliance]
+    accounts: list[AccountMonth] = []
+    answers: AnswerTimes = AnswerTimes()
 
     @property
     def decisions_total(self) -> DecisionCounts:
@@ -187,7 +203,8 @@ def _in_month(moment: datetime | None, month: str) -> bool:
 
 def aggregate(village: Village, month: str, submissions: list[Submission], drafts: list[Draft],
               publications: list[Publication], clicks: list[ClickCount], *,
-              as_of: datetime | None = None) -> MonthlyFigures:
+              as_of: datetime | None = None, accounts: Iterable[AccountSnapshot] = (),
+              engagement: Iterable[ItemSnapshot] = (), inquiries: Iterable[Inquiry] = ()) -> MonthlyFigures:
     """The month's figures for one village. Records of other months or villages are left out.
 
     ``as_of`` (optional) is the moment the report is made: a step still open after its limit
@@ -221,9 +238,25 @@ def aggregate(village: Village, month: str, submissions: list[Submission], draft
     for pub in month_pubs:
         per_channel[pub.channel] += 1
 
-    kpi = [_kpi_row(pub, pub.published_at, titles, village_drafts, month_clicks)
+    by_version = {(d.submission_id, d.procedure, d.version): d for d in village_drafts}
+    slugs: dict[str, set[str]] = defaultdict(set)
+    for d in village_drafts:
+        if d.slug:
+            slugs[d.submission_id].add(d.slug)
+    clicks_by_item: dict[str, list[ClickCount]] = defaultdict(list)
+    for click in month_clicks:
+        clicks_by_item[click.item].append(click)
+    measured = {c.channel for c in month_clicks}
+    kpi = [_kpi_row(pub, pub.published_at, titles, by_version, slugs, clicks_by_item, measured)
            for pub in month_pubs if pub.published_at is not None]
     kpi.sort(key=lambda r: (r.published_at, r.procedure.value, r.channel, r.title, r.submission_id))
+    latest = engagement_at_month_end([e for e in engagement if e.tenant_id == village.id], month)
+    remote = {(p.submission_id, p.procedure, p.channel): p.remote_id for p in month_pubs}
+    for row in kpi:
+        snap = latest.get((row.channel, remote.get((row.submission_id, row.procedure, row.channel)) or ""))
+        if snap is not None:
+            row.engagement = {k: snap.values[k] for k in ITEM_METRICS if k in snap.values}
+            row.unavailable = sorted(snap.unavailable)
 
     per_item: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for click in month_clicks:
@@ -242,7 +275,32 @@ def aggregate(village: Village, month: str, submissions: list[Submission], draft
         drafts_made=drafts_made, decisions=decisions,
         publications_per_channel=dict(sorted(per_channel.items())),
         kpi=kpi, website_clicks_total=sum(c.count for c in month_clicks), clicks_per_item=item_rows,
-        compliance=_compliance(subs, versions, publications, as_of))
+        clicks_per_day=_per_day(month, month_clicks),
+        compliance=_compliance(subs, versions, publications, as_of),
+        accounts=account_month([a for a in accounts if a.tenant_id == village.id], month),
+        answers=answer_times([i for i in inquiries if i.tenant_id == village.id], month, as_of))
+
+
+def days_of(month: str) -> list[date]:
+    """Every Jakarta calendar day of a ``YYYY-MM`` month, in order."""
+    start, end = month_bounds(month)
+    return [start.date() + timedelta(days=n) for n in range((end - start).days)]
+
+
+def report_moment(month: str) -> datetime:
+    """The instant a month's report documents are dated: the first instant after the month.
+
+    PDF and XLSX carry a creation date; using this one (never the build time) keeps a rebuilt
+    month byte-identical.
+    """
+    return month_bounds(month)[1]
+
+
+def _per_day(month: str, clicks: list[ClickCount]) -> list[DayCount]:
+    totals: dict[date, int] = defaultdict(int)
+    for click in clicks:
+        totals[click.day] += click.count
+    return [DayCount(day=day, count=totals.get(day, 0)) for day in days_of(month)]
 
 
 def _titles(submissions: Iterable[Submission], drafts: list[Draft]) -> dict[str, str]:
@@ -255,19 +313,19 @@ def _titles(submissions: Iterable[Submission], drafts: list[Draft]) -> dict[str,
     return titles
 
 
-def _kpi_row(pub: Publication, published_at: datetime, titles: dict[str, str], drafts: list[Draft],
-             clicks: list[ClickCount]) -> KpiRow:
-    draft = next((d for d in drafts if (d.submission_id, d.procedure, d.version)
-                  == (pub.submission_id, pub.procedure, pub.version)), None)
+def _kpi_row(pub: Publication, published_at: datetime, titles: dict[str, str],
+             drafts: dict[tuple[str, Procedure, int], Draft], slugs: dict[str, set[str]],
+             clicks: dict[str, list[ClickCount]], measured: set[str]) -> KpiRow:
+    draft = drafts.get((pub.submission_id, pub.procedure, pub.version))
     title = draft.title if draft else titles.get(pub.submission_id, pub.submission_id)
-    slugs = {d.slug for d in drafts if d.submission_id == pub.submission_id and d.slug}
-    keys = slugs | {pub.submission_id, pub.marker} | {k for k in (pub.url, pub.remote_id) if k}
-    mine = [c for c in clicks if c.item in keys]
+    keys = slugs.get(pub.submission_id, set()) | {pub.submission_id, pub.marker} | {
+        k for k in (pub.url, pub.remote_id) if k}
+    mine = [c for key in sorted(keys) for c in clicks.get(key, [])]
     if pub.procedure is Procedure.WEBSITE:
         count: int | None = sum(c.count for c in mine)  # every reader of the news item
     else:
         via = [c for c in mine if c.channel == pub.channel]  # readers who came from this post
-        count = sum(c.count for c in via) if via or any(c.channel == pub.channel for c in clicks) else None
+        count = sum(c.count for c in via) if via or pub.channel in measured else None
     local = to_wib(published_at)
     return KpiRow(title=title, submission_id=pub.submission_id, procedure=pub.procedure, channel=pub.channel,
                   url=pub.url, published_at=local, published_date=local.date(), clicks=count)
@@ -289,7 +347,8 @@ def _http_url(value: str | None) -> str | None:
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(tanggal=long_date_id, angka=_number, http_url=_http_url)
+    env.filters.update(tanggal=long_date_id, angka=_number, http_url=_http_url,
+                       metrik=lambda v: "t.t." if v is None else _number(v))
     return env
 
 

@@ -6,13 +6,12 @@ The same month rebuilt gives the same objects: the content carries no build time
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
 from .. import web
-from ..domain.clock import month_name_id, now, previous_month
+from ..domain.clock import month_bounds, now, previous_month
 from ..domain.report import aggregate, render_report_html
 from ..ports import Mail
 from ..services import Services, services
@@ -33,38 +32,77 @@ def report_key(tenant_id: str, month: str, ext: str) -> str:
     return f"{tenant_id}/{month}/laporan-{tenant_id}-{month}.{ext}"
 
 
+#: The report's formats: HTML for the email and the browser, PDF as the printable softcopy record,
+#: XLSX with the tables and native charts.
+FORMATS = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def load_month(tenant_id: str, month: str, svc: Services) -> tuple[list, list, list, list]:
+    """The records a month's report needs: the month's submissions, and publications and clicks by
+    their own date (an item handed over in October and published in November is November's).
+    """
+    store = svc.store
+    submissions = store.submissions_in_month(tenant_id, month)
+    month_pubs = store.publications_in_month(tenant_id, month)
+    known = {s.submission_id for s in submissions}
+    drafts: list = []
+    publications: dict[tuple, object] = {}
+    for sid in sorted(known | {p.submission_id for p in month_pubs}):
+        items = store.submission_items(tenant_id, sid)
+        drafts += items["draft"]
+        for pub in items["publication"]:
+            publications[(pub.submission_id, pub.procedure, pub.version, pub.channel)] = pub
+        if sid not in known:
+            submissions += items["submission"]  # for titles; aggregate counts it in its own month
+    return submissions, drafts, list(publications.values()), store.clicks_in_month(tenant_id, month)
+
+
+def load_metrics(tenant_id: str, month: str, svc: Services) -> dict[str, list]:
+    """The month's daily snapshots (and the account snapshots of the month before: follower growth
+    starts from the last known count), and the comments and messages that arrived in the month."""
+    store = svc.store
+    start = month_bounds(month)[0]
+    before = previous_month(start)
+    return {"accounts": store.account_snapshots(tenant_id, before) + store.account_snapshots(tenant_id, month),
+            "engagement": store.item_snapshots(tenant_id, month),
+            "inquiries": store.inquiries_in_month(tenant_id, month)}
+
+
 def build_report(tenant_id: str, month: str, svc: Services | None = None,
                  send: bool = True) -> dict[str, str]:
+    from ..domain.report_pdf import render_report_pdf
+    from ..domain.report_xlsx import render_report_xlsx
+
     svc = svc or services()
-    store = svc.store
-    village = store.get_village(tenant_id)
-    submissions = store.submissions_in_month(tenant_id, month)
-    drafts, publications = [], []
-    for sub in submissions:
-        items = store.submission_items(tenant_id, sub.submission_id)
-        drafts += items["draft"]
-        publications += items["publication"]
-    figures = aggregate(village, month, submissions, drafts, publications, store.clicks_in_month(tenant_id, month))
-    html = render_report_html(village, figures)
-    key = report_key(tenant_id, month, "html")
-    svc.reports.put(key, html.encode(), "text/html; charset=utf-8")
-    keys = {"html": key}
-    digest = hashlib.sha256(json.dumps(keys, sort_keys=True).encode() + html.encode()).hexdigest()
-    is_new = store.put_report_record(tenant_id, month, keys, digest)
+    village = svc.store.get_village(tenant_id)
+    figures = aggregate(village, month, *load_month(tenant_id, month, svc), **load_metrics(tenant_id, month, svc))
+    documents = {"html": render_report_html(village, figures).encode(),
+                 "pdf": render_report_pdf(village, figures),
+                 "xlsx": render_report_xlsx(village, figures)}
+    keys: dict[str, str] = {}
+    digest = hashlib.sha256()
+    for fmt, data in documents.items():
+        keys[fmt] = report_key(tenant_id, month, fmt)
+        svc.reports.put(keys[fmt], data, FORMATS[fmt])
+        digest.update(fmt.encode() + b"\0" + hashlib.sha256(data).digest())
+    is_new = svc.store.put_report_record(tenant_id, month, keys, digest.hexdigest())
     logger.info("report built", extra={"tenant_id": tenant_id, "month": month, "new": is_new})
     if send and is_new:
-        _send(village, month, keys, svc)
+        _send(village, figures, keys, svc)
     return keys
 
 
-def _send(village, month: str, keys: dict[str, str], svc: Services) -> None:  # noqa: ANN001
+def _send(village, figures, keys: dict[str, str], svc: Services) -> None:  # noqa: ANN001
     recipients = village.report_recipients or village.admins
     links = {fmt: svc.reports.presign_get(k, LINK_SECONDS) for fmt, k in keys.items()}
-    context = {"village": village, "month": month_name_id(month), "links": links}
+    context = {"village": village, "month": figures.month_name, "links": links, "f": figures,
+               "days": LINK_SECONDS // 86400}
     svc.mailer.send(Mail(
         to=tuple(str(r.email) for r in recipients),
-        subject=f"[Kabar {village.name}] Laporan bulanan {month_name_id(month)}",
+        subject=f"[Kabar {village.name}] Laporan bulanan {figures.month_name}",
         text=web.render("email/report.txt", **context), html=web.render("email/report.html", **context),
         tags={"kind": "report"}))
-
-

@@ -1,0 +1,14 @@
+"""Every day, 07:00 WIB: each village's admins get the comments and messages still unanswered (1-day SOP clock)."""
+
+from aws_lambda_powertools import Logger
+
+from kabar.usecases import inbox
+
+logger = Logger()
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict, context: object) -> dict:
+    result = inbox.send_digests()
+    logger.info("inbox digests", extra=result)
+    return result

@@ -1,0 +1,33 @@
+"""Meta's webhook for Page comments and messages: GET handshake, POST deliveries signed over the raw body."""
+
+import base64
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+
+from kabar.http import json_response, make_resolver
+from kabar.usecases import inbox
+
+logger = Logger()
+app = make_resolver()
+
+
+@app.get("/webhooks/meta")
+def subscribe() -> Response:
+    params = app.current_event.query_string_parameters or {}
+    challenge = inbox.verify_subscription(params)
+    return Response(200, "text/plain; charset=utf-8", challenge, headers={"Cache-Control": "no-store"})
+
+
+@app.post("/webhooks/meta")
+def deliver() -> Response:
+    event = app.current_event
+    body = event.body or ""
+    raw = base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8")
+    counts = inbox.receive(raw, event.headers.get("x-hub-signature-256"))
+    return json_response(200, counts)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict, context: object) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,152 @@
+"""SOP A5: comments and direct messages, answered within 1 day. The Meta webhook and the daily digest."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+
+from aws_lambda_powertools import Logger
+
+from .. import web
+from ..domain.clock import month_of, now, previous_month, to_wib
+from ..domain.errors import KabarError
+from ..domain.inbox import (
+    Answer,
+    ClockState,
+    Inquiry,
+    answer_moment,
+    answered_by,
+    clock_state,
+    handshake,
+    parse_webhook,
+    signature_ok,
+)
+from ..domain.models import Procedure
+from ..domain.text import t
+from ..ports import Mail
+from ..services import Services, services
+
+logger = Logger(child=True)
+
+#: How long the page -> village map is kept (a new village's Page is known within this time).
+PAGE_MAP_SECONDS = 300
+_page_map: tuple[float, dict[str, str]] = (0.0, {})
+
+
+class Forbidden(KabarError):
+    """The request is not from Meta (no or a wrong signature, or a wrong verify token)."""
+
+    status = 403
+    code = "forbidden"
+
+
+def _secret(svc: Services) -> dict:
+    from ..adapters.secrets import get_secret_json
+
+    return get_secret_json(svc.settings.meta_webhook_secret)
+
+
+def verify_subscription(params: dict[str, str], svc: Services | None = None) -> str:
+    """The hub.challenge to answer, when the verify token matches; Forbidden otherwise."""
+    svc = svc or services()
+    challenge = handshake(params, str(_secret(svc).get("verify_token") or ""))
+    if challenge is None:
+        raise Forbidden(t("Token verifikasi tidak cocok.", "The verify token does not match."))
+    return challenge
+
+
+def villages_by_page(svc: Services) -> dict[str, str]:
+    """Facebook Page id -> village id, from the villages' channel configuration (cached briefly)."""
+    global _page_map
+    stamp, mapping = _page_map
+    if time.monotonic() - stamp < PAGE_MAP_SECONDS and mapping:
+        return mapping
+    mapping = {}
+    for village in svc.store.list_villages():
+        for config in village.channels.get(Procedure.SOCIAL) or []:
+            if config.type == "facebook" and config.page_id:
+                mapping[str(config.page_id)] = village.id
+    _page_map = (time.monotonic(), mapping)
+    return mapping
+
+
+def forget_pages() -> None:
+    global _page_map
+    _page_map = (0.0, {})
+
+
+def receive(raw_body: bytes, signature: str | None, svc: Services | None = None,
+            arrived: datetime | None = None) -> dict[str, int]:
+    """Check the signature over the raw bytes, then record each comment and message once and mark
+    what the Page answered. A redelivery records nothing new."""
+    svc = svc or services()
+    if not signature_ok(str(_secret(svc).get("app_secret") or ""), raw_body, signature):
+        raise Forbidden(t("Tanda tangan X-Hub-Signature-256 tidak sah.", "Invalid X-Hub-Signature-256 signature."))
+    try:
+        payload = json.loads(raw_body)
+    except ValueError:
+        return {"recorded": 0, "duplicates": 0, "answered": 0}
+    arrived = arrived or now()
+    counts = {"recorded": 0, "duplicates": 0, "answered": 0}
+    for found in parse_webhook(payload, villages_by_page(svc), arrived):
+        if isinstance(found, Inquiry):
+            counts["recorded" if svc.store.put_inquiry(found) else "duplicates"] += 1
+        else:
+            counts["answered"] += _settle(found, svc)
+    logger.info("webhook", extra=counts)
+    return counts
+
+
+def _settle(answer: Answer, svc: Services) -> int:
+    if answer.answers:
+        direct = svc.store.get_inquiry(answer.tenant_id, answer.answers)
+        candidates = [direct] if direct else []
+        if direct is not None:  # open replies under the same comment
+            candidates += [i for i in svc.store.inquiries_in_month(answer.tenant_id, month_of(direct.received_at))
+                           if i.parent_id == answer.answers]
+    else:
+        at = to_wib(answer.at)
+        candidates = (svc.store.inquiries_in_month(answer.tenant_id, previous_month(at))
+                      + svc.store.inquiries_in_month(answer.tenant_id, month_of(at)))
+    settled = 0
+    for inq in answered_by(answer, candidates):
+        settled += svc.store.mark_answered(inq, answer_moment(inq, answer), answer.answer_id)
+    return settled
+
+
+def open_inquiries(tenant_id: str, as_of: datetime, svc: Services) -> list[Inquiry]:
+    """Unanswered comments and messages of this month and the one before, oldest first."""
+    local = to_wib(as_of)
+    found = (svc.store.inquiries_in_month(tenant_id, previous_month(local))
+             + svc.store.inquiries_in_month(tenant_id, month_of(local)))
+    return sorted((i for i in found if i.answered_at is None), key=lambda i: (i.received_at, i.inquiry_id))
+
+
+def _when(moment: datetime) -> str:
+    return f"{to_wib(moment):%d/%m/%Y %H:%M} WIB"
+
+
+def send_digests(as_of: datetime | None = None, svc: Services | None = None) -> dict[str, int]:
+    """Each village's admins get one email a day listing what is unanswered, overdue first."""
+    svc = svc or services()
+    as_of = as_of or now()
+    sent = 0
+    for village in svc.store.list_villages():
+        waiting = open_inquiries(village.id, as_of, svc)
+        if not waiting or not svc.store.record_digest(village.id, to_wib(as_of).date()):
+            continue
+        rows = [{"inq": i, "state": clock_state(i, as_of), "received": _when(i.received_at), "due": _when(i.due)}
+                for i in waiting]
+        order = {ClockState.OVERDUE: 0, ClockState.NEAR_LIMIT: 1, ClockState.OPEN: 2}
+        rows.sort(key=lambda r: (order[r["state"]], r["inq"].received_at))
+        counts = {state: sum(1 for r in rows if r["state"] is state) for state in order}
+        context = {"village": village, "rows": rows, "counts": counts, "states": ClockState}
+        svc.mailer.send(Mail(
+            to=tuple(str(a.email) for a in village.admins),
+            subject=(f"[Kabar {village.name}] {len(rows)} komentar/pesan belum dijawab "
+                     f"({counts[ClockState.OVERDUE]} lewat batas 1 hari)"),
+            text=web.render("email/inbox_digest.txt", **context), html=web.render("email/inbox_digest.html", **context),
+            tags={"kind": "inbox_digest"}))
+        sent += 1
+    return {"sent": sent}
