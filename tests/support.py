@@ -68,6 +68,10 @@ class AwsEnv:
 def start_moto() -> tuple[Any, str]:
     from moto.server import ThreadedMotoServer
 
+    from kabar_local.moto_fidelity import serialize_dynamodb
+
+    serialize_dynamodb()
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

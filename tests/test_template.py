@@ -42,9 +42,17 @@ ALLOWED_WILDCARD_RESOURCES: dict[tuple[str, str], str] = {}
 # DESIGN.md's HTTP contract, plus the website's click counter.
 EXPECTED_ROUTES = {
     "SubmissionsApiFunction": {("POST", "/submissions"), ("GET", "/submissions/{id}"),
-                               ("GET", "/register"), ("GET", "/upload")},
+                               ("GET", "/register"), ("GET", "/upload"),
+                               # the admin's corrected version of a draft (issue 4)
+                               ("PUT", "/drafts/{submission_id}/{procedure}"),
+                               # the upload instructions of one file: fresh, abort, resume, complete
+                               ("POST", "/submissions/{id}/files/{file_id}/upload"),
+                               ("DELETE", "/submissions/{id}/files/{file_id}/upload"),
+                               ("GET", "/submissions/{id}/files/{file_id}/parts"),
+                               ("POST", "/submissions/{id}/files/{file_id}/complete")},
     "ReviewApiFunction": {("GET", "/review/{token}"), ("HEAD", "/review/{token}"), ("POST", "/review/{token}")},
     "ClicksFunction": {("GET", "/r/{tenant}/{item}"), ("HEAD", "/r/{tenant}/{item}")},
+    "MetaWebhookFunction": {("GET", "/webhooks/meta"), ("POST", "/webhooks/meta")},
 }
 
 
@@ -163,7 +171,7 @@ def test_cfn_lint_reports_nothing():
 def test_sam_translates_offline_into_plain_cloudformation(cfn):
     types = {r["Type"] for r in cfn["Resources"].values()}
     assert not {t for t in types if t.startswith("AWS::Serverless::")}
-    assert len(resources(cfn, "AWS::Lambda::Function")) == 9
+    assert len(resources(cfn, "AWS::Lambda::Function")) == 15
     assert {"AWS::Lambda::EventSourceMapping", "AWS::Scheduler::Schedule", "AWS::ApiGatewayV2::Api"} <= types
 
 
@@ -172,7 +180,8 @@ def test_sam_translates_offline_into_plain_cloudformation(cfn):
 
 def test_every_consumed_queue_has_a_dlq_with_an_alarm_and_a_visibility_of_six_timeouts(cfn):
     queues = consumers(cfn)
-    assert set(queues) == {"IntakeQueue", "DraftingQueue", "NotificationQueue", "PublicationQueue", "ReportQueue"}
+    assert set(queues) == {"IntakeQueue", "DraftingQueue", "NotificationQueue", "PublicationQueue", "ReportQueue",
+                           "MetricsQueue"}
     alarms = alarmed_queues(cfn)
     for queue, function in queues.items():
         q = props(cfn, queue)
@@ -197,7 +206,7 @@ def test_every_rule_and_schedule_target_has_retry_and_an_alarmed_dlq(cfn):
     targets = [(lid, t) for lid, rule in resources(cfn, "AWS::Events::Rule").items()
                for t in rule["Properties"]["Targets"]]
     targets += [(lid, s["Properties"]["Target"]) for lid, s in resources(cfn, "AWS::Scheduler::Schedule").items()]
-    assert len(targets) == 4
+    assert len(targets) == 8
     for lid, target in targets:
         assert target.get("RetryPolicy"), f"{lid}: target without RetryPolicy"
         assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= ONE_DAY, lid
@@ -229,11 +238,28 @@ def test_rules_route_the_sop_events_to_their_consumers(cfn):
     }
 
 
+def _schedules(cfn: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each scheduled function's schedule properties."""
+    out = {}
+    for schedule in resources(cfn, "AWS::Scheduler::Schedule").values():
+        p = schedule["Properties"]
+        out[getatt_id(p["Target"]["Arn"], "Arn")] = p
+    return out
+
+
 def test_the_monthly_schedule_runs_on_day_one_in_jakarta(cfn):
-    ((_, schedule),) = resources(cfn, "AWS::Scheduler::Schedule").items()
-    p = schedule["Properties"]
+    p = _schedules(cfn)["ReportSchedulerFunction"]
     assert (p["ScheduleExpression"], p["ScheduleExpressionTimezone"]) == ("cron(0 7 1 * ? *)", "Asia/Jakarta")
-    assert getatt_id(p["Target"]["Arn"], "Arn") == "ReportSchedulerFunction"
+
+
+def test_the_intake_watch_runs_hourly_in_jakarta(cfn):
+    p = _schedules(cfn)["IntakeWatchFunction"]
+    assert (p["ScheduleExpression"], p["ScheduleExpressionTimezone"]) == ("cron(5 * * * ? *)", "Asia/Jakarta")
+
+
+def test_the_sla_watch_runs_every_fifteen_minutes_in_jakarta(cfn):
+    p = _schedules(cfn)["SlaWatchFunction"]
+    assert (p["ScheduleExpression"], p["ScheduleExpressionTimezone"]) == ("cron(0/15 * * * ? *)", "Asia/Jakarta")
 
 
 # ------------------------------------------------------------------------------------ resource policies
@@ -344,7 +370,8 @@ def test_mail_is_sent_only_as_the_mail_from_identity(cfn):
                     text = resource["Fn::Sub"] if isinstance(resource["Fn::Sub"], str) else resource["Fn::Sub"][0]
                     assert re.fullmatch(r"arn:\$\{AWS::Partition\}:ses:\$\{AWS::Region\}:\$\{AWS::AccountId\}"
                                         r":identity/\$\{(MailFrom|MailDomain)\}", text), holder
-    assert senders == {"ReviewNotificationFunctionRole", "PublicationFunctionRole", "MonthlyReportFunctionRole"}
+    assert senders == {"ReviewNotificationFunctionRole", "PublicationFunctionRole", "MonthlyReportFunctionRole",
+                       "SlaWatchFunctionRole", "IntakeWatchFunctionRole", "InboxDigestFunctionRole"}
 
 
 # ------------------------------------------------------------------------------------ functions
@@ -376,7 +403,7 @@ def test_every_function_runs_on_the_layer_with_the_runtime_the_layer_is_built_fo
 
 def test_every_handler_exists_and_every_function_has_a_build_target(source):
     functions = resources(source, "AWS::Serverless::Function")
-    assert len(functions) == 9
+    assert len(functions) == 15
     for lid, function in functions.items():
         p = function["Properties"]
         module, attribute = p["Handler"].rsplit(".", 1)
@@ -410,6 +437,8 @@ def test_every_function_has_every_required_setting(source):
     ("MonthlyReportFunction", "KABAR_PUBLIC_URL"),
     ("ClicksFunction", "KABAR_SITE_URL"),
     ("ReportSchedulerFunction", "KABAR_REPORT_QUEUE_URL"),
+    ("SlaWatchFunction", "KABAR_PUBLIC_URL"),
+    ("IntakeWatchFunction", "KABAR_PUBLIC_URL"),
 ])
 def test_functions_that_build_links_or_send_jobs_have_the_optional_setting(source, function, variable):
     assert variable in function_env(source, function)

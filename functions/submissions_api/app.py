@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from kabar.domain import sop
 from kabar.domain.models import Role
 from kabar.http import json_response, make_resolver, page
-from kabar.usecases import register, submissions
+from kabar.usecases import register, revision, submissions, uploads
 from kabar.usecases.staff import authenticate
 from kabar.web import render
 
@@ -31,6 +31,51 @@ def get_submission(submission_id: str) -> Response:
                          {Role.SUBMITTER, Role.ADMIN, Role.REVIEWER})
     logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
     return json_response(200, submissions.view_submission(staff, submission_id))
+
+
+@app.put("/drafts/<submission_id>/<procedure>")
+def revise_draft(submission_id: str, procedure: str) -> Response:
+    staff = authenticate(app.current_event.headers.get("authorization"), {Role.ADMIN})
+    logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
+    request = revision.RevisionRequest.model_validate_json(app.current_event.decoded_body or "")
+    return json_response(200, revision.revise_draft(staff, submission_id, procedure, request))
+
+
+def _uploader() -> object:
+    staff = authenticate(app.current_event.headers.get("authorization"), {Role.SUBMITTER, Role.ADMIN})
+    logger.append_keys(tenant_id=staff.tenant_id)
+    return staff
+
+
+@app.post("/submissions/<submission_id>/files/<file_id>/upload")
+def fresh_upload_instruction(submission_id: str, file_id: str) -> Response:
+    staff = _uploader()
+    logger.append_keys(submission_id=submission_id)
+    return json_response(200, uploads.fresh_instruction(staff, submission_id, file_id))
+
+
+@app.delete("/submissions/<submission_id>/files/<file_id>/upload")
+def abort_upload(submission_id: str, file_id: str) -> Response:
+    staff = _uploader()
+    logger.append_keys(submission_id=submission_id)
+    uploads.abort_upload(staff, submission_id, file_id)
+    return Response(204, "application/json", "")
+
+
+@app.get("/submissions/<submission_id>/files/<file_id>/parts")
+def stored_parts(submission_id: str, file_id: str) -> Response:
+    staff = _uploader()
+    logger.append_keys(submission_id=submission_id)
+    return json_response(200, uploads.list_stored_parts(staff, submission_id, file_id))
+
+
+@app.post("/submissions/<submission_id>/files/<file_id>/complete")
+def complete_upload(submission_id: str, file_id: str) -> Response:
+    staff = _uploader()
+    logger.append_keys(submission_id=submission_id)
+    result = uploads.complete_upload(staff, submission_id, file_id)
+    logger.info("multipart upload completed", extra={"file_id": file_id})
+    return json_response(200, result)
 
 
 @app.get("/register")

@@ -52,6 +52,20 @@ def main() -> int:
     width = max(len(name) for name, _ in rows)
     for name, seconds in rows:
         print(f"  {name:<{width}}  {seconds * 1000:7.1f} ms   x{seconds / baseline:5.2f}")
+    from .bench_report import print_fanout, print_report_formats
+
+    print_report_formats()
+    print_fanout()
+    from .bench_pii import print_pii_screening
+
+    print_pii_screening()
+    from .bench_drafting import print_drafting
+
+    print_drafting()
+    from .bench_intake import main as intake_bench
+
+    print()
+    intake_bench()
     return 0
 
 

@@ -3,6 +3,7 @@
     kabar local [--port 8000] [--template template.yaml]
     kabar staff add --village V --role submitter|admin|reviewer --name N --email E
     kabar village put FILE
+    kabar audit verify --village V
     kabar demo
 
 Messages are in Indonesian first, English second.
@@ -165,6 +166,24 @@ def cmd_village_put(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from kabar.domain.errors import NotFound
+    from kabar.usecases.audit import verify_trail
+
+    attach()
+    try:
+        verdict = verify_trail(args.village)
+    except NotFound:
+        raise CliError(f"Desa {args.village!r} tidak dikenal. / Unknown village {args.village!r}.") from None
+    if verdict.intact:
+        _say(f"Jejak audit {verdict.village} utuh / audit trail intact: {verdict.entries} entri / entries")
+        return 0
+    _say(f"Jejak audit {verdict.village} TIDAK UTUH / audit trail TAMPERED ({verdict.entries} entri / entries):")
+    for problem in verdict.problems:
+        _say(f"  [{problem.kind}] {problem.message}")
+    return 1
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from . import demo
 
@@ -173,6 +192,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # --- entry point ------------------------------------------------------------------------------
+
+
+def cmd_publish_retry(args: argparse.Namespace) -> int:
+    from kabar.domain.errors import Conflict, NotFound
+    from kabar.domain.models import Procedure
+    from kabar.usecases.publication import republish
+
+    attach()
+    try:
+        channels = republish(args.village, args.submission, Procedure(args.procedure), "admin", args.channel)
+    except NotFound:
+        raise CliError("Draf tidak ditemukan. / Draft not found.") from None
+    except Conflict as err:
+        raise CliError(str(err)) from None
+    _say(f"Diterbitkan ulang / published again: {', '.join(channels) or '-'} (persetujuan diumumkan lagi / "
+         "approval announced again)")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -199,6 +235,19 @@ def build_parser() -> argparse.ArgumentParser:
     put = village.add_parser("put", help="simpan satu desa dari JSON / save one village from JSON")
     put.add_argument("file")
     put.set_defaults(func=cmd_village_put)
+
+    audit = sub.add_parser("audit", help="jejak audit / audit trail").add_subparsers(dest="action", required=True)
+    verify = audit.add_parser("verify", help="periksa rantai hash satu desa / verify one village's hash chain")
+    verify.add_argument("--village", required=True)
+    verify.set_defaults(func=cmd_audit_verify)
+
+    publish = sub.add_parser("publish", help="publikasi / publication").add_subparsers(dest="action", required=True)
+    retry = publish.add_parser("retry", help="terbitkan ulang kanal yang gagal / publish failed channels again")
+    retry.add_argument("--village", required=True)
+    retry.add_argument("--submission", required=True)
+    retry.add_argument("--procedure", required=True, choices=["social", "website"])
+    retry.add_argument("--channel", default=None, help="hanya kanal ini / only this channel")
+    retry.set_defaults(func=cmd_publish_retry)
 
     demo = sub.add_parser("demo", help="jalankan SOP sekali dari awal sampai akhir / run the SOP once, end to end")
     demo.set_defaults(func=cmd_demo, rest=[])  # its own options go to kabar_local.demo.main

@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  Kotak keluar email (outbox):           {stack.base_url}/_local/outbox\n"
               f"      berkas (files): {files['outbox']}")
         print(f"  Laporan bulanan (report):              s3://{stack.settings.reports_bucket}/{run.report_key}\n"
-              f"      berkas (file): {files['report']}")
+              f"      berkas (files): {files['report']} (.pdf, .xlsx di sampingnya / beside it)")
         ok = bool(run.news_url) and all(code == 200 for code in run.decisions) and files["report"].exists()
         if args.keep:
             print("\nTumpukan tetap berjalan; Ctrl-C untuk berhenti. (Stack kept running; Ctrl-C stops it.)")

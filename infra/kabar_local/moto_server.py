@@ -294,6 +294,9 @@ class MotoServer:
             create_backend_app,
         )
 
+        from .moto_fidelity import serialize_dynamodb
+
+        serialize_dynamodb()  # DynamoDB's transaction isolation, which moto's threads lack
         app: Any = DomainDispatcherApplication(create_backend_app)
         if self.enforce_post_policy:
             app = PostPolicyMiddleware(app)

@@ -36,6 +36,9 @@ STATE_FILE = Path(".kabar") / "local.json"
 # LOCAL_FALLBACKS only for declared parameters without a Default. Explicit `parameters` win.
 LOCAL_PARAMETERS = {"Stage": "local"}
 LOCAL_FALLBACKS = {"MailFrom": "kabar@kabar.desa.id"}
+#: The template's default MetaWebhookSecretName, and local credentials to sign test deliveries with.
+LOCAL_META_WEBHOOK_SECRET_NAME = "kabar/meta-webhook"  # noqa: S105 - a name, not a secret
+LOCAL_META_WEBHOOK = {"app_secret": "local-meta-app-secret", "verify_token": "local-meta-verify-token"}
 
 # Variables the stack sets itself; functions may give them other values in the template.
 OVERRIDDEN_KEYS = (
@@ -356,6 +359,8 @@ class LocalStack:
                 if channel.secret_name:
                     create_secret(self.moto_url, channel.secret_name,
                                   json.dumps({"page_access_token": f"local-token-{village.id}"}))
+        # The Meta webhook's credentials (POST /webhooks/meta signed with this app secret).
+        create_secret(self.moto_url, LOCAL_META_WEBHOOK_SECRET_NAME, json.dumps(LOCAL_META_WEBHOOK))
         self.villages = villages
 
     @staticmethod

@@ -22,6 +22,9 @@ class Settings(BaseModel):
     event_bus: str = Field(alias="KABAR_EVENT_BUS")
     idempotency_table: str = Field(alias="KABAR_IDEMPOTENCY_TABLE")
     report_queue_url: str | None = Field(default=None, alias="KABAR_REPORT_QUEUE_URL")
+    metrics_queue_url: str | None = Field(default=None, alias="KABAR_METRICS_QUEUE_URL")
+    #: Secrets Manager: {"app_secret": ..., "verify_token": ...} of the Meta app whose webhook Kabar receives.
+    meta_webhook_secret: str = Field(default="kabar/meta-webhook", alias="KABAR_META_WEBHOOK_SECRET")
     mail_from: str = Field(alias="KABAR_MAIL_FROM")
     public_url: str = Field(default="", alias="KABAR_PUBLIC_URL")  # the HTTP API, for links in mail
     site_url: str = Field(default="", alias="KABAR_SITE_URL")  # the static website
@@ -31,6 +34,14 @@ class Settings(BaseModel):
     review_link_hours: int = Field(default=72, alias="KABAR_REVIEW_LINK_HOURS")
     max_photo_bytes: int = Field(default=30 * 1024 * 1024, alias="KABAR_MAX_PHOTO_BYTES")
     max_video_bytes: int = Field(default=2 * 1024 * 1024 * 1024, alias="KABAR_MAX_VIDEO_BYTES")
+    # A video above this goes as a multipart upload of presigned parts (resumable from a phone).
+    multipart_threshold_bytes: int = Field(default=16 * 1024 * 1024, ge=5 * 1024 * 1024,
+                                           alias="KABAR_MULTIPART_THRESHOLD_BYTES")
+    # S3 needs every part but the last to be at least 5 MiB; 10 000 parts at most.
+    multipart_part_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024,
+                                      alias="KABAR_MULTIPART_PART_BYTES")
+    # A hand-over still missing files this long after it began: its submitter is told what is missing.
+    incomplete_after_hours: int = Field(default=6, ge=1, alias="KABAR_INCOMPLETE_AFTER_HOURS")
 
 
 @lru_cache(maxsize=1)

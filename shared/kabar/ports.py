@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .domain.events import Event
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from .domain.metrics import Reading
 
 
 class EventPublisher(Protocol):
@@ -60,11 +65,39 @@ class ObjectStorage(Protocol):
 
     def copy_from(self, source_bucket: str, source_key: str, key: str) -> None: ...
 
+    def put_stream(self, key: str, chunks: Iterable[bytes], content_type: str) -> int:
+        """Store an object written piece by piece (a video's publishing copy), in bounded memory."""
+
     def delete(self, key: str) -> None: ...
 
     def presign_post(self, key: str, content_type: str, size: int, expires_in: int) -> PresignedPost: ...
 
     def presign_get(self, key: str, expires_in: int) -> str: ...
+
+
+@dataclass(frozen=True)
+class StoredPart:
+    number: int
+    size: int
+    etag: str
+
+
+class UploadStorage(ObjectStorage, Protocol):
+    """The uploads bucket: also multipart uploads of presigned parts (a big video from a phone)."""
+
+    def create_multipart(self, key: str, content_type: str) -> str: ...
+
+    def find_multipart(self, key: str) -> str | None:
+        """The newest multipart upload still open for ``key`` (S3 is the record, not a copy of it)."""
+
+    def presign_part(self, key: str, upload_id: str, number: int, expires_in: int) -> str: ...
+
+    def list_parts(self, key: str, upload_id: str) -> list[StoredPart] | None:
+        """The parts stored so far, by number; None when the upload no longer exists."""
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[StoredPart]) -> None: ...
+
+    def abort_multipart(self, key: str, upload_id: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -84,6 +117,7 @@ class ChannelPost:
     activity_date: str
     location: str
     slug: str
+    video_url: str | None = None  # a fetchable URL of the video (Instagram Reels pull it from there)
 
 
 @dataclass(frozen=True)
@@ -107,3 +141,19 @@ class PermanentChannelError(Exception):
 
 class TransientChannelError(Exception):
     """Worth retrying: rate limit, timeout, 5xx."""
+
+
+class MetricsSource(Protocol):
+    """One social account's daily metrics (``kabar.adapters.channels.facebook_insights``).
+
+    A metric the channel does not give is named in the reading's ``unavailable``, never returned as 0.
+    """
+
+    channel: str
+    account_id: str
+
+    def account(self, day: date) -> Reading:
+        """Followers at the end of ``day`` and the day's views (a Jakarta calendar day)."""
+
+    def item(self, remote_id: str) -> Reading:
+        """One published item's engagement so far: reactions, comments, shares, views."""

@@ -13,7 +13,7 @@ from .config import Settings, settings
 
 if TYPE_CHECKING:
     from .adapters.dynamo import DynamoStore
-    from .ports import EventPublisher, Mailer, ObjectStorage
+    from .ports import EventPublisher, Mailer, ObjectStorage, UploadStorage
 
 
 @dataclass
@@ -22,7 +22,7 @@ class Services:
     store: DynamoStore
     events: EventPublisher
     mailer: Mailer
-    uploads: ObjectStorage
+    uploads: UploadStorage
     media: ObjectStorage
     site: ObjectStorage
     reports: ObjectStorage

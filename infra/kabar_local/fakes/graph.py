@@ -63,6 +63,7 @@ MESSAGES = {
 
 POST_FIELDS = ("id", "message", "created_time", "updated_time", "permalink_url", "full_picture", "from")
 PAGE_FIELDS = ("id", "name", "link", "followers_count")
+ENGAGEMENT_FIELDS = ("reactions", "comments", "shares")
 
 
 class GraphFault(Exception):
@@ -156,6 +157,11 @@ class FakeGraph:
         self._log: list[dict[str, Any]] = []
         self._app_calls: list[float] = []
         self._usage_override: int | None = None
+        # metrics: followers per page, views per (page, Jakarta day), engagement per post, retired names
+        self._followers: dict[str, int] = {}
+        self._page_views: dict[tuple[str, str], int] = {}
+        self._engagement: dict[str, dict[str, int]] = {}
+        self._retired: set[str] = set()
         self._templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                                       autoescape=select_autoescape(default=True), trim_blocks=True,
                                       lstrip_blocks=True)
@@ -191,9 +197,36 @@ class FakeGraph:
         with self._lock:
             self._usage_override = percent
 
+    def set_followers(self, page_id: str, count: int) -> None:
+        """What ``GET /{page}?fields=followers_count`` answers."""
+        with self._lock:
+            self._followers[str(page_id)] = count
+
+    def set_page_views(self, page_id: str, day: str, views: int) -> None:
+        """``page_media_view`` of one Jakarta day (``YYYY-MM-DD``) in ``GET /{page}/insights``."""
+        with self._lock:
+            self._page_views[(str(page_id), day)] = views
+
+    def set_engagement(self, post_id: str, *, reactions: int = 0, comments: int = 0, shares: int = 0,
+                       views: int = 0) -> None:
+        """A post's reactions and comments (``summary(total_count)``), ``shares.count`` and ``post_media_view``."""
+        with self._lock:
+            self._engagement[post_id] = {"reactions": reactions, "comments": comments, "shares": shares,
+                                         "views": views}
+
+    def retire_metric(self, name: str) -> None:
+        """From now on, asking for this insights metric or field is answered with code 100 (as Meta
+        answers for a deprecated metric), failing the whole request it is part of."""
+        with self._lock:
+            self._retired.add(name)
+
     def reset(self) -> None:
         """Forget posts, media, faults and the log; keep the pages."""
         with self._lock:
+            self._followers.clear()
+            self._page_views.clear()
+            self._engagement.clear()
+            self._retired.clear()
             self._media.clear()
             self._posts.clear()
             self._faults.clear()
@@ -308,6 +341,8 @@ class FakeGraph:
                 return self._post_feed(self._page_for(page_id, token), request)
             if method == "GET" and edge in ("feed", "posts", "published_posts"):
                 return self._get_feed(self._page_for(page_id, token), request)
+            if method == "GET" and edge == "insights":
+                return self._get_insights(page_id, request, token)
         what = parts[0] if parts else ""
         raise _unsupported(method, what)
 
@@ -420,18 +455,89 @@ class FakeGraph:
             if page.id != owner.id:
                 raise GraphFault(200)
             fields = _fields(request.args.get("fields"), PAGE_FIELDS, ("id", "name"), "Page")
-            values = {"id": page.id, "name": page.name, "link": self._page_url(page.id), "followers_count": 0}
+            self._check_retired(fields, "Page")
+            values = {"id": page.id, "name": page.name, "link": self._page_url(page.id),
+                      "followers_count": self._followers.get(page.id, 0)}
             return {name: values[name] for name in fields}
         if post is not None and post.page_id == owner.id:
-            fields = _fields(request.args.get("fields"), POST_FIELDS, ("id", "message", "created_time"), "Post")
+            requested = [f.strip() for f in (request.args.get("fields") or "").split(",") if f.strip()]
+            counts = [f for f in requested if f.split(".", 1)[0] in ENGAGEMENT_FIELDS]
+            plain = ",".join(f for f in requested if f not in counts)
+            fields = _fields(plain, POST_FIELDS, ("id", "message", "created_time") if not counts else ("id",), "Post")
+            self._check_retired([f.split(".", 1)[0] for f in counts], "Post")
             with self._lock:
-                return self._post_fields(post, fields)
+                answer = self._post_fields(post, fields)
+                engagement = self._engagement.get(post.id, {})
+            for name in (f.split(".", 1)[0] for f in counts):
+                if name == "shares":
+                    if engagement.get("shares"):  # Meta leaves "shares" out when there are none
+                        answer["shares"] = {"count": engagement["shares"]}
+                else:
+                    answer[name] = {"data": [], "summary": {"total_count": engagement.get(name, 0)}}
+            return answer
         if media is not None and media.page_id == owner.id:
             answer: dict[str, Any] = {"id": media.id, "created_time": _graph_time(media.created)}
             if media.kind == "video":
                 answer["description"] = media.description
             return answer
         raise _unsupported("get", node)
+
+    def _get_insights(self, node: str, request: Request, token: str | None) -> dict[str, Any]:
+        """``/{page}/insights?metric=page_media_view&period=day&since&until`` (one value per Jakarta day) and
+        ``/{post}/insights?metric=post_media_view`` (lifetime). One retired metric fails the whole request."""
+        owner = self._check_token(token)
+        metrics = [m.strip() for m in (request.args.get("metric") or "").split(",") if m.strip()]
+        if not metrics:
+            raise GraphFault(100, message="(#100) The parameter 'metric' is required")
+        with self._lock:
+            retired = [m for m in metrics if m in self._retired]
+            page = self._pages.get(node)
+            post = self._posts.get(node)
+        if retired:
+            raise GraphFault(100, message=f"(#100) The value must be a valid insights metric: {retired[0]}")
+        data: list[dict[str, Any]] = []
+        if page is not None:
+            if page.id != owner.id:
+                raise GraphFault(200)
+            known = {"page_media_view", "page_total_media_view_unique", "page_follows", "page_post_engagements"}
+            try:
+                since = datetime.fromtimestamp(int(request.args.get("since", "0")), UTC).astimezone(WIB)
+                until = datetime.fromtimestamp(int(request.args.get("until", "0")), UTC).astimezone(WIB)
+            except ValueError:
+                raise GraphFault(100, message="(#100) since/until must be unix timestamps") from None
+            for metric in metrics:
+                if metric not in known:
+                    raise GraphFault(100, message=f"(#100) The value must be a valid insights metric: {metric}")
+                values = []
+                day = since.date()
+                while datetime.combine(day, datetime.min.time(), WIB) < until:
+                    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), WIB).astimezone(UTC)
+                    with self._lock:
+                        value = self._page_views.get((page.id, day.isoformat()), 0)
+                    value = value if metric == "page_media_view" else 0
+                    values.append({"value": value, "end_time": end.strftime("%Y-%m-%dT%H:%M:%S+0000")})
+                    day += timedelta(days=1)
+                data.append({"name": metric, "period": request.args.get("period", "day"), "values": values,
+                             "title": metric, "id": f"{page.id}/insights/{metric}/day"})
+            return {"data": data}
+        if post is not None and post.page_id == owner.id:
+            with self._lock:
+                views = self._engagement.get(post.id, {}).get("views", 0)
+            for metric in metrics:
+                if metric not in ("post_media_view", "post_total_media_view_unique", "post_clicks"):
+                    raise GraphFault(100, message=f"(#100) The value must be a valid insights metric: {metric}")
+                data.append({"name": metric, "period": "lifetime",
+                             "values": [{"value": views if metric == "post_media_view" else 0}],
+                             "title": metric, "id": f"{post.id}/insights/{metric}/lifetime"})
+            return {"data": data}
+        raise _unsupported("get", node)
+
+    def _check_retired(self, fields: Iterable[str], node_type: str) -> None:
+        with self._lock:
+            retired = [name for name in fields if name in self._retired]
+        if retired:
+            raise GraphFault(100, message=f"(#100) Tried accessing nonexisting field ({retired[0]}) on node type "
+                                          f"({node_type})")
 
     # -- state helpers (call with the lock held) -----------------------------------------------------
 

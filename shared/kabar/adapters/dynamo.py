@@ -5,21 +5,30 @@ Key layout (PK / SK):
 - ``T#<t>`` / ``STAFF#<id>``: a person; ``T#<t>#AUTH#<sha256>`` / ``AUTH``: their token's hash
 - ``T#<t>#S#<sid>`` / ``META``: a submission (GSI1: ``T#<t>#M#<yyyy-mm>`` / ``<created>#<sid>``)
 - same PK / ``ASSET#<aid>``, ``DRAFT#<procedure>#<vvvv>``, ``PUB#<procedure>#<vvvv>#<channel>``,
-  ``AUDIT#<at>#<n>``
+  ``AUDIT#<at>#<n>``, ``SLA#<action>#<procedure>#<vvvv>`` (an SLA reminder or re-drive, done once)
 - ``T#<t>#RT#<sha256>`` / ``RT``: a review link (hash only)
+- ``T#<t>#AUDIT`` / ``E#<seq>``: the village's hash-chained audit trail; ``HEAD``: its last seq and hash
 - ``T#<t>#CLICKS#<yyyy-mm>`` / ``<item>#<channel>#<yyyy-mm-dd>``: click counters
+- ``T#<t>#INQ#<comment id | mid>`` / ``INQ``: a comment or message (GSI1 ``T#<t>#INBOX#<yyyy-mm>`` /
+  ``<received_at>#<id>``); ``T#<t>#DIGEST`` / ``<day>``: the inbox digest sent that day
+- ``T#<t>#METRICS#<yyyy-mm>`` / ``A#<channel>#<account>#<day>``, ``I#<channel>#<remote id>#<day>``: daily metrics
+- a publication, once online, also has GSI1 ``T#<t>#PUBM#<yyyy-mm>`` / ``<published_at>#<sid>#<SK>``
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
+from ..domain.audit import GENESIS, ChainLink, chain_hash, sealed_body
 from ..domain.clock import iso, month_of
 from ..domain.errors import InvalidTransition, NotFound
+from ..domain.inbox import Inquiry
+from ..domain.metrics import AccountSnapshot, ItemSnapshot
 from ..domain.models import (
     Asset,
     AssetStatus,
@@ -279,7 +288,7 @@ class DynamoStore:
         pk = _sub_pk(draft.tenant_id, draft.submission_id)
         values = {":e": DraftStatus.IN_REVIEW.value}
         try:
-            client("dynamodb").transact_write_items(TransactItems=[
+            self._transact_audited([
                 {"Update": {"TableName": self.table_name,
                             "Key": self._ser({"PK": f"T#{token.tenant_id}#RT#{token.token_hash}", "SK": "RT"}),
                             "UpdateExpression": "SET used_at = :u",
@@ -295,13 +304,44 @@ class DynamoStore:
                                 **values, ":t": decided.status.value, ":at": iso(audit.at),
                                 ":by": decided.decided_by, ":n": decided.decision_note,
                                 ":r": decided.reject_reason})}},
-                {"Put": {"TableName": self.table_name, "Item": self._ser(self._audit_item(audit)),
-                         "ConditionExpression": "attribute_not_exists(PK)"}},
-            ])
+            ] + self._close_rejected(decided, audit), audit)
         except Exception as err:
             if self._is_condition_failure(err):
                 raise InvalidTransition(t("Draf ini sudah diputuskan sebelumnya.",
                                           "This draft has already been decided.")) from err
+            raise
+
+    def _close_rejected(self, decided: Draft, audit: AuditEntry) -> list[dict]:
+        # TOLAK closes the submission as rejected; a resubmission is a new one that points to it.
+        if decided.status is not DraftStatus.REJECTED:
+            return []
+        return [{"Update": {"TableName": self.table_name,
+                            "Key": self._ser({"PK": _sub_pk(decided.tenant_id, decided.submission_id), "SK": "META"}),
+                            "UpdateExpression": "SET #s = :r, closed_at = :at",
+                            "ExpressionAttributeNames": {"#s": "status"},
+                            "ExpressionAttributeValues": self._ser({":r": SubmissionStatus.REJECTED.value,
+                                                                    ":at": iso(audit.at)})}}]
+
+    def put_revision(self, previous: Draft, revised: Draft, audit: AuditEntry) -> None:
+        """The admin's new version and the previous one superseded, together or not at all."""
+        pk = _sub_pk(previous.tenant_id, previous.submission_id)
+        item = {"PK": pk, "SK": _draft_sk(revised.procedure, revised.version), "rtype": "draft",
+                **revised.model_dump(mode="json")}
+        try:
+            self._transact_audited([
+                {"Update": {"TableName": self.table_name,
+                            "Key": self._ser({"PK": pk, "SK": _draft_sk(previous.procedure, previous.version)}),
+                            "UpdateExpression": "SET #s = :t", "ConditionExpression": "#s = :e",
+                            "ExpressionAttributeNames": {"#s": "status"},
+                            "ExpressionAttributeValues": self._ser({":t": DraftStatus.SUPERSEDED.value,
+                                                                    ":e": previous.status.value})}},
+                {"Put": {"TableName": self.table_name, "Item": self._ser(item),
+                         "ConditionExpression": "attribute_not_exists(PK)"}},
+            ], audit)
+        except Exception as err:
+            if self._is_condition_failure(err):
+                raise InvalidTransition(t("Draf ini sudah diubah atau diputuskan; muat ulang.",
+                                          "This draft was changed or decided meanwhile; reload it.")) from err
             raise
 
     # --- publications ------------------------------------------------------------------------
@@ -320,9 +360,20 @@ class DynamoStore:
         return Publication.model_validate(_data(existing))
 
     def save_publication(self, pub: Publication) -> None:
-        self._put({"PK": _sub_pk(pub.tenant_id, pub.submission_id),
-                   "SK": _pub_sk(pub.procedure, pub.version, pub.channel), "rtype": "publication",
-                   **pub.model_dump(mode="json")})
+        item = {"PK": _sub_pk(pub.tenant_id, pub.submission_id),
+                "SK": _pub_sk(pub.procedure, pub.version, pub.channel), "rtype": "publication",
+                **pub.model_dump(mode="json")}
+        if pub.published_at is not None:
+            # Found by the month it went online (the report), whatever month its submission was made in.
+            item.update(GSI1PK=f"T#{pub.tenant_id}#PUBM#{month_of(pub.published_at)}",
+                        GSI1SK=f"{iso(pub.published_at)}#{pub.submission_id}#{item['SK']}")
+        self._put(item)
+
+    def publications_in_month(self, tenant_id: str, month: str) -> list[Publication]:
+        """Publications that went online in a Jakarta calendar month."""
+        items = self._query(IndexName="GSI1", KeyConditionExpression="GSI1PK = :p",
+                            ExpressionAttributeValues={":p": f"T#{tenant_id}#PUBM#{month}"})
+        return [Publication.model_validate(_data(i)) for i in items]
 
     def publications(self, tenant_id: str, submission_id: str, procedure: Procedure, version: int) -> list[Publication]:
         items = self._query(KeyConditionExpression="PK = :p AND begins_with(SK, :s)", ConsistentRead=True,
@@ -338,7 +389,73 @@ class DynamoStore:
                 **entry.model_dump(mode="json")}
 
     def append_audit(self, entry: AuditEntry) -> None:
-        self._put(self._audit_item(entry), "attribute_not_exists(PK)")
+        self._transact_audited([], entry)
+
+    def _transact_audited(self, ops: list[dict], entry: AuditEntry, attempts: int = 10) -> None:
+        """``ops``, the entry in its submission and the entry sealed onto the village's chain, in one transaction.
+
+        The chain's head is written under the condition that it is still the one read, so two writers
+        can never fork the chain: the one that loses re-reads the head and seals again. A failure of
+        ``ops`` themselves is raised to the caller.
+        """
+        ops = ops + [{"Put": {"TableName": self.table_name, "Item": self._ser(self._audit_item(entry)),
+                              "ConditionExpression": "attribute_not_exists(PK)"}}]
+        chain_pk = f"T#{entry.tenant_id}#AUDIT"
+        for attempt in range(attempts):
+            head = self._get(chain_pk, "HEAD")
+            prev_seq, prev_hash = (int(head["seq"]), head["hash"]) if head else (0, GENESIS)
+            body = sealed_body(entry, prev_seq + 1)
+            sealed = chain_hash(body, prev_hash)
+            head_op: dict[str, Any] = {"TableName": self.table_name, "Item": self._ser(
+                {"PK": chain_pk, "SK": "HEAD", "rtype": "audit_head", "seq": prev_seq + 1, "hash": sealed})}
+            if head:
+                head_op.update(ConditionExpression="seq = :p", ExpressionAttributeValues=self._ser({":p": prev_seq}))
+            else:
+                head_op["ConditionExpression"] = "attribute_not_exists(PK)"
+            chain = [{"Put": {"TableName": self.table_name, "Item": self._ser(
+                         {"PK": chain_pk, "SK": f"E#{prev_seq + 1:012d}", "rtype": "audit_chain", **body,
+                          "prev_hash": prev_hash, "hash": sealed}),
+                         "ConditionExpression": "attribute_not_exists(PK)"}},
+                     {"Put": head_op}]
+            try:
+                client("dynamodb").transact_write_items(TransactItems=ops + chain)
+                return
+            except Exception as err:
+                reasons = getattr(err, "response", {}).get("CancellationReasons") or []
+                own = [r.get("Code") for r in reasons[:len(ops)]]
+                lost_race = reasons and all(c in (None, "None", "TransactionConflict") for c in own)
+                if not lost_race or attempt == attempts - 1:
+                    raise
+                # another writer sealed first: wait a little (jittered, growing) and seal on the new head
+                time.sleep(min(0.5, 0.01 * 2 ** attempt) * (0.5 + secrets.randbelow(1000) / 1000))
+
+    def audit_chain(self, tenant_id: str) -> tuple[list[ChainLink], int, str]:
+        """The village's chain as stored, and its head (last seq and hash)."""
+        links = []
+        for item in self._query(KeyConditionExpression="PK = :p AND begins_with(SK, :s)", ConsistentRead=True,
+                                ExpressionAttributeValues={":p": f"T#{tenant_id}#AUDIT", ":s": "E#"}):
+            body = {k: v for k, v in _data(item).items() if k not in ("prev_hash", "hash")}
+            body["seq"] = int(body.get("seq", 0))
+            links.append(ChainLink(body=body, prev_hash=item.get("prev_hash", ""), hash=item.get("hash", "")))
+        head = self._get(f"T#{tenant_id}#AUDIT", "HEAD")
+        return links, int(head["seq"]) if head else 0, head["hash"] if head else GENESIS
+
+    # --- SLA watch: each reminder, escalation and re-drive once ---------------------------------
+
+    def claim_once(self, tenant_id: str, submission_id: str, key: str, at: datetime) -> bool:
+        """Record that ``key`` is being done for this submission; False when it was already."""
+        try:
+            self._put({"PK": _sub_pk(tenant_id, submission_id), "SK": f"SLA#{key}", "rtype": "sla",
+                       "key": key, "at": iso(at)}, "attribute_not_exists(PK)")
+        except Exception as err:
+            if self._is_condition_failure(err):
+                return False
+            raise
+        return True
+
+    def release_claim(self, tenant_id: str, submission_id: str, key: str) -> None:
+        """Undo a claim whose action failed, so the next watch tries again."""
+        self._table.delete_item(Key={"PK": _sub_pk(tenant_id, submission_id), "SK": f"SLA#{key}"})
 
     # --- clicks ------------------------------------------------------------------------------
 
@@ -355,6 +472,79 @@ class DynamoStore:
                             ExpressionAttributeValues={":p": f"T#{tenant_id}#CLICKS#{month}"})
         return [ClickCount(item=i["item"], channel=i["channel"], day=i["day"], count=int(i["count"]))
                 for i in items]
+
+    # --- metrics (daily snapshots) -----------------------------------------------------------
+
+    def put_account_snapshot(self, snap: AccountSnapshot) -> None:
+        """One account's day; collecting the same day again replaces it."""
+        self._put({"PK": f"T#{snap.tenant_id}#METRICS#{snap.day:%Y-%m}",
+                   "SK": f"A#{snap.channel}#{snap.account_id}#{snap.day.isoformat()}", "rtype": "account_snapshot",
+                   **snap.model_dump(mode="json")})
+
+    def put_item_snapshot(self, snap: ItemSnapshot) -> None:
+        self._put({"PK": f"T#{snap.tenant_id}#METRICS#{snap.day:%Y-%m}",
+                   "SK": f"I#{snap.channel}#{snap.remote_id}#{snap.day.isoformat()}", "rtype": "item_snapshot",
+                   **snap.model_dump(mode="json")})
+
+    def account_snapshots(self, tenant_id: str, month: str) -> list[AccountSnapshot]:
+        items = self._query(KeyConditionExpression="PK = :p AND begins_with(SK, :s)",
+                            ExpressionAttributeValues={":p": f"T#{tenant_id}#METRICS#{month}", ":s": "A#"})
+        return [AccountSnapshot.model_validate(_data(i)) for i in items]
+
+    def item_snapshots(self, tenant_id: str, month: str) -> list[ItemSnapshot]:
+        items = self._query(KeyConditionExpression="PK = :p AND begins_with(SK, :s)",
+                            ExpressionAttributeValues={":p": f"T#{tenant_id}#METRICS#{month}", ":s": "I#"})
+        return [ItemSnapshot.model_validate(_data(i)) for i in items]
+
+    # --- inbox (comments and messages) -------------------------------------------------------
+
+    def put_inquiry(self, inq: Inquiry) -> bool:
+        """Record a comment or message once; False for a duplicate delivery (same comment_id / mid)."""
+        item = {"PK": f"T#{inq.tenant_id}#INQ#{inq.inquiry_id}", "SK": "INQ", "rtype": "inquiry",
+                "GSI1PK": f"T#{inq.tenant_id}#INBOX#{month_of(inq.received_at)}",
+                "GSI1SK": f"{iso(inq.received_at)}#{inq.inquiry_id}", **inq.model_dump(mode="json")}
+        try:
+            self._put(item, "attribute_not_exists(PK)")
+        except Exception as err:
+            if self._is_condition_failure(err):
+                return False
+            raise
+        return True
+
+    def get_inquiry(self, tenant_id: str, inquiry_id: str) -> Inquiry | None:
+        item = self._get(f"T#{tenant_id}#INQ#{inquiry_id}", "INQ")
+        return Inquiry.model_validate(_data(item)) if item else None
+
+    def mark_answered(self, inq: Inquiry, at: datetime, answer_id: str) -> bool:
+        """The first answer stands; False when it was already answered."""
+        try:
+            self._table.update_item(
+                Key={"PK": f"T#{inq.tenant_id}#INQ#{inq.inquiry_id}", "SK": "INQ"},
+                UpdateExpression="SET answered_at = :at, answer_id = :a",
+                ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(answered_at) OR answered_at = :n)",
+                ExpressionAttributeValues={":at": iso(at), ":a": answer_id, ":n": None})
+        except Exception as err:
+            if self._is_condition_failure(err):
+                return False
+            raise
+        return True
+
+    def inquiries_in_month(self, tenant_id: str, month: str) -> list[Inquiry]:
+        """Comments and messages that arrived in a Jakarta calendar month."""
+        items = self._query(IndexName="GSI1", KeyConditionExpression="GSI1PK = :p",
+                            ExpressionAttributeValues={":p": f"T#{tenant_id}#INBOX#{month}"})
+        return [Inquiry.model_validate(_data(i)) for i in items]
+
+    def record_digest(self, tenant_id: str, day: date) -> bool:
+        """The inbox digest of a day, once: False when it was already sent."""
+        try:
+            self._put({"PK": f"T#{tenant_id}#DIGEST", "SK": day.isoformat(), "rtype": "digest"},
+                      "attribute_not_exists(PK)")
+        except Exception as err:
+            if self._is_condition_failure(err):
+                return False
+            raise
+        return True
 
     # --- reports -----------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -48,7 +48,7 @@ class ChannelConfig(BaseModel):
     """One publishing target. ``type`` picks the adapter; the rest is that adapter's settings."""
 
     model_config = ConfigDict(extra="allow")
-    type: Literal["static_site", "facebook"]
+    type: Literal["static_site", "facebook", "instagram", "wordpress", "youtube"]
     page_id: str | None = None
     secret_name: str | None = None
 
@@ -62,10 +62,14 @@ class Village(BaseModel):
     kabupaten: str = ""
     reviewers: list[Contact] = Field(min_length=1)
     deputy_reviewers: list[Contact] = []
+    public_phones: list[str] = []  # the office's published numbers: public information, never flagged
     admins: list[Contact] = Field(min_length=1)
     report_recipients: list[Contact] = []
     hashtags: list[str] = []
     channels: dict[Procedure, list[ChannelConfig]] = {}
+    #: Publish approved drafts at this time of day (Asia/Jakarta) rather than at once; never after H+1.
+    publish_time: time | None = None
+    logo_key: str | None = None  # the village's logo in the media bucket, drawn on the cover graphic
 
     @field_validator("hashtags")
     @classmethod
@@ -125,6 +129,7 @@ class Asset(BaseModel):
 class SubmissionStatus(StrEnum):
     RECEIVING = "receiving"  # the register entry exists, files are arriving
     COMPLETE = "complete"  # every declared file arrived and passed intake
+    REJECTED = "rejected"  # closed: the PPID said TOLAK; a resubmission is a new one pointing here
 
 
 class Submission(BaseModel):
@@ -142,6 +147,8 @@ class Submission(BaseModel):
     created_at: datetime
     completed_at: datetime | None = None
     late: bool = False  # handed over after the end of day H
+    resubmission_of: str | None = None  # the rejected submission this one hands over again
+    closed_at: datetime | None = None
 
 
 class DraftStatus(StrEnum):
@@ -216,6 +223,7 @@ class Publication(BaseModel):
     error: str | None = None
     published_at: datetime | None = None
     attempts: int = 0
+    late_alerted_at: datetime | None = None  # the admin was told this channel misses the H+1 deadline
 
 
 class AuditEntry(BaseModel):
@@ -230,3 +238,4 @@ class AuditEntry(BaseModel):
     from_state: str | None = None
     to_state: str | None = None
     note: str | None = None
+    personal_data: list[str] | None = None  # screening findings shown when deciding (masked), if any

@@ -22,9 +22,11 @@ from ..domain.models import (
     Role,
     Staff,
     Submission,
+    SubmissionStatus,
 )
 from ..domain.text import t
 from ..services import Services, services
+from .uploads import instruction as upload_instruction
 
 MAX_FILES = 60
 MAX_NARRATIVE = 20_000
@@ -37,6 +39,7 @@ class SubmissionRequest(BaseModel):
     narrative: str = Field(max_length=MAX_NARRATIVE)
     channels: list[Procedure] = Field(min_length=1, max_length=2)
     files: list[DeclaredFile] = Field(max_length=MAX_FILES)
+    resubmission_of: str | None = Field(default=None, max_length=40)  # a rejected submission of this village
 
 
 def display_name(name: str) -> str:
@@ -65,6 +68,21 @@ def _file_problems(files: list[DeclaredFile], svc: Services) -> list[dict]:
     return problems
 
 
+def _check_resubmission(staff: Staff, original_id: str, svc: Services) -> None:
+    """A resubmission points to a rejected submission of the same village (any other id: the same answer)."""
+    original = None
+    if re.fullmatch(r"[0-9a-f]{20}", original_id):
+        try:
+            original = svc.store.get_submission(staff.tenant_id, original_id)
+        except NotFound:
+            original = None
+    if original is None or original.status is not SubmissionStatus.REJECTED:
+        msg = t("Pengajuan yang diajukan ulang harus pengajuan desa ini yang ditolak.",
+                "A resubmission must refer to a rejected submission of this village.")
+        raise InvalidInput(msg, [{"field": "resubmission_of", "code": "not_a_rejected_submission",
+                                  "message": msg.id, "message_en": msg.en}])
+
+
 def create_submission(staff: Staff, request: SubmissionRequest, svc: Services | None = None,
                       at: datetime | None = None) -> dict:
     """Register the hand-over and hand back one upload instruction per declared file."""
@@ -79,12 +97,15 @@ def create_submission(staff: Staff, request: SubmissionRequest, svc: Services | 
             t("Kelengkapan belum memenuhi SOP.", "The SOP's required items are not met."),
             [{"field": s.field, "code": s.code, "message": s.message.id, "message_en": s.message.en}
              for s in shortfalls])
+    if request.resubmission_of is not None:
+        _check_resubmission(staff, request.resubmission_of, svc)
     submission_id = uuid.uuid4().hex[:20]
     submission = Submission(
         tenant_id=staff.tenant_id, submission_id=submission_id, submitter_id=staff.staff_id,
         submitter_name=staff.name, submitter_email=staff.email, activity=request.activity,
         narrative=request.narrative.strip(), procedures=list(dict.fromkeys(request.channels)),
-        created_at=at, late=at > sop.batas_penyerahan(request.activity.date))
+        created_at=at, late=at > sop.batas_penyerahan(request.activity.date),
+        resubmission_of=request.resubmission_of)
     assets = []
     for f in request.files:
         asset_id = uuid.uuid4().hex[:16]
@@ -98,11 +119,8 @@ def create_submission(staff: Staff, request: SubmissionRequest, svc: Services | 
         tenant_id=staff.tenant_id, submission_id=submission_id, at=at, actor=staff.staff_id,
         action="submitted", subject="submission", to_state="receiving"))
     expiry = svc.settings.upload_expiry_seconds
-    uploads = []
-    for asset in assets:
-        post = svc.uploads.presign_post(asset.key, asset.content_type, asset.size, expiry)
-        uploads.append({"file_id": asset.asset_id, "name": asset.name, "kind": asset.kind.value,
-                        "method": "POST", "url": post.url, "fields": post.fields})
+    # A presigned POST per file, or presigned multipart parts for a big video (usecases.uploads).
+    uploads = [upload_instruction(asset, svc) for asset in assets]
     return {
         "submission_id": submission_id,
         "status": submission.status.value,
@@ -139,6 +157,8 @@ def view_submission(staff: Staff, submission_id: str, svc: Services | None = Non
         "village": sub.tenant_id,
         "status": sub.status.value,
         "late": sub.late,
+        "resubmission_of": sub.resubmission_of,
+        "closed_at": iso(sub.closed_at) if sub.closed_at else None,
         "activity": sub.activity.model_dump(mode="json"),
         "channels": [p.value for p in sub.procedures],
         "created_at": iso(sub.created_at),
