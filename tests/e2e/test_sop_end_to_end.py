@@ -61,6 +61,19 @@ def test_the_report_is_in_the_reports_bucket(stack, run):
     assert "Kerja Bakti" in html
 
 
+def test_the_report_emails_durable_link_opens_the_report_over_http(stack, run):
+    from kabar_local.outbox import Outbox
+
+    links = [u for m in Outbox().list() if "Laporan bulanan" in m["subject"]
+             for u in m["links"] if "/files/" in u]
+    assert links
+    opened = requests.get(links[0], timeout=10)  # 302 through the gateway, then the presigned GET
+    assert opened.status_code == 200 and "Kerja Bakti" in opened.text
+    assert opened.history and opened.history[0].status_code == 302
+    broken = requests.get(links[0][:-4] + ("AAAA" if not links[0].endswith("AAAA") else "BBBB"), timeout=10)
+    assert broken.status_code == 404 and "Tautan tidak berlaku" in broken.text
+
+
 def test_a_used_review_link_acts_no_more(stack, run):
     http = Http(stack.base_url)
     again = http.session.post(run.review_links[0], data={"decision": "reject", "note": "x"}, timeout=10)

@@ -76,8 +76,9 @@ def test_the_report_job_stores_html_pdf_and_xlsx_and_mails_links_to_all_three(aw
     assert len(mails) == 1
     body = json.dumps(mails[0])
     assert "Klik website" in body or "website clicks" in body
-    for ext in ("html", "pdf", "xlsx"):
-        assert f"laporan-{VILLAGE}-2026-11.{ext}" in body
+    # (durable signed links, one per format: tests/integration/test_file_links.py follows them)
+    assert len([u for u in mails[0]["links"] if "/files/" in u]) == 3
+    assert "Tautan berlaku 30 hari" in body
 
     # When the job is delivered again, nothing changes and nobody is mailed twice
     before = {ext: reports.get(f"{base}.{ext}") for ext in ("html", "pdf", "xlsx")}

@@ -6,7 +6,7 @@ The same month rebuilt gives the same objects: the content carries no build time
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
@@ -15,10 +15,12 @@ from ..domain.clock import month_bounds, now, previous_month
 from ..domain.report import aggregate, render_report_html
 from ..ports import Mail
 from ..services import Services, services
+from .files import file_link
 
 logger = Logger(child=True)
 
-LINK_SECONDS = 7 * 24 * 3600  # presigned links live at most 7 days
+#: how long the report email's links open (durable signed links, not presigned URLs: see usecases/files.py)
+LINK_DAYS = 30
 
 
 def report_jobs(month: str | None = None, svc: Services | None = None, at: datetime | None = None) -> list[dict]:
@@ -98,9 +100,10 @@ def build_report(tenant_id: str, month: str, svc: Services | None = None,
 
 def _send(village, figures, keys: dict[str, str], svc: Services) -> None:  # noqa: ANN001
     recipients = village.report_recipients or village.admins
-    links = {fmt: svc.reports.presign_get(k, LINK_SECONDS) for fmt, k in keys.items()}
+    expires_at = now() + timedelta(days=LINK_DAYS)
+    links = {fmt: file_link("reports", village.id, k, expires_at, svc) for fmt, k in keys.items()}
     context = {"village": village, "month": figures.month_name, "links": links, "f": figures,
-               "days": LINK_SECONDS // 86400}
+               "days": LINK_DAYS}
     svc.mailer.send(Mail(
         to=tuple(str(r.email) for r in recipients),
         subject=f"[Kabar {village.name}] Laporan bulanan {figures.month_name}",

@@ -1,0 +1,35 @@
+"""Durable file links: /files/<token> -> 302 to a presigned URL of five minutes, or one 404 page."""
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+
+from kabar.http import make_resolver, page
+from kabar.usecases import files
+
+logger = Logger()
+app = make_resolver()
+
+# The token is in the path: neither the next hop (Referer) nor a cache may keep it.
+REDIRECT_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _open(token: str, head_only: bool) -> Response:
+    target = files.open_link(token)
+    if target is None:
+        return page(404, files.invalid_page(), head_only=head_only)
+    return Response(302, "text/plain; charset=utf-8", "", headers={"Location": target, **REDIRECT_HEADERS})
+
+
+@app.get("/files/<token>")
+def get(token: str) -> Response:
+    return _open(token, head_only=False)
+
+
+@app.route("/files/<token>", method="HEAD")
+def head(token: str) -> Response:
+    return _open(token, head_only=True)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict, context: object) -> dict:
+    return app.resolve(event, context)
