@@ -45,6 +45,8 @@ EXPECTED_ROUTES = {
                                ("GET", "/register"), ("GET", "/upload"),
                                # the admin's corrected version of a draft (issue 4)
                                ("PUT", "/drafts/{submission_id}/{procedure}"),
+                               # the draft and its preview as published (issue 5)
+                               ("GET", "/drafts/{submission_id}/{procedure}"),
                                # the upload instructions of one file: fresh, abort, resume, complete
                                ("POST", "/submissions/{id}/files/{file_id}/upload"),
                                ("DELETE", "/submissions/{id}/files/{file_id}/upload"),
@@ -53,6 +55,8 @@ EXPECTED_ROUTES = {
     "ReviewApiFunction": {("GET", "/review/{token}"), ("HEAD", "/review/{token}"), ("POST", "/review/{token}")},
     "ClicksFunction": {("GET", "/r/{tenant}/{item}"), ("HEAD", "/r/{tenant}/{item}")},
     "MetaWebhookFunction": {("GET", "/webhooks/meta"), ("POST", "/webhooks/meta")},
+    # durable signed links to reports and draft images in emails
+    "FilesFunction": {("GET", "/files/{token}"), ("HEAD", "/files/{token}")},
 }
 
 
@@ -171,7 +175,7 @@ def test_cfn_lint_reports_nothing():
 def test_sam_translates_offline_into_plain_cloudformation(cfn):
     types = {r["Type"] for r in cfn["Resources"].values()}
     assert not {t for t in types if t.startswith("AWS::Serverless::")}
-    assert len(resources(cfn, "AWS::Lambda::Function")) == 15
+    assert len(resources(cfn, "AWS::Lambda::Function")) == 17
     assert {"AWS::Lambda::EventSourceMapping", "AWS::Scheduler::Schedule", "AWS::ApiGatewayV2::Api"} <= types
 
 
@@ -206,7 +210,7 @@ def test_every_rule_and_schedule_target_has_retry_and_an_alarmed_dlq(cfn):
     targets = [(lid, t) for lid, rule in resources(cfn, "AWS::Events::Rule").items()
                for t in rule["Properties"]["Targets"]]
     targets += [(lid, s["Properties"]["Target"]) for lid, s in resources(cfn, "AWS::Scheduler::Schedule").items()]
-    assert len(targets) == 8
+    assert len(targets) == 9
     for lid, target in targets:
         assert target.get("RetryPolicy"), f"{lid}: target without RetryPolicy"
         assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= ONE_DAY, lid
@@ -260,6 +264,11 @@ def test_the_intake_watch_runs_hourly_in_jakarta(cfn):
 def test_the_sla_watch_runs_every_fifteen_minutes_in_jakarta(cfn):
     p = _schedules(cfn)["SlaWatchFunction"]
     assert (p["ScheduleExpression"], p["ScheduleExpressionTimezone"]) == ("cron(0/15 * * * ? *)", "Asia/Jakarta")
+
+
+def test_the_token_watch_runs_daily_in_jakarta(cfn):
+    p = _schedules(cfn)["TokenWatchFunction"]
+    assert (p["ScheduleExpression"], p["ScheduleExpressionTimezone"]) == ("cron(0 8 * * ? *)", "Asia/Jakarta")
 
 
 # ------------------------------------------------------------------------------------ resource policies
@@ -371,7 +380,8 @@ def test_mail_is_sent_only_as_the_mail_from_identity(cfn):
                     assert re.fullmatch(r"arn:\$\{AWS::Partition\}:ses:\$\{AWS::Region\}:\$\{AWS::AccountId\}"
                                         r":identity/\$\{(MailFrom|MailDomain)\}", text), holder
     assert senders == {"ReviewNotificationFunctionRole", "PublicationFunctionRole", "MonthlyReportFunctionRole",
-                       "SlaWatchFunctionRole", "IntakeWatchFunctionRole", "InboxDigestFunctionRole"}
+                       "SlaWatchFunctionRole", "IntakeWatchFunctionRole", "InboxDigestFunctionRole",
+                       "TokenWatchFunctionRole"}
 
 
 # ------------------------------------------------------------------------------------ functions
@@ -403,7 +413,7 @@ def test_every_function_runs_on_the_layer_with_the_runtime_the_layer_is_built_fo
 
 def test_every_handler_exists_and_every_function_has_a_build_target(source):
     functions = resources(source, "AWS::Serverless::Function")
-    assert len(functions) == 15
+    assert len(functions) == 17
     for lid, function in functions.items():
         p = function["Properties"]
         module, attribute = p["Handler"].rsplit(".", 1)
@@ -439,6 +449,8 @@ def test_every_function_has_every_required_setting(source):
     ("ReportSchedulerFunction", "KABAR_REPORT_QUEUE_URL"),
     ("SlaWatchFunction", "KABAR_PUBLIC_URL"),
     ("IntakeWatchFunction", "KABAR_PUBLIC_URL"),
+    *((fn, "KABAR_LINK_SIGNING_SECRET") for fn in ("ReviewNotificationFunction", "ReviewApiFunction",
+                                                    "SlaWatchFunction", "MonthlyReportFunction", "FilesFunction")),
 ])
 def test_functions_that_build_links_or_send_jobs_have_the_optional_setting(source, function, variable):
     assert variable in function_env(source, function)
@@ -457,6 +469,42 @@ def test_http_api_routes_are_the_designed_contract(source, cfn):
     # Review links carry their token in the path: the access log must not record paths.
     assert "$context.path" not in stage["AccessLogSettings"]["Format"]
     assert "$context.routeKey" in stage["AccessLogSettings"]["Format"]
+
+
+# ------------------------------------------------------------------------------------ durable file links
+
+LINK_KEY_READERS = {"ReviewNotificationFunction", "ReviewApiFunction", "SlaWatchFunction", "MonthlyReportFunction",
+                    "FilesFunction"}
+
+
+def test_the_link_signing_key_is_generated_and_read_only_by_who_signs_or_serves_links(source, cfn):
+    secret = props(source, "LinkSigningSecret")
+    assert secret["Name"] == {"Fn::Sub": "kabar/${Stage}/link-signing"}
+    generate = secret["GenerateSecretString"]
+    assert (generate["SecretStringTemplate"], generate["GenerateStringKey"]) == ("{}", "key")
+    assert generate["PasswordLength"] >= 32
+    readers = set()
+    for holder, document in policy_documents(cfn):
+        for st in as_list(document["Statement"]):
+            if {"Ref": "LinkSigningSecret"} in as_list(st.get("Resource")):
+                assert (as_list(st["Action"]), as_list(st["Resource"])) == (
+                    ["secretsmanager:GetSecretValue"], [{"Ref": "LinkSigningSecret"}]), holder
+                readers.add(holder)
+    assert readers == {f"{fn}Role" for fn in LINK_KEY_READERS}
+    for fn in LINK_KEY_READERS:
+        assert function_env(source, fn)["KABAR_LINK_SIGNING_SECRET"] == secret["Name"], fn
+
+
+def test_the_files_function_may_only_read_reports_and_media_objects_and_the_key(cfn):
+    role = props(cfn, "FilesFunctionRole")
+    grants = {(action, str(resource)) for policy in role["Policies"]
+              for st in as_list(policy["PolicyDocument"]["Statement"]) if st["Effect"] == "Allow"
+              for action in as_list(st["Action"]) for resource in as_list(st["Resource"])}
+    assert grants == {("secretsmanager:GetSecretValue", str({"Ref": "LinkSigningSecret"})),
+                      ("s3:GetObject", str({"Fn::Sub": "${ReportsBucket.Arn}/*"})),
+                      ("s3:GetObject", str({"Fn::Sub": "${MediaBucket.Arn}/*"}))}
+    assert set(role.get("ManagedPolicyArns", [])) <= ALLOWED_MANAGED_POLICIES - {
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"}
 
 
 # ------------------------------------------------------------------------------------ the layer

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from kabar.domain import sop
 from kabar.domain.models import Role
 from kabar.http import json_response, make_resolver, page
-from kabar.usecases import register, revision, submissions, uploads
+from kabar.usecases import preview, register, revision, submissions, uploads
 from kabar.usecases.staff import authenticate
 from kabar.web import render
 
@@ -39,6 +39,16 @@ def revise_draft(submission_id: str, procedure: str) -> Response:
     logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
     request = revision.RevisionRequest.model_validate_json(app.current_event.decoded_body or "")
     return json_response(200, revision.revise_draft(staff, submission_id, procedure, request))
+
+
+@app.get("/drafts/<submission_id>/<procedure>")
+def preview_draft(submission_id: str, procedure: str) -> Response:
+    staff = authenticate(app.current_event.headers.get("authorization"), {Role.ADMIN, Role.REVIEWER})
+    logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
+    result = preview.draft_preview(staff, submission_id, procedure)
+    if (app.current_event.query_string_parameters or {}).get("format") == "html":
+        return page(200, result["preview_html"])
+    return json_response(200, result)
 
 
 def _uploader() -> object:

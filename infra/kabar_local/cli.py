@@ -155,13 +155,17 @@ def cmd_village_put(args: argparse.Namespace) -> int:
         village = Village.model_validate(data)
     except ValidationError as err:
         raise CliError(f"Data desa tidak sah / invalid village:\n{err}") from None
+    from .fakes.channels import local_secret
+
     state = attach()
     put_village(village)
+    held: dict[str, dict[str, str]] = {}  # pointing at the running stack's fakes (one secret may serve two)
     for channels in village.channels.values():
         for channel in channels:
             if channel.secret_name:
-                create_secret(state["moto_url"], channel.secret_name,
-                              json.dumps({"page_access_token": f"local-token-{village.id}"}))
+                held.setdefault(channel.secret_name, {}).update(local_secret(state["base_url"], village, channel))
+    for name, value in held.items():
+        create_secret(state["moto_url"], name, json.dumps(value))
     _say(f"Desa disimpan / village saved: {village.id} ({village.name})")
     return 0
 

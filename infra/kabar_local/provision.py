@@ -108,7 +108,10 @@ def provision(model: StackModel, endpoint_url: str, mail_from: str | None = None
                 if isinstance(ev, EventBridgeRuleEvent) and ev.enabled:
                     done.tap_queues[f"{fn.logical_id}.{ev.name}"] = _tap(clients, fn.logical_id, ev)
         for secret in model.secrets:
-            _secret(clients("secretsmanager"), secret.name, secret.secret_string or "{}")
+            if secret.generate is not None:
+                _generated_secret(clients("secretsmanager"), secret.name, secret.generate)
+            else:
+                _secret(clients("secretsmanager"), secret.name, secret.secret_string or "{}")
             done.secrets.append(secret.name)
         for param in model.ssm_parameters:
             clients("ssm").put_parameter(Name=param.name, Value=param.value or "-", Type=param.type, Overwrite=True)
@@ -272,6 +275,38 @@ def _secret(secrets: Any, name: str, value: str) -> None:
         secrets.create_secret(Name=name, SecretString=value)
     except secrets.exceptions.ResourceExistsException:
         secrets.put_secret_value(SecretId=name, SecretString=value)
+
+
+#: GenerateSecretString properties that GetRandomPassword takes under the same names
+_PASSWORD_OPTIONS = ("PasswordLength", "ExcludeCharacters", "ExcludeNumbers", "ExcludePunctuation",
+                     "ExcludeUppercase", "ExcludeLowercase", "IncludeSpace", "RequireEachIncludedType")
+
+
+def generated_value(secrets: Any, generate: Any) -> str:
+    """What CloudFormation stores for a GenerateSecretString: a random password, or the JSON
+    SecretStringTemplate with the password under GenerateStringKey."""
+    options = {k: generate[k] for k in _PASSWORD_OPTIONS if k in generate}
+    for key in ("ExcludeNumbers", "ExcludePunctuation", "ExcludeUppercase", "ExcludeLowercase", "IncludeSpace",
+                "RequireEachIncludedType"):
+        if key in options:
+            options[key] = str(options[key]).lower() == "true"
+    if "PasswordLength" in options:
+        options["PasswordLength"] = int(options["PasswordLength"])
+    password = secrets.get_random_password(**options)["RandomPassword"]
+    template, key = generate.get("SecretStringTemplate"), generate.get("GenerateStringKey")
+    if template is None or key is None:
+        return password
+    document = json.loads(template)
+    document[key] = password
+    return json.dumps(document)
+
+
+def _generated_secret(secrets: Any, name: str, generate: Any) -> None:
+    # Like CloudFormation: generated once; provisioning again keeps the value (links stay valid).
+    try:
+        secrets.create_secret(Name=name, SecretString=generated_value(secrets, generate))
+    except secrets.exceptions.ResourceExistsException:
+        pass
 
 
 def create_secret(endpoint_url: str, name: str, value: str, region: str = REGION) -> None:

@@ -153,6 +153,7 @@ class LocalStack:
         self.routes: list[HttpRoute] = []
         self.mounts: dict[str, Callable[..., Iterable[bytes]]] = {}
         self.fake_graph: Any = None
+        self.channel_fakes: Any = None  # fakes.channels.LocalChannels: Instagram, WordPress, YouTube
         self.provisioned: Provisioned | None = None
         self.villages: list[Any] = []
         self.env: dict[str, str] = {}
@@ -353,12 +354,16 @@ class LocalStack:
     def _seed_villages(self, villages: list[Any]) -> None:
         from kabar.usecases.villages import put_village
 
+        from .fakes.channels import local_secret
+
         for village in villages:
             put_village(village)
+            held: dict[str, dict[str, str]] = {}  # Facebook and Instagram may share one secret
             for channel in self._channels(village):
                 if channel.secret_name:
-                    create_secret(self.moto_url, channel.secret_name,
-                                  json.dumps({"page_access_token": f"local-token-{village.id}"}))
+                    held.setdefault(channel.secret_name, {}).update(local_secret(self.base_url, village, channel))
+            for name, value in held.items():
+                create_secret(self.moto_url, name, json.dumps(value))
         # The Meta webhook's credentials (POST /webhooks/meta signed with this app secret).
         create_secret(self.moto_url, LOCAL_META_WEBHOOK_SECRET_NAME, json.dumps(LOCAL_META_WEBHOOK))
         self.villages = villages
@@ -379,20 +384,20 @@ class LocalStack:
         if not all(hasattr(fake, attr) for attr in ("add_page", "api_app", "feed_app")):
             log.warning("kabar_local.fakes.graph.FakeGraph lacks add_page/api_app/feed_app: not mounted")
             return
-        for village in self.villages:
-            for channel in self._channels(village):
-                if channel.type == "facebook" and channel.page_id:
-                    fake.add_page(channel.page_id, f"local-token-{village.id}", village.name)
+        from .fakes.channels import LocalChannels
+
         self.fake_graph = fake
-        self.mounts = {"/graph": fake.api_app, "/feed": fake.feed_app}
+        # Instagram (sharing /graph), WordPress and YouTube fakes, one site/account per village
+        self.channel_fakes = LocalChannels(fake, base)
+        for village in self.villages:
+            self.channel_fakes.register(village, self._channels(village))
+        self.mounts = self.channel_fakes.mounts()
 
     def register_village(self, village: Any) -> None:
         """Add or replace one village on the running stack (its secret and fake page too)."""
         self._seed_villages([village])
-        if self.fake_graph is not None:
-            for channel in self._channels(village):
-                if channel.type == "facebook" and channel.page_id:
-                    self.fake_graph.add_page(channel.page_id, f"local-token-{village.id}", village.name)
+        if self.channel_fakes is not None:
+            self.channel_fakes.register(village, self._channels(village))
 
     def sync_villages(self) -> list[str]:
         """Pick up villages saved by another process (``kabar village put``): register their fake
@@ -403,10 +408,8 @@ class LocalStack:
         changed = [village for village in list_villages() if known.get(village.id) != village]
         for village in changed:
             known[village.id] = village
-            if self.fake_graph is not None:
-                for channel in self._channels(village):
-                    if channel.type == "facebook" and channel.page_id:
-                        self.fake_graph.add_page(channel.page_id, f"local-token-{village.id}", village.name)
+            if self.channel_fakes is not None:
+                self.channel_fakes.register(village, self._channels(village))
         self.villages = list(known.values())
         return [village.id for village in changed]
 

@@ -272,6 +272,8 @@ class Secret:
     logical_id: str
     name: str
     secret_string: str | None
+    #: GenerateSecretString as written in the template (the provisioner generates the value)
+    generate: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -839,7 +841,8 @@ def build_model(
                                            function_by_arn, queue_by_arn))
             elif rtype == "AWS::SecretsManager::Secret":
                 props = resolver.resolve(raw_props)
-                secrets.append(Secret(logical_id, resolver.name(logical_id), props.get("SecretString")))
+                secrets.append(Secret(logical_id, resolver.name(logical_id), props.get("SecretString"),
+                                      props.get("GenerateSecretString")))
             elif rtype == "AWS::SSM::Parameter":
                 props = resolver.resolve(raw_props)
                 ssm.append(Parameter(logical_id, resolver.name(logical_id), str(props.get("Value", "")),

@@ -25,6 +25,8 @@ class Settings(BaseModel):
     metrics_queue_url: str | None = Field(default=None, alias="KABAR_METRICS_QUEUE_URL")
     #: Secrets Manager: {"app_secret": ..., "verify_token": ...} of the Meta app whose webhook Kabar receives.
     meta_webhook_secret: str = Field(default="kabar/meta-webhook", alias="KABAR_META_WEBHOOK_SECRET")
+    #: Secrets Manager: {"key": ...}, the HMAC key of the durable file links (/files/{token}).
+    link_signing_secret: str | None = Field(default=None, alias="KABAR_LINK_SIGNING_SECRET")
     mail_from: str = Field(alias="KABAR_MAIL_FROM")
     public_url: str = Field(default="", alias="KABAR_PUBLIC_URL")  # the HTTP API, for links in mail
     site_url: str = Field(default="", alias="KABAR_SITE_URL")  # the static website

@@ -188,8 +188,12 @@ def test_real_stack_seeds_villages_secrets_and_the_fake_page_and_the_cli_adds_st
         assert sorted(v.id for v in list_villages()) == ["candibinangun", "purwobinangun"]
         secret = boto3.client("secretsmanager").get_secret_value(SecretId="kabar/purwobinangun/facebook")
         assert json.loads(secret["SecretString"]) == {"page_access_token": "local-token-purwobinangun"}
+        # the template's GenerateSecretString, generated as CloudFormation would (the file links' HMAC key)
+        signing = boto3.client("secretsmanager").get_secret_value(SecretId=stack.env["KABAR_LINK_SIGNING_SECRET"])
+        key = json.loads(signing["SecretString"])["key"]
+        assert len(key) == 64 and key.isalnum()
         if stack.fake_graph is not None:
-            assert set(stack.mounts) == {"/graph", "/feed"}
+            assert set(stack.mounts) == {"/graph", "/feed", "/wordpress", "/youtube"}
             page = requests.get(f"{stack.base_url}/graph/v24.0/1000000002",
                                 params={"access_token": "local-token-candibinangun"}, timeout=10)
             assert page.status_code == 200, page.text

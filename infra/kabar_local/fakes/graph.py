@@ -2,9 +2,10 @@
 
 ``FakeGraph.api_app`` speaks the real request and response shapes of what the Facebook adapter
 uses: ``POST /vNN.0/{page}/photos`` (fetching the given URL over HTTP, as Meta does), ``POST``/``GET
-/vNN.0/{page}/feed``, ``GET /vNN.0/{node}``, ``POST /vNN.0/{page}/videos``; tokens are checked; errors
-are Graph error bodies; every answer carries the usage headers. Knobs inject faults, and a request
-log (tokens redacted) serves assertions.
+/vNN.0/{page}/feed``, ``GET /vNN.0/{node}``, ``POST /vNN.0/{page}/videos``,
+``GET /vNN.0/debug_token?input_token=`` (a token's ``expires_at`` / ``data_access_expires_at``, ``0`` =
+never; set with ``set_token_expiry``); tokens are checked; errors are Graph error bodies; every answer
+carries the usage headers. Knobs inject faults, and a request log (tokens redacted) serves assertions.
 
 ``FakeGraph.feed_app`` is an HTML page (Bahasa Indonesia) showing each Page's posts like a social
 feed, the photos served from the stored bytes, and ``posts.json``.
@@ -26,7 +27,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,8 @@ class FakeGraph:
         self._page_views: dict[tuple[str, str], int] = {}
         self._engagement: dict[str, dict[str, int]] = {}
         self._retired: set[str] = set()
+        # token -> (expires_at, data_access_expires_at), Unix seconds, 0 = never (``debug_token``)
+        self._token_expiry: dict[str, tuple[int, int]] = {}
         self._templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                                       autoescape=select_autoescape(default=True), trim_blocks=True,
                                       lstrip_blocks=True)
@@ -220,9 +223,21 @@ class FakeGraph:
         with self._lock:
             self._retired.add(name)
 
+    def set_token_expiry(self, token: str, expires_at: datetime | int | None,
+                         data_access_expires_at: datetime | int | None = None) -> None:
+        """When ``token`` ends (``None``/``0``: never), as ``debug_token`` reports it; once that moment
+        is past (by ``clock``), the token is refused with code 190 (subcode 463), as Meta does. A token
+        set here that belongs to no Page (e.g. an Instagram account's) is known to ``debug_token``."""
+        def seconds(value: datetime | int | None) -> int:
+            return int(value.timestamp()) if isinstance(value, datetime) else int(value or 0)
+
+        with self._lock:
+            self._token_expiry[token] = (seconds(expires_at), seconds(data_access_expires_at))
+
     def reset(self) -> None:
         """Forget posts, media, faults and the log; keep the pages."""
         with self._lock:
+            self._token_expiry.clear()
             self._followers.clear()
             self._page_views.clear()
             self._engagement.clear()
@@ -329,6 +344,8 @@ class FakeGraph:
 
     def _route(self, method: str, parts: list[str], request: Request, token: str | None,
                entry: dict[str, Any]) -> dict[str, Any]:
+        if parts == ["debug_token"] and method == "GET":
+            return self._debug_token(request, token)
         if len(parts) == 1 and method == "GET":
             return self._get_node(parts[0], request, token)
         if len(parts) == 2:
@@ -355,7 +372,50 @@ class FakeGraph:
                          if secrets.compare_digest(page.token.encode(), token.encode())), None)
         if page is None:
             raise GraphFault(190, message="Invalid OAuth access token - Cannot parse access token")
+        self._check_not_expired(token)
         return page
+
+    def _ended(self, token: str) -> int | None:
+        """When a token ended (Unix seconds), if it has; None while it works."""
+        with self._lock:
+            ends = [end for end in self._token_expiry.get(token, (0, 0)) if end > 0]
+        if ends and min(ends) <= self.clock().timestamp():
+            return min(ends)
+        return None
+
+    def _check_not_expired(self, token: str) -> None:
+        ended = self._ended(token)
+        if ended is not None:
+            raise GraphFault(190, subcode=463, message=_expired_message(ended))
+
+    def _debug_token(self, request: Request, token: str | None) -> dict[str, Any]:
+        """``GET /debug_token?input_token=``: the calling token must work; the inspected one is
+        described, an unknown or ended one as ``is_valid: false`` with its error."""
+        if not token:
+            raise GraphFault(190, message="An access token is required to request this resource.")
+        with self._lock:
+            known = {page.token: page for page in self._pages.values()}
+            expiries = dict(self._token_expiry)
+        if token not in known and token not in expiries:
+            raise GraphFault(190, message="Invalid OAuth access token - Cannot parse access token")
+        self._check_not_expired(token)
+        input_token = request.args.get("input_token") or ""
+        if input_token not in known and input_token not in expiries:
+            return {"data": {"error": {"code": 190, "message": "Invalid OAuth access token."}, "is_valid": False,
+                             "scopes": []}}
+        expires_at, data_access = expiries.get(input_token, (0, 0))
+        page = known.get(input_token)
+        data: dict[str, Any] = {
+            "app_id": "1000000000001", "type": "PAGE" if page else "USER", "application": "Kabar (lokal)",
+            "data_access_expires_at": data_access, "expires_at": expires_at, "is_valid": True,
+            "scopes": ["pages_show_list", "pages_read_engagement", "pages_manage_posts"]}
+        if page:
+            data["profile_id"] = page.id
+        ended = self._ended(input_token)
+        if ended is not None:
+            data["is_valid"] = False
+            data["error"] = {"code": 190, "subcode": 463, "message": _expired_message(ended)}
+        return {"data": data}
 
     def _page_for(self, page_id: str, token: str | None) -> _Page:
         owner = self._check_token(token)
@@ -682,6 +742,13 @@ def _graph_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
+def _expired_message(ended: int) -> str:
+    # Meta words it in Pacific time
+    moment = datetime.fromtimestamp(ended, UTC).astimezone(timezone(timedelta(hours=-8)))
+    return (f"Error validating access token: Session has expired on {moment:%A, %d-%b-%y %H:%M:%S} PST. "
+            "The current time is later.")
+
+
 def _strip_mount(path: str, mount: str) -> str:
     return path[len(mount):] if path == mount or path.startswith(mount + "/") else path
 
@@ -699,7 +766,7 @@ def _token_of(request: Request) -> tuple[str | None, str | None]:
 
 
 def _redacted(values: Any) -> dict[str, str]:
-    return {key: ("<redacted>" if key in ("access_token", "appsecret_proof") else value)
+    return {key: ("<redacted>" if key in ("access_token", "appsecret_proof", "input_token") else value)
             for key, value in values.items()}
 
 

@@ -123,6 +123,11 @@ class FakeInstagram:
         with self._lock:
             return [dict(entry) for entry in self._log]
 
+    def owns(self, node: str) -> bool:
+        """Whether ``node`` is one of this fake's users, containers or media (for a shared Graph host)."""
+        with self._lock:
+            return node in self._users or node in self._containers or node in self._media
+
     def published(self, user_id: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
             return [{"id": m.id, "caption": m.caption, "media_type": m.kind, "children": list(m.children)}

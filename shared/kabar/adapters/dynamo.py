@@ -546,6 +546,21 @@ class DynamoStore:
             raise
         return True
 
+    def record_token_notice(self, tenant_id: str, key: str, at: datetime) -> bool:
+        """A token-expiry email of ``key`` (token, kind, expiry date), once: False when it was already."""
+        try:
+            self._put({"PK": f"T#{tenant_id}#TOKENNOTICE", "SK": key, "rtype": "token_notice", "at": iso(at)},
+                      "attribute_not_exists(PK)")
+        except Exception as err:
+            if self._is_condition_failure(err):
+                return False
+            raise
+        return True
+
+    def release_token_notice(self, tenant_id: str, key: str) -> None:
+        """Undo a notice whose email failed, so the next run sends it."""
+        self._table.delete_item(Key={"PK": f"T#{tenant_id}#TOKENNOTICE", "SK": key})
+
     # --- reports -----------------------------------------------------------------------------
 
     def put_report_record(self, tenant_id: str, month: str, keys: dict[str, str], digest: str) -> bool:

@@ -14,7 +14,7 @@ from markupsafe import escape
 from pydantic import BaseModel
 
 from .clock import long_date_id
-from .models import Submission, Village
+from .models import Submission, Village, WebsiteKind
 
 #: Instagram's caption limit (Facebook allows far more), counted in UTF-16 units as Meta does.
 CAPTION_MAX_CHARS = 2200
@@ -305,6 +305,13 @@ def build_announcement(village: Village, submission: Submission) -> Article:
     return Article(title=f"Pengumuman: {bare}", slug=_slug(submission, f"pengumuman {bare}"),
                    dateline=dateline(village, submission), lead=lead,
                    body_html=f"{body}\n{closing}" if body else closing)
+
+
+def build_website(village: Village, submission: Submission, kind: WebsiteKind = WebsiteKind.NEWS) -> Article:
+    """The website draft of the chosen form: a news article, or the announcement variant."""
+    if kind is WebsiteKind.ANNOUNCEMENT:
+        return build_announcement(village, submission)
+    return build_article(village, submission)
 
 
 def photo_captions(village: Village, submission: Submission, n: int) -> list[str]:

@@ -28,6 +28,13 @@ class Procedure(StrEnum):
     WEBSITE = "website"
 
 
+class WebsiteKind(StrEnum):
+    """The website draft's form (SOP step 2, procedure B): a news article or an announcement."""
+
+    NEWS = "news"  # berita
+    ANNOUNCEMENT = "announcement"  # pengumuman
+
+
 class FileKind(StrEnum):
     PHOTO = "photo"
     VIDEO = "video"
@@ -149,6 +156,7 @@ class Submission(BaseModel):
     late: bool = False  # handed over after the end of day H
     resubmission_of: str | None = None  # the rejected submission this one hands over again
     closed_at: datetime | None = None
+    website_kind: WebsiteKind = WebsiteKind.NEWS  # what the website draft is made as
 
 
 class DraftStatus(StrEnum):
@@ -173,6 +181,7 @@ class Draft(BaseModel):
     dateline: str = ""  # "Purwobinangun, 27 November 2026"
     caption: str = ""  # social
     article_html: str = ""  # website: the body's paragraphs as escaped HTML, no images
+    website_kind: WebsiteKind = WebsiteKind.NEWS  # website: a news article or an announcement
     lead: str = ""
     graphic_key: str | None = None  # media bucket
     photo_keys: list[str] = []  # media bucket, the sanitized photos to publish

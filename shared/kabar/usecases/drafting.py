@@ -61,7 +61,10 @@ def make_drafts(event: SubmissionCompleted, svc: Services | None = None) -> list
                     "caption": drafting.build_caption(village, submission), "graphic_key": cover_key,
                     "photo_keys": carousel_keys, "video_key": video.clean_key if video else None})
             else:
-                draft = draft.model_copy(update={"article_html": article.body_html})
+                website = drafting.build_website(village, submission, submission.website_kind)
+                draft = draft.model_copy(update={
+                    "title": website.title, "slug": website.slug, "dateline": website.dateline,
+                    "lead": website.lead, "article_html": website.body_html, "website_kind": submission.website_kind})
             if store.put_draft(draft):
                 store.append_audit(AuditEntry(
                     tenant_id=event.tenant_id, submission_id=event.submission_id, at=at, actor="drafting",

@@ -34,6 +34,8 @@ from ..domain.text import t
 from ..domain.tokens import new_token, split_token, token_hash
 from ..ports import Mail
 from ..services import Services, services
+from . import preview
+from .files import file_link
 from .revision import comparable
 
 logger = Logger(child=True)
@@ -47,7 +49,6 @@ REJECT_REASONS = {
     "other": t("Alasan lain", "Another reason"),
 }
 PROCEDURE_LABEL = {Procedure.SOCIAL: "Media Sosial", Procedure.WEBSITE: "Website"}
-PREVIEW_SECONDS = 3600
 
 
 @dataclass
@@ -56,17 +57,24 @@ class Page:
     html: str
 
 
-def _preview(draft: Draft, svc: Services) -> dict:
-    media = svc.media
+def _preview(draft: Draft, svc: Services, until: datetime) -> dict:
+    """The draft as the reviewer sees it; its images open through durable links that last as long
+    as the review link (``until``), not as long as the credentials of whoever signed them."""
+    def image(key: str) -> str:
+        return file_link("media", draft.tenant_id, key, until, svc)
+
     return {
         "procedure": draft.procedure.value,
         "procedure_label": PROCEDURE_LABEL[draft.procedure],
         "title": draft.title, "dateline": draft.dateline, "lead": draft.lead, "caption": draft.caption,
         "article_html": draft.article_html, "version": draft.version,
-        "graphic_url": media.presign_get(draft.graphic_key, PREVIEW_SECONDS) if draft.graphic_key else None,
-        "photo_urls": [media.presign_get(k, PREVIEW_SECONDS) for k in draft.photo_keys],
+        "graphic_url": image(draft.graphic_key) if draft.graphic_key else None,
+        "photo_urls": [image(k) for k in draft.photo_keys],
         "has_video": bool(draft.video_key),
         "changes": _changes(draft, svc),
+        # exactly as published: the site's own page, or the post with its carousel (usecases/preview.py)
+        "site_html": preview.website_page(draft, svc, image) if draft.procedure is Procedure.WEBSITE else None,
+        "post": preview.social_post(draft, svc, image) if draft.procedure is Procedure.SOCIAL else None,
     }
 
 
@@ -114,13 +122,14 @@ LINK_KINDS = {"review": "Mohon keputusan", "reminder": "Pengingat \u2013 mohon k
 def send_review_link(village: Village, submission: Submission, draft: Draft, reviewer: Contact,
                      svc: Services, at: datetime, kind: str = "review") -> str:
     token = new_token(village.id)
+    expires_at = at + timedelta(hours=svc.settings.review_link_hours)
     svc.store.put_review_token(ReviewToken(
         tenant_id=village.id, token_hash=token_hash(token), submission_id=submission.submission_id,
         procedure=draft.procedure, version=draft.version, reviewer_email=str(reviewer.email),
-        reviewer_name=reviewer.name, expires_at=at + timedelta(hours=svc.settings.review_link_hours)))
+        reviewer_name=reviewer.name, expires_at=expires_at))
     link = f"{svc.settings.public_url.rstrip('/')}/review/{token}"
     due = sop.batas_keputusan(draft.created_at)
-    context = {"village": village, "submission": submission, "draft": _preview(draft, svc), "link": link,
+    context = {"village": village, "submission": submission, "draft": _preview(draft, svc, expires_at), "link": link,
                "reviewer": reviewer, "due": due.strftime("%H.%M WIB, ") + long_date_id(due.date()),
                "findings": screening(village, submission, draft), "pii_fields": PII_FIELDS,
                "activity_date": long_date_id(submission.activity.date)}
@@ -192,7 +201,7 @@ def _confirmation(token: ReviewToken, svc: Services, at: datetime, error: str | 
     due = sop.batas_keputusan(draft.created_at)
     minutes_left = int((due - at).total_seconds() // 60)
     return Page(status, web.render(
-        "review/confirm.html", village=village, submission=submission, draft=_preview(draft, svc),
+        "review/confirm.html", village=village, submission=submission, draft=_preview(draft, svc, token.expires_at),
         token=token, due=due.strftime("%H.%M WIB"), minutes_left=minutes_left, error=error, note=note,
         reasons=REJECT_REASONS, activity_date=long_date_id(submission.activity.date),
         findings=screening(village, submission, draft), pii_fields=PII_FIELDS))

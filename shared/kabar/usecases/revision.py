@@ -18,7 +18,7 @@ from ..domain.clock import iso, now
 from ..domain.diff import plain
 from ..domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from ..domain.events import RevisionSubmitted
-from ..domain.models import AuditEntry, Draft, DraftStatus, Procedure, Staff
+from ..domain.models import AuditEntry, Draft, DraftStatus, Procedure, Staff, WebsiteKind
 from ..domain.text import t
 from ..services import Services, services
 
@@ -38,6 +38,9 @@ class RevisionRequest(BaseModel):
     caption: str | None = Field(default=None, min_length=1, max_length=drafting.CAPTION_MAX_CHARS)
     article: str | None = Field(default=None, min_length=1, max_length=20_000)  # plain text, blank-line paragraphs
     note: str | None = Field(default=None, max_length=2000)  # what the admin changed, for the reviewer
+    #: website: made again as a news article or as an announcement (then title, lead and body are redone,
+    #: and the fields given beside it are applied over the new form)
+    website_kind: WebsiteKind | None = None
 
 
 def _field_error(field: str, code: str, id_: str, en: str) -> InvalidInput:
@@ -74,7 +77,16 @@ def revise_draft(staff: Staff, submission_id: str, procedure: str, request: Revi
     if request.article is not None and proc is not Procedure.WEBSITE:
         raise _field_error("article", "not_for_procedure", "Isi berita hanya untuk website.",
                            "An article body is for the website only.")
+    if request.website_kind is not None and proc is not Procedure.WEBSITE:
+        raise _field_error("website_kind", "not_for_procedure", "Jenis berita/pengumuman hanya untuk website.",
+                           "News or announcement is for the website only.")
     update: dict = {}
+    if request.website_kind is not None and request.website_kind is not latest.website_kind:
+        village = svc.store.get_village(staff.tenant_id)
+        submission = svc.store.get_submission(staff.tenant_id, submission_id)
+        remade = drafting.build_website(village, submission, request.website_kind)
+        update.update(website_kind=request.website_kind, title=remade.title, slug=remade.slug,
+                      dateline=remade.dateline, lead=remade.lead, article_html=remade.body_html)
     if request.title is not None:
         update["title"] = drafting.clean_line(request.title)
     if request.lead is not None:

@@ -23,6 +23,7 @@ from ..domain.models import (
     Staff,
     Submission,
     SubmissionStatus,
+    WebsiteKind,
 )
 from ..domain.text import t
 from ..services import Services, services
@@ -40,6 +41,7 @@ class SubmissionRequest(BaseModel):
     channels: list[Procedure] = Field(min_length=1, max_length=2)
     files: list[DeclaredFile] = Field(max_length=MAX_FILES)
     resubmission_of: str | None = Field(default=None, max_length=40)  # a rejected submission of this village
+    website_kind: WebsiteKind = WebsiteKind.NEWS  # the website draft as a news article or an announcement
 
 
 def display_name(name: str) -> str:
@@ -105,7 +107,7 @@ def create_submission(staff: Staff, request: SubmissionRequest, svc: Services | 
         submitter_name=staff.name, submitter_email=staff.email, activity=request.activity,
         narrative=request.narrative.strip(), procedures=list(dict.fromkeys(request.channels)),
         created_at=at, late=at > sop.batas_penyerahan(request.activity.date),
-        resubmission_of=request.resubmission_of)
+        resubmission_of=request.resubmission_of, website_kind=request.website_kind)
     assets = []
     for f in request.files:
         asset_id = uuid.uuid4().hex[:16]
@@ -161,6 +163,7 @@ def view_submission(staff: Staff, submission_id: str, svc: Services | None = Non
         "closed_at": iso(sub.closed_at) if sub.closed_at else None,
         "activity": sub.activity.model_dump(mode="json"),
         "channels": [p.value for p in sub.procedures],
+        "website_kind": sub.website_kind.value,
         "created_at": iso(sub.created_at),
         "completed_at": iso(sub.completed_at) if sub.completed_at else None,
         "due": {"submission": iso(sop.batas_penyerahan(sub.activity.date)),

@@ -15,7 +15,7 @@ from ...ports import Channel, PermanentChannelError, TransientChannelError
 if TYPE_CHECKING:
     from ...config import Settings
 
-__all__ = ["UnavailableChannel", "build_channels", "build_each_channel"]
+__all__ = ["UnavailableChannel", "build_channel", "build_channels", "build_each_channel"]
 
 
 def build_channels(village: Village, procedure: Procedure, settings: Settings) -> list[Channel]:
@@ -46,6 +46,11 @@ def build_each_channel(village: Village, procedure: Procedure, settings: Setting
         except (PermanentChannelError, TransientChannelError) as err:
             channels.append(UnavailableChannel(config.type, err))
     return channels
+
+
+def build_channel(config: ChannelConfig, village: Village, settings: Settings) -> Channel:
+    """The one channel ``config`` describes (errors as ``build_channels``)."""
+    return _build(config, village, settings)
 
 
 class UnavailableChannel:
@@ -151,7 +156,8 @@ def _youtube(config: ChannelConfig, settings: Settings) -> Channel:
     if missing:
         raise PermanentChannelError(str(t(
             f"Secret '{name}' belum berisi: {', '.join(missing)}.", f"Secret '{name}' lacks: {', '.join(missing)}.")))
-    options = {k: str(v) for k in ("api_base_url", "token_url", "privacy") if (v := _extra(config, k))}
+    # the API's addresses may also sit in the secret (as WordPress's base_url may): the local stack's fakes
+    options = {k: str(v) for k in ("api_base_url", "token_url", "privacy") if (v := _extra(config, k) or secret.get(k))}
     return YouTubeChannel(S3Storage(settings.media_bucket), str(secret["client_id"]), str(secret["client_secret"]),
                           str(secret["refresh_token"]), secret_name=name, **options)
 

@@ -8,6 +8,7 @@ a URL, so no access log, proxy or traceback ever holds it.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import logging
@@ -243,6 +244,19 @@ class FacebookPage:
         except (PermanentChannelError, TransientChannelError) as err:
             log.warning("facebook: could not look for the post after an error", extra={"error": str(err)})
             return None
+
+    def debug_token(self) -> dict:
+        """Meta's description of this token (``GET /debug_token?input_token=``, the token inspecting
+        itself): ``expires_at`` and ``data_access_expires_at`` (Unix seconds, 0 = never), ``is_valid``.
+        A token Meta refuses raises ``FacebookPermanentError`` with code 190."""
+        answer = self._call("GET", "debug_token", query={"input_token": self._token})
+        data = answer.get("data")
+        return data if isinstance(data, dict) else {}
+
+    @property
+    def token_fingerprint(self) -> str:
+        """Names the token in records without holding it."""
+        return hashlib.sha256(self._token.encode()).hexdigest()[:16]
 
     def get(self, path: str, query: dict[str, str] | None = None) -> dict:
         """One read of the Graph API with this Page's token (metrics use it); errors as ``_call``."""

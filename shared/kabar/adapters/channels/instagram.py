@@ -66,6 +66,14 @@ class InstagramAccount:
         self.find_limit = find_limit
         self._sleep = sleep
 
+    def debug_token(self) -> dict:
+        """As ``FacebookPage.debug_token``: the same Graph call for this account's token."""
+        return self._graph.debug_token()
+
+    @property
+    def token_fingerprint(self) -> str:
+        return self._graph.token_fingerprint
+
     def __repr__(self) -> str:
         return f"InstagramAccount(ig_user_id={self.ig_user_id!r}, base_url={self.base_url!r})"
 

@@ -16,16 +16,16 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from ...domain.clock import iso, long_date_id, now
+from ...domain.clock import iso, long_date_id, now, to_wib
 from ...domain.models import Village
 from ...domain.text import t
 from ...ports import ChannelPost, ObjectStorage, PermanentChannelError, Published
@@ -87,13 +87,7 @@ class StaticSite:
         slug = post.slug
         photos = self._copy_photos(post)
         published_at = now()
-        page = _env().get_template("article.html").render(
-            village=self.village, name=bare_name(self.village), post=post,
-            body=Markup(post.text),  # noqa: S704 (our own drafting's escaped HTML paragraphs)
-            dateline=dateline(self.village, post), photos=photos, url=self.article_url(slug),
-            index_url=self.index_url(),
-            og_image=f"{self.article_url(slug)}{photos[0]}" if photos else None,
-            published=long_date_id(published_at.date()), published_iso=iso(published_at))
+        page = self.render_article(post, photos, published_at)
         self.site.put(self._article_key(slug), page.encode(), "text/html; charset=utf-8", HTML_CACHE)
 
         items = [item for item in self._manifest() if item.get("slug") != slug]
@@ -110,6 +104,18 @@ class StaticSite:
                       "application/json; charset=utf-8", MANIFEST_CACHE)
         self._render_index(items)
         return Published(remote_id=slug, url=self.article_url(slug))
+
+    def render_article(self, post: ChannelPost, photos: list[str], published_at: datetime) -> str:
+        """The article's page, the one place it is rendered: what ``publish`` writes, and the preview the
+        reviewer and the admin see. ``photos``: the gallery's addresses, file names beside the page
+        when published, absolute links in a preview."""
+        url = self.article_url(post.slug)
+        og_image = urljoin(url, photos[0]) if photos else None
+        return _env().get_template("article.html").render(
+            village=self.village, name=bare_name(self.village), post=post,
+            body=Markup(post.text),  # noqa: S704 (our own drafting's escaped HTML paragraphs)
+            dateline=dateline(self.village, post), photos=photos, url=url, index_url=self.index_url(),
+            og_image=og_image, published=long_date_id(to_wib(published_at).date()), published_iso=iso(published_at))
 
     def find(self, post: ChannelPost) -> Published | None:
         self._check(post)

@@ -1,0 +1,14 @@
+"""Every day, 08:00 WIB: the admins are warned a week before a Facebook/Instagram access token ends."""
+
+from aws_lambda_powertools import Logger
+
+from kabar.usecases import token_watch
+
+logger = Logger()
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict, context: object) -> dict:
+    result = token_watch.check_tokens()
+    logger.info("access tokens checked", extra=result)
+    return result
