@@ -4,7 +4,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 
 from kabar.domain import sop
-from kabar.domain.models import Role
+from kabar.domain.models import Role, Staff
 from kabar.http import json_response, make_resolver, page
 from kabar.usecases import preview, register, revision, submissions, uploads
 from kabar.usecases.staff import authenticate
@@ -51,38 +51,35 @@ def preview_draft(submission_id: str, procedure: str) -> Response:
     return json_response(200, result)
 
 
-def _uploader() -> object:
+def _uploader(submission_id: str) -> Staff:
+    """The submitter or admin handing over this submission's files; both named in the logs."""
     staff = authenticate(app.current_event.headers.get("authorization"), {Role.SUBMITTER, Role.ADMIN})
-    logger.append_keys(tenant_id=staff.tenant_id)
+    logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
     return staff
 
 
 @app.post("/submissions/<submission_id>/files/<file_id>/upload")
 def fresh_upload_instruction(submission_id: str, file_id: str) -> Response:
-    staff = _uploader()
-    logger.append_keys(submission_id=submission_id)
+    staff = _uploader(submission_id)
     return json_response(200, uploads.fresh_instruction(staff, submission_id, file_id))
 
 
 @app.delete("/submissions/<submission_id>/files/<file_id>/upload")
 def abort_upload(submission_id: str, file_id: str) -> Response:
-    staff = _uploader()
-    logger.append_keys(submission_id=submission_id)
+    staff = _uploader(submission_id)
     uploads.abort_upload(staff, submission_id, file_id)
     return Response(204, "application/json", "")
 
 
 @app.get("/submissions/<submission_id>/files/<file_id>/parts")
 def stored_parts(submission_id: str, file_id: str) -> Response:
-    staff = _uploader()
-    logger.append_keys(submission_id=submission_id)
+    staff = _uploader(submission_id)
     return json_response(200, uploads.list_stored_parts(staff, submission_id, file_id))
 
 
 @app.post("/submissions/<submission_id>/files/<file_id>/complete")
 def complete_upload(submission_id: str, file_id: str) -> Response:
-    staff = _uploader()
-    logger.append_keys(submission_id=submission_id)
+    staff = _uploader(submission_id)
     result = uploads.complete_upload(staff, submission_id, file_id)
     logger.info("multipart upload completed", extra={"file_id": file_id})
     return json_response(200, result)

@@ -1,8 +1,15 @@
 """A real browser for pages: Debian's chromium, driven by Playwright (never a downloaded browser)."""
 
 import shutil
+from collections.abc import Callable
 
 import pytest
+
+from kabar.domain.clock import now
+from kabar.usecases.staff import add_staff
+from kabar_local.demo import Http, links_to
+from kabar_local.samples import submission_payload
+from kabar_local.stack import LocalStack
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -29,3 +36,28 @@ def page(browser):
                                   timezone_id="Asia/Jakarta")
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture(scope="module")
+def stack():
+    """The local stack, one per test module (a module may define its own, with other settings)."""
+    with LocalStack(retry_delay_seconds=1, env={"POWERTOOLS_LOG_LEVEL": "WARNING"}) as running:
+        yield running
+
+
+@pytest.fixture
+def review_link(stack) -> Callable[[], tuple[str, str]]:
+    """Sends a website-only submission through the stack; each call gives (the PPID's newest review
+    link, the submission id)."""
+    def submit() -> tuple[str, str]:
+        token = add_staff("purwobinangun", "submitter", "Sri", "sri@purwobinangun.desa.id")[1]
+        http = Http(stack.base_url)
+        payload, blobs = submission_payload(now().date(), with_video=False, channels=("website",))
+        created = http.post_json("/submissions", payload, token).json()
+        for instruction, blob, declared in zip(created["uploads"], blobs, payload["files"], strict=True):
+            assert http.upload(instruction, blob, declared["name"], declared["content_type"]).status_code == 201
+        stack.dispatcher.wait_idle(timeout=60)
+        newest = http.outbox("ppid@purwobinangun.desa.id")[0]
+        return links_to(newest, r"/review/")[0], created["submission_id"]
+
+    return submit

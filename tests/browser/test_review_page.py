@@ -2,32 +2,7 @@
 
 import pytest
 
-from kabar.usecases.staff import add_staff
-from kabar_local.demo import Http, links_to
-from kabar_local.samples import submission_payload
-from kabar_local.stack import LocalStack
-
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("e2e")]
-
-
-@pytest.fixture(scope="module")
-def stack():
-    with LocalStack(retry_delay_seconds=1, env={"POWERTOOLS_LOG_LEVEL": "WARNING"}) as running:
-        yield running
-
-
-def _review_link(stack) -> tuple[str, str]:
-    from kabar.domain.clock import now
-
-    token = add_staff("purwobinangun", "submitter", "Sri", "sri@purwobinangun.desa.id")[1]
-    http = Http(stack.base_url)
-    payload, blobs = submission_payload(now().date(), with_video=False, channels=("website",))
-    created = http.post_json("/submissions", payload, token).json()
-    for instruction, blob, declared in zip(created["uploads"], blobs, payload["files"], strict=True):
-        assert http.upload(instruction, blob, declared["name"], declared["content_type"]).status_code == 201
-    stack.dispatcher.wait_idle(timeout=60)
-    newest = http.outbox("ppid@purwobinangun.desa.id")[0]
-    return links_to(newest, r"/review/")[0], created["submission_id"]
 
 
 def _status(stack, submission_id: str) -> str:
@@ -36,8 +11,8 @@ def _status(stack, submission_id: str) -> str:
     return services().store.get_draft("purwobinangun", submission_id, "website").status.value
 
 
-def test_loading_the_page_in_a_browser_changes_nothing_and_the_button_decides(stack, page):
-    link, sid = _review_link(stack)
+def test_loading_the_page_in_a_browser_changes_nothing_and_the_button_decides(stack, page, review_link):
+    link, sid = review_link()
     for _ in range(2):  # a scanner that renders the page, twice, runs no script and clicks nothing
         response = page.goto(link)
         assert response.status == 200

@@ -11,11 +11,9 @@ from datetime import timedelta
 import pytest
 import requests
 
-from kabar.domain.clock import iso, now
+from kabar.domain.clock import iso
 from kabar.usecases.staff import add_staff
-from kabar_local.demo import Http, links_to
-from kabar_local.samples import submission_payload
-from kabar_local.stack import LocalStack
+from kabar_local.demo import Http
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("e2e")]
 
@@ -25,24 +23,6 @@ SCANNER_AGENTS = [
     "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17328; Pro)",
     "Barracuda Sentinel (EE)",
 ]
-
-
-@pytest.fixture(scope="module")
-def stack():
-    with LocalStack(retry_delay_seconds=1, env={"POWERTOOLS_LOG_LEVEL": "WARNING"}) as running:
-        yield running
-
-
-def _review_link(stack) -> tuple[str, str]:
-    token = add_staff("purwobinangun", "submitter", "Sri", "sri@purwobinangun.desa.id")[1]
-    http = Http(stack.base_url)
-    payload, blobs = submission_payload(now().date(), with_video=False, channels=("website",))
-    created = http.post_json("/submissions", payload, token).json()
-    for instruction, blob, declared in zip(created["uploads"], blobs, payload["files"], strict=True):
-        assert http.upload(instruction, blob, declared["name"], declared["content_type"]).status_code == 201
-    stack.dispatcher.wait_idle(timeout=60)
-    newest = http.outbox("ppid@purwobinangun.desa.id")[0]
-    return links_to(newest, r"/review/")[0], created["submission_id"]
 
 
 def _draft(submission_id: str):
@@ -59,8 +39,8 @@ def _token_used(link: str) -> bool:
     return services().store.get_review_token("purwobinangun", token_hash(raw)).used_at is not None
 
 
-def test_scanners_that_fetch_or_render_the_link_change_nothing(stack, page):
-    link, sid = _review_link(stack)
+def test_scanners_that_fetch_or_render_the_link_change_nothing(stack, page, review_link):
+    link, sid = review_link()
     for agent in SCANNER_AGENTS:
         head = requests.head(link, headers={"User-Agent": agent}, timeout=10, allow_redirects=True)
         assert head.status_code == 200 and head.headers["Cache-Control"] == "no-store"
@@ -77,8 +57,8 @@ def test_scanners_that_fetch_or_render_the_link_change_nothing(stack, page):
     assert _draft(sid).status.value == "in_review" and not _token_used(link)
 
 
-def test_two_tabs_posting_at_once_leave_one_decision(stack):
-    link, sid = _review_link(stack)
+def test_two_tabs_posting_at_once_leave_one_decision(stack, review_link):
+    link, sid = review_link()
     answers = {}
 
     def post(decision):
@@ -96,8 +76,8 @@ def test_two_tabs_posting_at_once_leave_one_decision(stack):
     assert status in ({"approved", "published"} if winner == "approve" else {"rejected"})
 
 
-def test_the_sla_watch_fired_with_a_controlled_clock_reminds_once(stack):
-    _, sid = _review_link(stack)
+def test_the_sla_watch_fired_with_a_controlled_clock_reminds_once(stack, review_link):
+    _, sid = review_link()
     http = Http(stack.base_url)
 
     def reminders() -> int:
@@ -111,8 +91,8 @@ def test_the_sla_watch_fired_with_a_controlled_clock_reminds_once(stack):
     assert _draft(sid).status.value == "in_review"
 
 
-def test_a_correction_over_http_goes_back_to_the_reviewer_as_version_two(stack):
-    link, sid = _review_link(stack)
+def test_a_correction_over_http_goes_back_to_the_reviewer_as_version_two(stack, review_link):
+    link, sid = review_link()
     assert requests.post(link, data={"decision": "revise", "note": "Tambahkan jumlah peserta"},
                          timeout=30).status_code == 200
     admin = add_staff("purwobinangun", "admin", "Admin", "admin2@purwobinangun.desa.id")[1]

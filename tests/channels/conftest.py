@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Generic, TypeVar
 
 import boto3
 import pytest
@@ -77,6 +78,37 @@ def serve(app) -> tuple[str, Callable[[], None]]:
         thread.join(timeout=5)
 
     return f"http://127.0.0.1:{server.server_port}", stop
+
+
+Fake = TypeVar("Fake")
+
+
+@dataclass
+class FakeHost(Generic[Fake]):
+    """A fake channel API behind a real HTTP server, beside a plain file host for photo URLs."""
+
+    fake: Fake
+    url: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def host(self, name: str, data: bytes) -> str:
+        self.files[name] = data
+        return f"{self.url}/files/{name}"
+
+
+def serve_with_files(host: FakeHost, mounts: dict) -> Callable[[], None]:
+    """Serve ``mounts`` (path prefix -> WSGI app) and ``/files/<name>`` from ``host.files`` (as JPEG);
+    sets ``host.url`` and returns the function that stops the server."""
+
+    @Request.application
+    def files(request: Request) -> Response:
+        name = request.path.removeprefix("/files/")
+        if name in host.files:
+            return Response(host.files[name], content_type="image/jpeg")
+        return Response("not found", status=404)
+
+    host.url, stop = serve(DispatcherMiddleware(files, mounts))
+    return stop
 
 
 @pytest.fixture

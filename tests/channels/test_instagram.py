@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
-from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.wrappers import Request, Response
 
 from kabar.adapters.channels.instagram import InstagramAccount, InstagramQuotaExceeded
 from kabar.ports import PermanentChannelError, TransientChannelError
 from kabar_local.fakes.instagram import FakeInstagram
 
-from .conftest import serve
+from .conftest import FakeHost, serve_with_files
 
 IG_USER = "17841400000000001"
 TOKEN = "EAAG-ig-page-token"
-
-
-@dataclass
-class IgHost:
-    fake: FakeInstagram
-    url: str = ""
-    files: dict[str, bytes] = field(default_factory=dict)
-
-    def host(self, name: str, data: bytes) -> str:
-        self.files[name] = data
-        return f"{self.url}/files/{name}"
+IgHost = FakeHost[FakeInstagram]
 
 
 @pytest.fixture
@@ -35,16 +22,7 @@ def ig() -> Iterator[IgHost]:
     fake = FakeInstagram(polls_in_progress=2)
     fake.add_user(IG_USER, TOKEN, "purwobinangun", quota_total=50)
     host = IgHost(fake)
-
-    @Request.application
-    def files(request: Request) -> Response:
-        name = request.path.removeprefix("/files/")
-        if name in host.files:
-            return Response(host.files[name], content_type="image/jpeg")
-        return Response("not found", status=404)
-
-    url, stop = serve(DispatcherMiddleware(files, {"/graph": fake.api_app}))
-    host.url = url
+    stop = serve_with_files(host, {"/graph": fake.api_app})
     yield host
     stop()
 

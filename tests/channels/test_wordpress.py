@@ -3,48 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
-from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.wrappers import Request, Response
 
 from kabar.adapters.channels.wordpress import WordPressSite
 from kabar.ports import PermanentChannelError, TransientChannelError
 from kabar_local.fakes.wordpress import FakeWordPress
 
-from .conftest import serve
+from .conftest import FakeHost, serve_with_files
 
 USER = "admin-desa"
 APP_PASSWORD = "abcd EFGH 1234 ijkl MNOP 5678"
-
-
-@dataclass
-class WpHost:
-    fake: FakeWordPress
-    url: str = ""
-    files: dict[str, bytes] = field(default_factory=dict)
-
-    def host(self, name: str, data: bytes) -> str:
-        self.files[name] = data
-        return f"{self.url}/files/{name}"
+WpHost = FakeHost[FakeWordPress]
 
 
 @pytest.fixture
 def wp() -> Iterator[WpHost]:
     fake = FakeWordPress(USER, APP_PASSWORD)
     host = WpHost(fake)
-
-    @Request.application
-    def files(request: Request) -> Response:
-        name = request.path.removeprefix("/files/")
-        if name in host.files:
-            return Response(host.files[name], content_type="image/jpeg")
-        return Response("not found", status=404)
-
-    url, stop = serve(DispatcherMiddleware(files, {"/site": fake.app}))
-    host.url = url
-    fake.base_url = f"{url}/site"
+    stop = serve_with_files(host, {"/site": fake.app})
+    fake.base_url = f"{host.url}/site"
     yield host
     stop()
 

@@ -1,5 +1,16 @@
-import pytest
+import json
+import threading
+import uuid
 
+import boto3
+import pytest
+from werkzeug.serving import make_server
+
+from kabar.domain.models import ChannelConfig, Procedure
+from kabar.services import reset, services
+from kabar.usecases.villages import put_village
+from kabar_local.fakes.graph import FakeGraph
+from tests.integration.flow import PAGE_ID, TOKEN, VILLAGE
 from tests.support import provision_env, start_moto
 
 
@@ -13,3 +24,24 @@ def moto_url():
 @pytest.fixture
 def aws(moto_url):
     return provision_env(moto_url)
+
+
+@pytest.fixture
+def graph(aws, monkeypatch):
+    """The fake Graph API on a local port, and the village's social channel set to its Page."""
+    fake = FakeGraph()
+    fake.add_page(PAGE_ID, TOKEN, "Kalurahan Purwobinangun")
+    server = make_server("127.0.0.1", 0, fake.api_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    monkeypatch.setenv("KABAR_GRAPH_BASE_URL", f"http://127.0.0.1:{server.server_port}")
+    reset()
+    secret = f"kabar/{VILLAGE}/facebook-{uuid.uuid4().hex[:8]}"
+    boto3.client("secretsmanager").create_secret(Name=secret, SecretString=json.dumps({"page_access_token": TOKEN}))
+    village = services().store.get_village(VILLAGE)
+    social = [ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=secret)]
+    put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: social}}))
+    yield fake
+    server.shutdown()
+    server.server_close()
+    reset()

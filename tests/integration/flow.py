@@ -13,6 +13,8 @@ from tests.support import AwsEnv, load_event
 
 VILLAGE = "purwobinangun"
 OTHER = "candibinangun"
+#: The Facebook Page the ``graph`` fixture (conftest.py) gives VILLAGE, and its token.
+PAGE_ID, TOKEN = "1234567890", "EAAG-test-page-token"
 
 
 def api_event(method: str, path: str, route: str, token: str | None = None, body: object = None,

@@ -3,40 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
 from datetime import UTC, date, datetime
 
-import boto3
-import pytest
-from werkzeug.serving import make_server
-
-from kabar.domain.models import ChannelConfig, Procedure, Publication, PublicationStatus
-from kabar.services import reset, services
-from kabar.usecases.villages import put_village
-from kabar_local.fakes.graph import FakeGraph
-from tests.integration.flow import OTHER, VILLAGE
-
-PAGE_ID, TOKEN = "1234567890", "EAAG-test-page-token"
-
-
-@pytest.fixture
-def graph(aws, monkeypatch):
-    fake = FakeGraph()
-    fake.add_page(PAGE_ID, TOKEN, "Kalurahan Purwobinangun")
-    server = make_server("127.0.0.1", 0, fake.api_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    monkeypatch.setenv("KABAR_GRAPH_BASE_URL", f"http://127.0.0.1:{server.server_port}")
-    reset()
-    secret = f"kabar/{VILLAGE}/facebook"
-    boto3.client("secretsmanager").create_secret(Name=secret, SecretString=json.dumps({"page_access_token": TOKEN}))
-    village = services().store.get_village(VILLAGE)
-    social = [ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=secret)]
-    put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: social}}))
-    yield fake
-    server.shutdown()
-    server.server_close()
-    reset()
+from kabar.domain.models import Procedure, Publication, PublicationStatus
+from kabar.services import services
+from tests.integration.flow import OTHER, PAGE_ID, VILLAGE
 
 
 def test_one_job_per_village_account_and_a_retired_metric_is_recorded(aws, graph):

@@ -20,7 +20,6 @@ from types import SimpleNamespace
 import boto3
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 from werkzeug.test import Client
 
@@ -62,16 +61,6 @@ class Recorder:
 
 def route(method: str, path: str, result=None, name: str = "fn") -> HttpRoute:
     return HttpRoute(method, path, name, Recorder(result))
-
-
-@pytest.fixture(scope="module")
-def moto_url():
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
@@ -106,6 +106,16 @@ class DynamoStore:
             if "LastEvaluatedKey" not in page:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _conditional(self, write: Callable[..., object], *args: Any, **kwargs: Any) -> bool:
+        """Run one conditional write: True when written, False when its condition failed (done before)."""
+        try:
+            write(*args, **kwargs)
+        except Exception as err:
+            if self._is_condition_failure(err):
+                return False
+            raise
+        return True
 
     @staticmethod
     def _is_condition_failure(err: Exception) -> bool:
@@ -195,31 +205,21 @@ class DynamoStore:
         """Store intake's verdict once: a redelivered notification finds it already decided."""
         item = {"PK": _sub_pk(asset.tenant_id, asset.submission_id), "SK": f"ASSET#{asset.asset_id}",
                 "rtype": "asset", **asset.model_dump(mode="json")}
-        try:
-            self._table.put_item(Item=item, ConditionExpression="attribute_exists(PK) AND #s = :e",
+        return self._conditional(self._table.put_item, Item=item,
+                                 ConditionExpression="attribute_exists(PK) AND #s = :e",
                                  ExpressionAttributeNames={"#s": "status"},
                                  ExpressionAttributeValues={":e": AssetStatus.EXPECTED.value})
-        except Exception as err:
-            if self._is_condition_failure(err):
-                return False
-            raise
-        return True
 
     def mark_complete(self, submission: Submission, completed_at: datetime) -> bool:
         """receiving -> complete, once. False when another delivery got there first."""
-        try:
-            self._table.update_item(
-                Key={"PK": _sub_pk(submission.tenant_id, submission.submission_id), "SK": "META"},
-                UpdateExpression="SET #s = :c, completed_at = :at",
-                ConditionExpression="#s = :r",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":c": SubmissionStatus.COMPLETE.value,
-                                           ":r": SubmissionStatus.RECEIVING.value, ":at": iso(completed_at)})
-        except Exception as err:
-            if self._is_condition_failure(err):
-                return False
-            raise
-        return True
+        return self._conditional(
+            self._table.update_item,
+            Key={"PK": _sub_pk(submission.tenant_id, submission.submission_id), "SK": "META"},
+            UpdateExpression="SET #s = :c, completed_at = :at",
+            ConditionExpression="#s = :r",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":c": SubmissionStatus.COMPLETE.value,
+                                       ":r": SubmissionStatus.RECEIVING.value, ":at": iso(completed_at)})
 
     def submissions_in_month(self, tenant_id: str, month: str) -> list[Submission]:
         items = self._query(IndexName="GSI1", KeyConditionExpression="GSI1PK = :p",
@@ -232,13 +232,7 @@ class DynamoStore:
         """A new draft version, once. False when that version already exists."""
         item = {"PK": _sub_pk(draft.tenant_id, draft.submission_id),
                 "SK": _draft_sk(draft.procedure, draft.version), "rtype": "draft", **draft.model_dump(mode="json")}
-        try:
-            self._put(item, "attribute_not_exists(PK)")
-        except Exception as err:
-            if self._is_condition_failure(err):
-                return False
-            raise
-        return True
+        return self._conditional(self._put, item, "attribute_not_exists(PK)")
 
     def get_draft(self, tenant_id: str, submission_id: str, procedure: Procedure, version: int | None = None) -> Draft:
         """One version, or the latest when ``version`` is None."""
@@ -256,18 +250,13 @@ class DynamoStore:
         return Draft.model_validate(_data(item))
 
     def set_draft_status(self, draft: Draft, expected: DraftStatus, target: DraftStatus) -> bool:
-        try:
-            self._table.update_item(
-                Key={"PK": _sub_pk(draft.tenant_id, draft.submission_id),
-                     "SK": _draft_sk(draft.procedure, draft.version)},
-                UpdateExpression="SET #s = :t", ConditionExpression="#s = :e",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":t": target.value, ":e": expected.value})
-        except Exception as err:
-            if self._is_condition_failure(err):
-                return False
-            raise
-        return True
+        return self._conditional(
+            self._table.update_item,
+            Key={"PK": _sub_pk(draft.tenant_id, draft.submission_id),
+                 "SK": _draft_sk(draft.procedure, draft.version)},
+            UpdateExpression="SET #s = :t", ConditionExpression="#s = :e",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":t": target.value, ":e": expected.value})
 
     # --- review links and decisions ----------------------------------------------------------
 
@@ -350,12 +339,8 @@ class DynamoStore:
         """Record the intent before the remote call; return what is recorded (maybe from earlier)."""
         item = {"PK": _sub_pk(pub.tenant_id, pub.submission_id), "SK": _pub_sk(pub.procedure, pub.version, pub.channel),
                 "rtype": "publication", **pub.model_dump(mode="json")}
-        try:
-            self._put(item, "attribute_not_exists(PK)")
+        if self._conditional(self._put, item, "attribute_not_exists(PK)"):
             return pub
-        except Exception as err:
-            if not self._is_condition_failure(err):
-                raise
         existing = self._get(item["PK"], item["SK"])
         return Publication.model_validate(_data(existing))
 
@@ -444,14 +429,9 @@ class DynamoStore:
 
     def claim_once(self, tenant_id: str, submission_id: str, key: str, at: datetime) -> bool:
         """Record that ``key`` is being done for this submission; False when it was already."""
-        try:
-            self._put({"PK": _sub_pk(tenant_id, submission_id), "SK": f"SLA#{key}", "rtype": "sla",
-                       "key": key, "at": iso(at)}, "attribute_not_exists(PK)")
-        except Exception as err:
-            if self._is_condition_failure(err):
-                return False
-            raise
-        return True
+        return self._conditional(
+            self._put, {"PK": _sub_pk(tenant_id, submission_id), "SK": f"SLA#{key}", "rtype": "sla",
+                        "key": key, "at": iso(at)}, "attribute_not_exists(PK)")
 
     def release_claim(self, tenant_id: str, submission_id: str, key: str) -> None:
         """Undo a claim whose action failed, so the next watch tries again."""
@@ -503,13 +483,7 @@ class DynamoStore:
         item = {"PK": f"T#{inq.tenant_id}#INQ#{inq.inquiry_id}", "SK": "INQ", "rtype": "inquiry",
                 "GSI1PK": f"T#{inq.tenant_id}#INBOX#{month_of(inq.received_at)}",
                 "GSI1SK": f"{iso(inq.received_at)}#{inq.inquiry_id}", **inq.model_dump(mode="json")}
-        try:
-            self._put(item, "attribute_not_exists(PK)")
-        except Exception as err:
-            if self._is_condition_failure(err):
-                return False
-            raise
-        return True
+        return self._conditional(self._put, item, "attribute_not_exists(PK)")
 
     def get_inquiry(self, tenant_id: str, inquiry_id: str) -> Inquiry | None:
         item = self._get(f"T#{tenant_id}#INQ#{inquiry_id}", "INQ")
@@ -517,17 +491,12 @@ class DynamoStore:
 
     def mark_answered(self, inq: Inquiry, at: datetime, answer_id: str) -> bool:
         """The first answer stands; False when it was already answered."""
-        try:
-            self._table.update_item(
-                Key={"PK": f"T#{inq.tenant_id}#INQ#{inq.inquiry_id}", "SK": "INQ"},
-                UpdateExpression="SET answered_at = :at, answer_id = :a",
-                ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(answered_at) OR answered_at = :n)",
-                ExpressionAttributeValues={":at": iso(at), ":a": answer_id, ":n": None})
-        except Exception as err:
-            if self._is_condition_failure(err):
-                return False
-            raise
-        return True
+        return self._conditional(
+            self._table.update_item,
+            Key={"PK": f"T#{inq.tenant_id}#INQ#{inq.inquiry_id}", "SK": "INQ"},
+            UpdateExpression="SET answered_at = :at, answer_id = :a",
+            ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(answered_at) OR answered_at = :n)",
+            ExpressionAttributeValues={":at": iso(at), ":a": answer_id, ":n": None})
 
     def inquiries_in_month(self, tenant_id: str, month: str) -> list[Inquiry]:
         """Comments and messages that arrived in a Jakarta calendar month."""
@@ -537,25 +506,14 @@ class DynamoStore:
 
     def record_digest(self, tenant_id: str, day: date) -> bool:
         """The inbox digest of a day, once: False when it was already sent."""
-        try:
-            self._put({"PK": f"T#{tenant_id}#DIGEST", "SK": day.isoformat(), "rtype": "digest"},
-                      "attribute_not_exists(PK)")
-        except Exception as err:
-            if self._is_condition_failure(err):
-                return False
-            raise
-        return True
+        return self._conditional(self._put, {"PK": f"T#{tenant_id}#DIGEST", "SK": day.isoformat(), "rtype": "digest"},
+                                 "attribute_not_exists(PK)")
 
     def record_token_notice(self, tenant_id: str, key: str, at: datetime) -> bool:
         """A token-expiry email of ``key`` (token, kind, expiry date), once: False when it was already."""
-        try:
-            self._put({"PK": f"T#{tenant_id}#TOKENNOTICE", "SK": key, "rtype": "token_notice", "at": iso(at)},
-                      "attribute_not_exists(PK)")
-        except Exception as err:
-            if self._is_condition_failure(err):
-                return False
-            raise
-        return True
+        return self._conditional(
+            self._put, {"PK": f"T#{tenant_id}#TOKENNOTICE", "SK": key, "rtype": "token_notice", "at": iso(at)},
+            "attribute_not_exists(PK)")
 
     def release_token_notice(self, tenant_id: str, key: str) -> None:
         """Undo a notice whose email failed, so the next run sends it."""
@@ -565,13 +523,8 @@ class DynamoStore:
 
     def put_report_record(self, tenant_id: str, month: str, keys: dict[str, str], digest: str) -> bool:
         """Record the month's report; False when a report with the same content is already recorded."""
-        try:
-            self._table.put_item(
-                Item={"PK": f"T#{tenant_id}#REPORT", "SK": month, "rtype": "report", "keys": keys, "digest": digest},
-                ConditionExpression="attribute_not_exists(PK) OR digest <> :d",
-                ExpressionAttributeValues={":d": digest})
-        except Exception as err:
-            if self._is_condition_failure(err):
-                return False
-            raise
-        return True
+        return self._conditional(
+            self._table.put_item,
+            Item={"PK": f"T#{tenant_id}#REPORT", "SK": month, "rtype": "report", "keys": keys, "digest": digest},
+            ConditionExpression="attribute_not_exists(PK) OR digest <> :d",
+            ExpressionAttributeValues={":d": digest})

@@ -180,16 +180,21 @@ def _state_page(token: ReviewToken, svc: Services) -> Page | None:
     return None
 
 
+def _usable(raw_token: str, svc: Services, at: datetime) -> ReviewToken | Page:
+    """The link's token when it may still act, else the page that says why it may not."""
+    token = _load(raw_token, svc, at)
+    if token is None:
+        return _invalid()
+    return _state_page(token, svc) or token
+
+
 def show(raw_token: str, svc: Services | None = None, at: datetime | None = None) -> Page:
     """GET/HEAD: the confirmation page. Changes nothing, consumes nothing."""
     svc = svc or services()
     at = at or now()
-    token = _load(raw_token, svc, at)
-    if token is None:
-        return _invalid()
-    blocked = _state_page(token, svc)
-    if blocked:
-        return blocked
+    token = _usable(raw_token, svc, at)
+    if isinstance(token, Page):
+        return token
     return _confirmation(token, svc, at)
 
 
@@ -211,12 +216,9 @@ def decide(raw_token: str, form: dict[str, str], svc: Services | None = None, at
     """POST: the reviewer's decision, once. A second POST is told what was decided."""
     svc = svc or services()
     at = at or now()
-    token = _load(raw_token, svc, at)
-    if token is None:
-        return _invalid()
-    blocked = _state_page(token, svc)
-    if blocked:
-        return blocked
+    token = _usable(raw_token, svc, at)
+    if isinstance(token, Page):
+        return token
     note = (form.get("note") or "").strip()[:MAX_NOTE]
     try:
         decision = Decision(form.get("decision", ""))

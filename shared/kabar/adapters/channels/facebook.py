@@ -9,7 +9,6 @@ a URL, so no access log, proxy or traceback ever holds it.
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import logging
 import re
@@ -22,6 +21,7 @@ from email.message import Message
 
 from ...domain.text import Bilingual, t
 from ...ports import ChannelPost, PermanentChannelError, Published, TransientChannelError
+from .errors import NO_ANSWER_ERRORS, ChannelPermanentError, ChannelTransientError, error_body, json_object
 
 log = logging.getLogger(__name__)
 
@@ -62,28 +62,21 @@ class GraphError:
         return f"[Graph API: {', '.join(parts)}: {self.message}]"
 
 
-class FacebookPermanentError(PermanentChannelError):
-    """Refused for a reason a retry cannot fix; ``explanation`` says what the admin must do."""
+class FacebookPermanentError(ChannelPermanentError):
+    """As ``ChannelPermanentError``, with the Graph API's ``error`` (None when Meta sent none)."""
 
     def __init__(self, explanation: Bilingual, error: GraphError | None = None) -> None:
-        text = str(explanation) + (f" {error.detail()}" if error else "")
-        super().__init__(text)
-        self.explanation = explanation
+        super().__init__(explanation, error.detail() if error else "")
         self.error = error
 
 
-class FacebookTransientError(TransientChannelError):
-    """Worth retrying. ``ambiguous``: the request may have been carried out (5xx, timeout), so look
-    for the post before posting again. ``retry_after``: seconds Meta says to wait, when it says."""
+class FacebookTransientError(ChannelTransientError):
+    """As ``ChannelTransientError``, with the Graph API's ``error`` (None when Meta sent none)."""
 
     def __init__(self, explanation: Bilingual, error: GraphError | None = None, *,
                  ambiguous: bool = False, retry_after: float | None = None) -> None:
-        text = str(explanation) + (f" {error.detail()}" if error else "")
-        super().__init__(text)
-        self.explanation = explanation
+        super().__init__(explanation, error.detail() if error else "", ambiguous=ambiguous, retry_after=retry_after)
         self.error = error
-        self.ambiguous = ambiguous
-        self.retry_after = retry_after
 
 
 class FacebookPage:
@@ -280,13 +273,10 @@ class FacebookPage:
                 raw = response.read()
                 self._note_usage(response.headers)
         except urllib.error.HTTPError as err:
-            try:
-                raw = err.read()
-            except (OSError, http.client.HTTPException):
-                raw = b""
+            raw = error_body(err)
             self._note_usage(err.headers)
             raise self._error(err.code, raw, err.headers) from None
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
+        except NO_ANSWER_ERRORS as err:
             # A timeout or a dropped connection: the request may or may not have been carried out.
             log.warning("facebook: no answer", extra={"method": method, "path": _log_path(path), "error": repr(err)})
             raise FacebookTransientError(_EXPLAIN_NO_ANSWER, ambiguous=True) from None
@@ -313,10 +303,7 @@ class FacebookPage:
                 log.warning("facebook: near the rate limit", extra={"header": header, "usage": usage})
 
     def _error(self, status: int, raw: bytes, headers: Message | None) -> Exception:
-        try:
-            body = (json.loads(raw) or {}).get("error") or {}
-        except (ValueError, AttributeError):
-            body = {}
+        body = json_object(raw).get("error") or {}
         if not isinstance(body, dict):
             body = {}
         error = GraphError(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.client
 import json
 import logging
 import mimetypes
@@ -27,25 +26,19 @@ from email.message import Message
 
 from ...domain.text import Bilingual, t
 from ...ports import ChannelPost, PermanentChannelError, Published, TransientChannelError
+from .errors import NO_ANSWER_ERRORS, ChannelPermanentError, ChannelTransientError, error_body, json_object
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CATEGORY = "Berita"
 
 
-class WordPressPermanentError(PermanentChannelError):
-    def __init__(self, explanation: Bilingual, detail: str = "") -> None:
-        super().__init__(f"{explanation} {detail}".strip())
-        self.explanation = explanation
+class WordPressPermanentError(ChannelPermanentError):
+    pass
 
 
-class WordPressTransientError(TransientChannelError):
-    def __init__(self, explanation: Bilingual, detail: str = "", *, ambiguous: bool = False,
-                 retry_after: float | None = None) -> None:
-        super().__init__(f"{explanation} {detail}".strip())
-        self.explanation = explanation
-        self.ambiguous = ambiguous
-        self.retry_after = retry_after
+class WordPressTransientError(ChannelTransientError):
+    pass
 
 
 class WordPressSite:
@@ -175,23 +168,15 @@ class WordPressSite:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as err:
-            try:
-                body = err.read()
-            except (OSError, http.client.HTTPException):
-                body = b""
-            raise self._error(method, err.code, body, err.headers) from None
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
+            raise self._error(method, err.code, error_body(err), err.headers) from None
+        except NO_ANSWER_ERRORS as err:
             log.warning("wordpress: no answer", extra={"method": method, "path": path, "error": repr(err)})
             raise WordPressTransientError(_EXPLAIN_NO_ANSWER, ambiguous=method == "POST") from None
         except ValueError:
             raise WordPressTransientError(_EXPLAIN_NO_ANSWER, "(not JSON)", ambiguous=method == "POST") from None
 
     def _error(self, method: str, status: int, raw: bytes, headers: Message | None) -> Exception:
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = {}
-        body = body if isinstance(body, dict) else {}
+        body = json_object(raw)
         code = str(body.get("code") or "")
         detail = f"[WordPress: HTTP {status}, {code or '-'}: {str(body.get('message') or '')[:300]}]"
         log.warning("wordpress: error", extra={"http_status": status, "code": code})
@@ -213,7 +198,7 @@ def _download(url: str, timeout: float) -> tuple[bytes, str]:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310 - presigned media URLs
             return answer.read(), (answer.headers.get_content_type() or "image/jpeg")
-    except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
+    except NO_ANSWER_ERRORS as err:
         raise WordPressTransientError(t("Foto tidak dapat diambil dari penyimpanan.",
                                         "A photo could not be read from storage."), repr(err)) from None
 

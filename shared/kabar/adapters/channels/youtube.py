@@ -16,7 +16,6 @@ the quota resets at midnight Pacific time, and ``retry_after`` says how long tha
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import urllib.error
@@ -28,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from ...domain.text import Bilingual, t
 from ...ports import ChannelPost, ObjectStorage, PermanentChannelError, Published, TransientChannelError
+from .errors import NO_ANSWER_ERRORS, ChannelPermanentError, ChannelTransientError, error_body, json_object
 
 log = logging.getLogger(__name__)
 
@@ -39,19 +39,12 @@ QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded", "rateLimitExce
                            "uploadLimitExceeded"})
 
 
-class YouTubePermanentError(PermanentChannelError):
-    def __init__(self, explanation: Bilingual, detail: str = "") -> None:
-        super().__init__(f"{explanation} {detail}".strip())
-        self.explanation = explanation
+class YouTubePermanentError(ChannelPermanentError):
+    pass
 
 
-class YouTubeTransientError(TransientChannelError):
-    def __init__(self, explanation: Bilingual, detail: str = "", *, ambiguous: bool = False,
-                 retry_after: float | None = None) -> None:
-        super().__init__(f"{explanation} {detail}".strip())
-        self.explanation = explanation
-        self.ambiguous = ambiguous
-        self.retry_after = retry_after
+class YouTubeTransientError(ChannelTransientError):
+    pass
 
 
 class YouTubeChannel:
@@ -179,13 +172,13 @@ class YouTubeChannel:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 self._access_token = json.loads(response.read())["access_token"]
         except urllib.error.HTTPError as err:
-            body = _json(err.read())
+            body = json_object(err.read())
             reason = str(body.get("error") or "")
             if err.code in (400, 401) and reason in ("invalid_grant", "invalid_client", "unauthorized_client"):
                 raise YouTubePermanentError(_explain_token(self.secret_name),
                                             f"[Google OAuth: HTTP {err.code}, {reason}]") from None
             raise YouTubeTransientError(_EXPLAIN_UNAVAILABLE, f"[Google OAuth: HTTP {err.code}]") from None
-        except (urllib.error.URLError, OSError, http.client.HTTPException, KeyError, ValueError) as err:
+        except (*NO_ANSWER_ERRORS, KeyError, ValueError) as err:
             raise YouTubeTransientError(_EXPLAIN_NO_ANSWER, repr(err)) from None
         return self._access_token
 
@@ -200,16 +193,12 @@ class YouTubeChannel:
         request = urllib.request.Request(url, data=body, method=method, headers=all_headers)  # noqa: S310
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                return response.status, response.headers, _json(response.read())
+                return response.status, response.headers, json_object(response.read())
         except urllib.error.HTTPError as err:
             if err.code == 308:  # Resume Incomplete: not an error in a resumable upload
                 return 308, err.headers, {}
-            try:
-                raw = err.read()
-            except (OSError, http.client.HTTPException):
-                raw = b""
-            raise self._error(err.code, _json(raw)) from None
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
+            raise self._error(err.code, json_object(error_body(err))) from None
+        except NO_ANSWER_ERRORS as err:
             raise YouTubeTransientError(_EXPLAIN_NO_ANSWER, repr(err), ambiguous=True) from None
 
     def _error(self, status: int, body: dict) -> Exception:
@@ -240,14 +229,6 @@ def _next_offset(range_header: str | None) -> int:
     if not range_header or "-" not in range_header:
         return 0
     return int(range_header.rsplit("-", 1)[1]) + 1
-
-
-def _json(raw: bytes) -> dict:
-    try:
-        value = json.loads(raw or b"{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _explain_token(secret_name: str | None) -> Bilingual:

@@ -1,0 +1,19 @@
+"""Fixtures of the local-stack tests."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+
+@pytest.fixture(scope="module")
+def moto_url():
+    """A real moto server in this process, one per test module."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
