@@ -128,6 +128,14 @@ def test_http_routes_reach_the_handlers_through_the_gateway(stack):
 # --- lifecycle ------------------------------------------------------------------------------------------
 
 
+def _new_threads_after_settling(before: set[int], seconds: float = 15) -> set[str]:
+    """Threads started since ``before`` still alive once they had time to end (a loaded 2-core machine is slow)."""
+    deadline = time.monotonic() + seconds
+    while {t.ident for t in threading.enumerate()} - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return {t.name for t in threading.enumerate() if t.ident not in before}
+
+
 def _port_is_free(port: int) -> bool:
     with socket.socket() as probe:
         try:
@@ -151,10 +159,10 @@ def test_stop_restores_everything(tmp_path, monkeypatch):
     assert not state.exists()
     assert os.environ["FIXTURE_TABLE"] == "before"
     assert "AWS_ENDPOINT_URL" not in os.environ
-    deadline = time.monotonic() + 15  # generous: threads wind down slowly on a loaded 2-core machine
-    while {t.ident for t in threading.enumerate()} - threads and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert {t.name for t in threading.enumerate() if t.ident not in threads} == set()
+    assert _new_threads_after_settling(threads) == set()
+    deadline = time.monotonic() + 15
+    while not all(_port_is_free(port) for port in ports) and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert all(_port_is_free(port) for port in ports)
 
 
@@ -168,8 +176,7 @@ def test_conflicting_environments_refuse_to_start_and_leave_nothing(tmp_path):
     threads = {t.ident for t in threading.enumerate()}
     with pytest.raises(EnvironmentConflict, match="FIXTURE_STAGE"):
         LocalStack(tmp_path / "template.yaml", seed_villages=False, state_file=tmp_path / "s.json").start()
-    time.sleep(0.1)
-    assert {t.name for t in threading.enumerate() if t.ident not in threads} == set()
+    assert _new_threads_after_settling(threads) == set()
     assert "AWS_ENDPOINT_URL" not in os.environ or os.environ.get("AWS_ENDPOINT_URL") != ""
 
 
