@@ -74,3 +74,10 @@ def test_report_is_due_in_week_one_of_the_next_month(month, due):
 
 def test_is_late_is_none_until_the_step_happens():
     assert sop.is_late(None, datetime(2026, 1, 1, tzinfo=WIB)) is None
+
+
+def test_a_hand_over_after_day_h_is_late_in_jakarta_time():
+    day = date(2026, 11, 30)
+    assert not sop.diserahkan_terlambat(datetime(2026, 11, 30, 23, 59, tzinfo=WIB), day)
+    assert sop.diserahkan_terlambat(datetime(2026, 12, 1, 0, 0, 1, tzinfo=WIB), day)
+    assert sop.diserahkan_terlambat(datetime(2026, 11, 30, 17, 1, tzinfo=timezone.utc), day)  # 00:01 WIB

@@ -173,9 +173,8 @@ def _compliance(submissions: list[Submission], drafts: dict[tuple[str, Procedure
             published[(pub.submission_id, pub.procedure)].append(pub.published_at)
     for sub in submissions:
         # Step 1: the hand-over is registered by the end of day H (as the register's "late" says).
-        handed = sop.batas_penyerahan(sub.activity.date)
-        late = sub.late or bool(sop.is_late(sub.created_at, handed))
-        _tally(result["penyerahan"], late, handed, as_of)
+        _tally(result["penyerahan"], sop.diserahkan_terlambat(sub.created_at, sub.activity.date),
+               sop.batas_penyerahan(sub.activity.date), as_of)
         for procedure in dict.fromkeys(sub.procedures):
             versions = drafts.get((sub.submission_id, procedure), [])
             # Step 2: the clock starts when the documentation is complete.
@@ -270,8 +269,7 @@ def aggregate(village: Village, month: str, submissions: list[Submission], draft
         month=month, month_name=month_name_id(month), village_id=village.id, village_name=village.name,
         submissions=len(subs),
         complete=sum(1 for s in subs if s.completed_at is not None),
-        late_submissions=sum(1 for s in subs
-                             if s.late or sop.is_late(s.created_at, sop.batas_penyerahan(s.activity.date))),
+        late_submissions=sum(1 for s in subs if sop.diserahkan_terlambat(s.created_at, s.activity.date)),
         drafts_made=drafts_made, decisions=decisions,
         publications_per_channel=dict(sorted(per_channel.items())),
         kpi=kpi, website_clicks_total=sum(c.count for c in month_clicks), clicks_per_item=item_rows,

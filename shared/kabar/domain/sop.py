@@ -95,6 +95,11 @@ def batas_penyerahan(activity_date: date) -> datetime:
     return end_of_day(activity_date)
 
 
+def diserahkan_terlambat(handed_over_at: datetime, activity_date: date) -> bool:
+    """Step 1: a hand-over registered after the end of day H is accepted but late."""
+    return to_wib(handed_over_at) > batas_penyerahan(activity_date)
+
+
 def batas_draf(completed_at: datetime) -> datetime:
     """Step 2: drafts are due 2 hours after the documentation is complete."""
     return to_wib(completed_at) + WAKTU_PROSES_DRAF

@@ -106,7 +106,7 @@ def create_submission(staff: Staff, request: SubmissionRequest, svc: Services | 
         tenant_id=staff.tenant_id, submission_id=submission_id, submitter_id=staff.staff_id,
         submitter_name=staff.name, submitter_email=staff.email, activity=request.activity,
         narrative=request.narrative.strip(), procedures=list(dict.fromkeys(request.channels)),
-        created_at=at, late=at > sop.batas_penyerahan(request.activity.date),
+        created_at=at, late=sop.diserahkan_terlambat(at, request.activity.date),
         resubmission_of=request.resubmission_of, website_kind=request.website_kind)
     assets = []
     for f in request.files:
