@@ -80,4 +80,4 @@ def test_a_hand_over_after_day_h_is_late_in_jakarta_time():
     day = date(2026, 11, 30)
     assert not sop.diserahkan_terlambat(datetime(2026, 11, 30, 23, 59, tzinfo=WIB), day)
     assert sop.diserahkan_terlambat(datetime(2026, 12, 1, 0, 0, 1, tzinfo=WIB), day)
-    assert sop.diserahkan_terlambat(datetime(2026, 11, 30, 17, 1, tzinfo=timezone.utc), day)  # 00:01 WIB
+    assert sop.diserahkan_terlambat(datetime(2026, 11, 30, 17, 1, tzinfo=UTC), day)  # 00:01 WIB
