@@ -1,9 +1,8 @@
 """Hourly (Asia/Jakarta): tell submitters whose files never all arrived what is still missing."""
 
-from datetime import datetime
-
 from aws_lambda_powertools import Logger
 
+from kabar.schedule import replay_at
 from kabar.usecases import incomplete
 
 logger = Logger()
@@ -11,8 +10,7 @@ logger = Logger()
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict, context: object) -> dict:
-    # ``at`` (ISO 8601 with a zone) replays a past or future instant: the local stack and tests.
-    at = datetime.fromisoformat(event["at"]) if isinstance(event, dict) and event.get("at") else None
+    at = replay_at(event)
     done = incomplete.watch(at)
     logger.info("intake watch done", extra=done)
     return done

@@ -18,3 +18,15 @@ def test_month_bounds_and_names():
     assert (start.month, end.year, end.month) == (12, 2027, 1)
     assert clock.month_name_id("2026-08") == "Agustus 2026"
     assert clock.long_date_id(date(2026, 11, 27)) == "27 November 2026"
+
+
+def test_a_scheduled_run_replays_only_an_instant_with_its_zone():
+    import pytest
+    from pydantic import ValidationError
+
+    from kabar.schedule import replay_at
+
+    assert replay_at({}) is None and replay_at(None) is None
+    assert replay_at({"at": "2026-11-27T10:00:00+07:00"}).utcoffset().total_seconds() == 7 * 3600
+    with pytest.raises(ValidationError):
+        replay_at({"at": "2026-11-27T10:00:00"})  # naive: which zone? refused, not guessed
