@@ -63,8 +63,6 @@ class ObjectStorage(Protocol):
 
     def iter_chunks(self, key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]: ...
 
-    def copy_from(self, source_bucket: str, source_key: str, key: str) -> None: ...
-
     def put_stream(self, key: str, chunks: Iterable[bytes], content_type: str) -> int:
         """Store an object written piece by piece (a video's publishing copy), in bounded memory."""
 

@@ -38,10 +38,6 @@ class S3Storage:
         body = client("s3").get_object(Bucket=self.bucket, Key=key)["Body"]
         yield from body.iter_chunks(chunk_size)
 
-    def copy_from(self, source_bucket: str, source_key: str, key: str) -> None:
-        client("s3").copy_object(Bucket=self.bucket, Key=key,
-                                 CopySource={"Bucket": source_bucket, "Key": source_key})
-
     def put_stream(self, key: str, chunks: Iterable[bytes], content_type: str,
                    part_size: int = 8 * 1024 * 1024) -> int:
         """Write an object from a stream: one PUT when small, else a multipart upload of ``part_size`` parts.

@@ -7,6 +7,7 @@ already exists (a crash, a timeout after success, a 500 with the post created) b
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
@@ -69,22 +70,31 @@ def _website_slug(draft: Draft, submission: Submission, svc: Services) -> str | 
         return None
 
 
-def channel_post(draft: Draft, submission: Submission, channel: str, svc: Services) -> ChannelPost:
+def draft_post(draft: Draft, submission: Submission, svc: Services) -> ChannelPost:
+    """What every channel receives for this version: looked up and signed once per delivery."""
     slug = _website_slug(draft, submission, svc)
-    link = None
-    if draft.procedure is Procedure.SOCIAL and slug:
-        # Through the first-party click counter, so the report can count clicks per item and channel.
-        link = f"{svc.settings.public_url.rstrip('/')}/r/{draft.tenant_id}/{slug}?c={channel}"
+    # Social posts link through the first-party click counter, so clicks are counted per item and channel.
+    link = (f"{svc.settings.public_url.rstrip('/')}/r/{draft.tenant_id}/{slug}"
+            if draft.procedure is Procedure.SOCIAL and slug else None)
     photos = ([draft.graphic_key] if draft.graphic_key else []) + list(draft.photo_keys)
     video_url = svc.media.presign_get(draft.video_key, PHOTO_URL_SECONDS) if draft.video_key else None
     return ChannelPost(
-        tenant_id=draft.tenant_id, marker=marker(draft, channel), title=draft.title,
+        tenant_id=draft.tenant_id, marker="", title=draft.title,
         text=draft.caption if draft.procedure is Procedure.SOCIAL else draft.article_html, lead=draft.lead,
         photo_urls=tuple(svc.media.presign_get(k, PHOTO_URL_SECONDS) for k in photos),
         photo_keys=tuple(photos) if draft.procedure is Procedure.SOCIAL else tuple(draft.photo_keys),
         graphic_key=draft.graphic_key, video_key=draft.video_key, link=link,
         activity_date=submission.activity.date.isoformat(), location=submission.activity.location,
         slug=draft.slug, video_url=video_url)
+
+
+def for_channel(post: ChannelPost, draft: Draft, channel: str) -> ChannelPost:
+    """The shared post with this channel's marker and click-counter tag."""
+    return replace(post, marker=marker(draft, channel), link=f"{post.link}?c={channel}" if post.link else None)
+
+
+def channel_post(draft: Draft, submission: Submission, channel: str, svc: Services) -> ChannelPost:
+    return for_channel(draft_post(draft, submission, svc), draft, channel)
 
 
 def publish_approved(event: DraftApproved, svc: Services | None = None,
@@ -115,8 +125,9 @@ def publish_approved(event: DraftApproved, svc: Services | None = None,
     transient: list[str] = []
     delays: list[int] = []
     applicable: list[Channel] = []
+    shared_post = draft_post(draft, submission, svc)
     for channel in channels:
-        post = channel_post(draft, submission, channel.name, svc)
+        post = for_channel(shared_post, draft, channel.name)
         accepts = getattr(channel, "accepts", None)
         if accepts is not None and not accepts(post):
             continue  # e.g. YouTube for a draft without a video
