@@ -163,8 +163,8 @@ def _invalid() -> Page:
                                        "still need to decide.")))
 
 
-def _state_page(token: ReviewToken, svc: Services) -> Page | None:
-    """The answer when this link can no longer act: a newer version, or a decision already made."""
+def _state_page(token: ReviewToken, svc: Services) -> Page | Draft:
+    """The draft this link may still act on; else the answer why not: a newer version, or a decision made."""
     latest = svc.store.get_draft(token.tenant_id, token.submission_id, token.procedure)
     if latest.version > token.version:
         return Page(409, web.render("review/message.html", title=t("Ada versi yang lebih baru",
@@ -173,35 +173,35 @@ def _state_page(token: ReviewToken, svc: Services) -> Page | None:
                                            "Gunakan tautan pada email terbaru.",
                                            f"This draft was revised to version {latest.version}. Use the link "
                                            "in the newest email.")))
-    draft = svc.store.get_draft(token.tenant_id, token.submission_id, token.procedure, token.version)
+    draft = latest  # a link is never for a version newer than the latest
     if draft.status is not DraftStatus.IN_REVIEW or token.used_at is not None:
         when = iso(draft.decided_at) if draft.decided_at else ""
         return Page(409, web.render("review/decided.html", draft=draft, when=when))
-    return None
+    return draft
 
 
-def _usable(raw_token: str, svc: Services, at: datetime) -> ReviewToken | Page:
-    """The link's token when it may still act, else the page that says why it may not."""
+def _usable(raw_token: str, svc: Services, at: datetime) -> tuple[ReviewToken, Draft] | Page:
+    """The link's token and its draft when it may still act, else the page that says why it may not."""
     token = _load(raw_token, svc, at)
     if token is None:
         return _invalid()
-    return _state_page(token, svc) or token
+    draft = _state_page(token, svc)
+    return draft if isinstance(draft, Page) else (token, draft)
 
 
 def show(raw_token: str, svc: Services | None = None, at: datetime | None = None) -> Page:
     """GET/HEAD: the confirmation page. Changes nothing, consumes nothing."""
     svc = svc or services()
     at = at or now()
-    token = _usable(raw_token, svc, at)
-    if isinstance(token, Page):
-        return token
-    return _confirmation(token, svc, at)
+    usable = _usable(raw_token, svc, at)
+    if isinstance(usable, Page):
+        return usable
+    return _confirmation(*usable, svc, at)
 
 
-def _confirmation(token: ReviewToken, svc: Services, at: datetime, error: str | None = None,
+def _confirmation(token: ReviewToken, draft: Draft, svc: Services, at: datetime, error: str | None = None,
                   note: str = "", status: int = 200) -> Page:
     submission = svc.store.get_submission(token.tenant_id, token.submission_id)
-    draft = svc.store.get_draft(token.tenant_id, token.submission_id, token.procedure, token.version)
     village = svc.store.get_village(token.tenant_id)
     due = sop.batas_keputusan(draft.created_at)
     minutes_left = int((due - at).total_seconds() // 60)
@@ -216,23 +216,23 @@ def decide(raw_token: str, form: dict[str, str], svc: Services | None = None, at
     """POST: the reviewer's decision, once. A second POST is told what was decided."""
     svc = svc or services()
     at = at or now()
-    token = _usable(raw_token, svc, at)
-    if isinstance(token, Page):
-        return token
+    usable = _usable(raw_token, svc, at)
+    if isinstance(usable, Page):
+        return usable
+    token, draft = usable
     note = (form.get("note") or "").strip()[:MAX_NOTE]
     try:
         decision = Decision(form.get("decision", ""))
     except ValueError:
-        return _confirmation(token, svc, at, error="Pilih salah satu keputusan. (Choose a decision.)",
+        return _confirmation(token, draft, svc, at, error="Pilih salah satu keputusan. (Choose a decision.)",
                              note=note, status=422)
     reason = form.get("reason") if decision is Decision.REJECT else None
     if reason is not None and reason not in REJECT_REASONS:
         reason = "other"
     if state.note_required(decision) and not note:
-        return _confirmation(token, svc, at, note=note, status=422, error=(
+        return _confirmation(token, draft, svc, at, note=note, status=422, error=(
             "Tuliskan catatan: alasan penolakan atau koreksi yang diminta. "
             "(Write a note: the reason for rejecting or the correction asked for.)"))
-    draft = svc.store.get_draft(token.tenant_id, token.submission_id, token.procedure, token.version)
     # what the screening showed the reviewer is kept with the decision (approving anyway is a decision too)
     findings = screening(svc.store.get_village(token.tenant_id),
                          svc.store.get_submission(token.tenant_id, token.submission_id), draft)
@@ -245,15 +245,17 @@ def decide(raw_token: str, form: dict[str, str], svc: Services | None = None, at
             actor=f"reviewer:{token.reviewer_email}", action=f"decision_{decision.value}",
             subject=f"draft:{draft.procedure.value}:v{draft.version}", from_state=draft.status.value,
             to_state=target.value, note=note or None, personal_data=[f.record() for f in findings] or None))
-    except InvalidTransition:
-        return _state_page(token, svc) or _invalid()
+    except InvalidTransition:  # another tab or reviewer decided in between: say what stands
+        page = _state_page(token, svc)
+        return page if isinstance(page, Page) else _invalid()
     common = {"tenant_id": token.tenant_id, "submission_id": token.submission_id, "procedure": token.procedure,
               "version": token.version, "reviewer": token.reviewer_name, "note": note or None, "occurred_at": at}
     event = {Decision.APPROVE: DraftApproved(**common),
              Decision.REJECT: DraftRejected(**common, reason=reason),
              Decision.REVISE: RevisionRequested(**common)}[decision]
     svc.events.publish([event])
-    logger.info("decision recorded", extra={"decision": decision.value, "procedure": token.procedure.value,
+    logger.info("decision recorded", extra={"submission_id": token.submission_id, "tenant_id": token.tenant_id,
+                                            "decision": decision.value, "procedure": token.procedure.value,
                                             "version": token.version})
     return Page(200, web.render("review/done.html", decision=decision.value, draft=decided))
 
