@@ -23,7 +23,7 @@ _NOT_MEASURED = "–"
 
 def render_report_xlsx(village: Village, figures: MonthlyFigures) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.chart import BarChart, LineChart
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.writer.excel import ExcelWriter
@@ -76,35 +76,17 @@ def render_report_xlsx(village: Village, figures: MonthlyFigures) -> bytes:
 
     ws, first, last = placed["Klik per hari"]
     if last >= first:
-        chart = BarChart()
+        chart = _chart(BarChart(), ws, 2, first, last, "Klik website per hari (website clicks per day)",
+                       "Klik (clicks)", height=9)
         chart.type = "col"
-        chart.title = "Klik website per hari (website clicks per day)"
-        chart.y_axis.title = "Klik (clicks)"
         chart.x_axis.title = "Tanggal (date)"
-        chart.legend = None
-        chart.add_data(Reference(ws, min_col=2, min_row=first, max_row=last), titles_from_data=False)
-        chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-        chart.width, chart.height = 24, 9
         ws.add_chart(chart, "D4")
 
     ws, first, last = placed["Akun per hari"]
     if figures.accounts:
-        views = BarChart()
-        views.title = "Tayangan per hari (views per day)"
-        views.y_axis.title = "Tayangan (views)"
-        views.add_data(Reference(ws, min_col=5, min_row=first, max_row=last), titles_from_data=False)
-        views.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-        views.legend = None
-        views.width, views.height = 24, 8
-        ws.add_chart(views, "G4")
-        followers = LineChart()
-        followers.title = "Pengikut (followers)"
-        followers.y_axis.title = "Pengikut (followers)"
-        followers.add_data(Reference(ws, min_col=4, min_row=first, max_row=last), titles_from_data=False)
-        followers.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-        followers.legend = None
-        followers.width, followers.height = 24, 8
-        ws.add_chart(followers, "G22")
+        ws.add_chart(_chart(BarChart(), ws, 5, first, last, "Tayangan per hari (views per day)", "Tayangan (views)"),
+                     "G4")
+        ws.add_chart(_chart(LineChart(), ws, 4, first, last, "Pengikut (followers)", "Pengikut (followers)"), "G22")
 
     moment = report_moment(figures.month).replace(tzinfo=None)  # core.xml dates are naive (UTC by spec)
     wb.properties.creator = f"Kabar · Kalurahan {village.name}"
@@ -137,3 +119,17 @@ def _fixed_zip(data: bytes) -> bytes:
             entry.external_attr = 0o600 << 16
             target.writestr(entry, source.read(info.filename))
     return out.getvalue()
+
+
+def _chart(chart, ws, column: int, first: int, last: int, title: str, y_title: str,  # noqa: ANN001
+           height: float = 8):
+    """A native chart of one column of a day-per-row table (dates in column 1)."""
+    from openpyxl.chart import Reference
+
+    chart.title = title
+    chart.y_axis.title = y_title
+    chart.add_data(Reference(ws, min_col=column, min_row=first, max_row=last), titles_from_data=False)
+    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    chart.legend = None
+    chart.width, chart.height = 24, height
+    return chart
