@@ -5,6 +5,7 @@ import json
 import pytest
 
 from kabar.domain.events import EVENT_TYPES, parse_event
+from kabar.domain.outbox import NoticeDue
 from tests.support import EVENTS, PARAMETERS, TEMPLATE
 
 
@@ -22,6 +23,8 @@ def test_every_function_has_a_sample_event_for_each_kind_of_trigger(function):
     kinds = {type(e).__name__ for e in function.events}
     if "SqsEvent" in kinds:
         assert any("Records" in s and s["Records"][0]["eventSource"] == "aws:sqs" for s in samples)
+    if "DynamoDBEvent" in kinds:
+        assert any("Records" in s and s["Records"][0]["eventSource"] == "aws:dynamodb" for s in samples)
     if "HttpApiEvent" in kinds:
         routes = {f"{e.method} {e.path}" for e in function.events if type(e).__name__ == "HttpApiEvent"}
         sampled = {s["routeKey"] for s in samples if s.get("version") == "2.0"}
@@ -33,8 +36,12 @@ def test_bus_events_in_samples_are_valid_domain_events():
     for path in EVENTS.rglob("*.json"):
         sample = json.loads(path.read_text(encoding="utf-8"))
         for record in sample.get("Records", []):
+            if record.get("eventSource") != "aws:sqs":
+                continue
             body = json.loads(record["body"])
-            if body.get("source") == "kabar":
+            if body.get("detail-type") == "NoticeDue":
+                NoticeDue.model_validate(body["detail"])
+            elif body.get("source") == "kabar":
                 event = parse_event(body["detail-type"], body["detail"])
                 seen.add(type(event).__name__)
     assert seen <= set(EVENT_TYPES) and {"SubmissionCompleted", "DraftReady", "DraftApproved"} <= seen

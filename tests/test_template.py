@@ -7,6 +7,7 @@ reads) and the CloudFormation that samtranslator makes of it offline (what AWS w
 from __future__ import annotations
 
 import ast
+import json
 import copy
 import re
 import tomllib
@@ -34,6 +35,8 @@ ALLOWED_MANAGED_POLICIES = {
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
     "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
     "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
+    # SAM attaches it for a DynamoDB stream event: read the stream (the outbox relay)
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole",
 }
 # Inline statements allowed a "*" resource, keyed by (logical id of the policy holder, action), each
 # with the reason AWS requires it. Empty today: every inline statement names its resource.
@@ -131,6 +134,8 @@ def consumers(cfn: dict[str, Any]) -> dict[str, str]:
     """Queue logical id -> the function consuming it (from the event source mappings)."""
     result: dict[str, str] = {}
     for mapping in resources(cfn, "AWS::Lambda::EventSourceMapping").values():
+        if mapping["Properties"]["EventSourceArn"].get("Fn::GetAtt", [None, None])[1] == "StreamArn":
+            continue  # a table's stream, not a queue (stream_consumers)
         queue = getatt_id(mapping["Properties"]["EventSourceArn"], "Arn")
         function = ref_id(mapping["Properties"]["FunctionName"])
         assert queue not in result, f"{queue} has two consumers ({result[queue]}, {function}): one queue per consumer"
@@ -175,7 +180,9 @@ def test_cfn_lint_reports_nothing():
 def test_sam_translates_offline_into_plain_cloudformation(cfn):
     types = {r["Type"] for r in cfn["Resources"].values()}
     assert not {t for t in types if t.startswith("AWS::Serverless::")}
-    assert len(resources(cfn, "AWS::Lambda::Function")) == 17
+    # every folder under functions/ is one Lambda, and every Lambda has its folder
+    folders = [p for p in (TEMPLATE.parent / "functions").iterdir() if (p / "app.py").exists()]
+    assert len(resources(cfn, "AWS::Lambda::Function")) == len(folders)
     assert {"AWS::Lambda::EventSourceMapping", "AWS::Scheduler::Schedule", "AWS::ApiGatewayV2::Api"} <= types
 
 
@@ -184,14 +191,15 @@ def test_sam_translates_offline_into_plain_cloudformation(cfn):
 
 def test_every_consumed_queue_has_a_dlq_with_an_alarm_and_a_visibility_of_six_timeouts(cfn):
     queues = consumers(cfn)
-    assert set(queues) == {"IntakeQueue", "DraftingQueue", "NotificationQueue", "PublicationQueue", "ReportQueue",
-                           "MetricsQueue"}
+    assert {"IntakeQueue", "DraftingQueue", "NotificationQueue", "NoticeQueue", "PublicationQueue", "ReportQueue",
+            "MetricsQueue"} <= set(queues)
     alarms = alarmed_queues(cfn)
     for queue, function in queues.items():
         q = props(cfn, queue)
         assert "RedrivePolicy" in q, f"{queue} has no DLQ"
         dlq = getatt_id(q["RedrivePolicy"]["deadLetterTargetArn"], "Arn")
-        assert q["RedrivePolicy"]["maxReceiveCount"] == 5, queue
+        # notices wait out an email service outage of hours; the rest retry a few times
+        assert q["RedrivePolicy"]["maxReceiveCount"] == (20 if queue == "NoticeQueue" else 5), queue
         assert dlq not in queues, f"{queue}'s DLQ {dlq} is consumed by a function"
         assert props(cfn, dlq)["MessageRetentionPeriod"] == 14 * ONE_DAY, dlq
         assert dlq in alarms, f"{dlq} (DLQ of {queue}) has no alarm"
@@ -210,7 +218,7 @@ def test_every_rule_and_schedule_target_has_retry_and_an_alarmed_dlq(cfn):
     targets = [(lid, t) for lid, rule in resources(cfn, "AWS::Events::Rule").items()
                for t in rule["Properties"]["Targets"]]
     targets += [(lid, s["Properties"]["Target"]) for lid, s in resources(cfn, "AWS::Scheduler::Schedule").items()]
-    assert len(targets) == 9
+    assert len(targets) >= 10
     for lid, target in targets:
         assert target.get("RetryPolicy"), f"{lid}: target without RetryPolicy"
         assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= ONE_DAY, lid
@@ -236,10 +244,24 @@ def test_rules_route_the_sop_events_to_their_consumers(cfn):
         "SubmissionCompleted": "DraftingFunction",
         "RevisionSubmitted": "DraftingFunction",
         "DraftReady": "ReviewNotificationFunction",
-        "DraftRejected": "ReviewNotificationFunction",
-        "RevisionRequested": "ReviewNotificationFunction",
         "DraftApproved": "PublicationFunction",
+        "NoticeDue": "NoticeSenderFunction",
     }
+
+
+def test_the_outbox_reaches_the_relay_by_the_stream_with_a_failure_destination_and_an_alarm(cfn, source):
+    assert props(source, "Table")["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    streams = [m["Properties"] for m in resources(cfn, "AWS::Lambda::EventSourceMapping").values()
+               if m["Properties"]["EventSourceArn"].get("Fn::GetAtt", [None, None])[1] == "StreamArn"]
+    (mapping,) = streams
+    assert ref_id(mapping["FunctionName"]) == "OutboxRelayFunction"
+    assert mapping["BisectBatchOnFunctionError"] is True and mapping["MaximumRetryAttempts"] > 0
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    (pattern,) = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    assert pattern == {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"rtype": {"S": ["outbox"]}}}}
+    dlq = getatt_id(mapping["DestinationConfig"]["OnFailure"]["Destination"], "Arn")
+    assert dlq in alarmed_queues(cfn)
+    assert props(cfn, dlq)["MessageRetentionPeriod"] == 14 * ONE_DAY
 
 
 def _schedules(cfn: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -379,9 +401,8 @@ def test_mail_is_sent_only_as_the_mail_from_identity(cfn):
                     text = resource["Fn::Sub"] if isinstance(resource["Fn::Sub"], str) else resource["Fn::Sub"][0]
                     assert re.fullmatch(r"arn:\$\{AWS::Partition\}:ses:\$\{AWS::Region\}:\$\{AWS::AccountId\}"
                                         r":identity/\$\{(MailFrom|MailDomain)\}", text), holder
-    assert senders == {"ReviewNotificationFunctionRole", "PublicationFunctionRole", "MonthlyReportFunctionRole",
-                       "SlaWatchFunctionRole", "IntakeWatchFunctionRole", "InboxDigestFunctionRole",
-                       "TokenWatchFunctionRole"}
+    # every email is a notice, sent by one function (kabar.usecases.notices)
+    assert senders == {"NoticeSenderFunctionRole"}
 
 
 # ------------------------------------------------------------------------------------ functions
@@ -413,7 +434,7 @@ def test_every_function_runs_on_the_layer_with_the_runtime_the_layer_is_built_fo
 
 def test_every_handler_exists_and_every_function_has_a_build_target(source):
     functions = resources(source, "AWS::Serverless::Function")
-    assert len(functions) == 17
+    assert len(functions) == len([p for p in (ROOT / "functions").iterdir() if (p / "app.py").exists()])
     for lid, function in functions.items():
         p = function["Properties"]
         module, attribute = p["Handler"].rsplit(".", 1)
@@ -441,7 +462,7 @@ def test_every_function_has_every_required_setting(source):
 
 
 @pytest.mark.parametrize(("function", "variable"), [
-    ("ReviewNotificationFunction", "KABAR_PUBLIC_URL"),
+    ("NoticeSenderFunction", "KABAR_PUBLIC_URL"),
     ("PublicationFunction", "KABAR_PUBLIC_URL"),
     ("PublicationFunction", "KABAR_SITE_URL"),
     ("MonthlyReportFunction", "KABAR_PUBLIC_URL"),
@@ -449,7 +470,7 @@ def test_every_function_has_every_required_setting(source):
     ("ReportSchedulerFunction", "KABAR_REPORT_QUEUE_URL"),
     ("SlaWatchFunction", "KABAR_PUBLIC_URL"),
     ("IntakeWatchFunction", "KABAR_PUBLIC_URL"),
-    *((fn, "KABAR_LINK_SIGNING_SECRET") for fn in ("ReviewNotificationFunction", "ReviewApiFunction",
+    *((fn, "KABAR_LINK_SIGNING_SECRET") for fn in ("NoticeSenderFunction", "ReviewApiFunction",
                                                     "SlaWatchFunction", "MonthlyReportFunction", "FilesFunction")),
 ])
 def test_functions_that_build_links_or_send_jobs_have_the_optional_setting(source, function, variable):
@@ -473,7 +494,7 @@ def test_http_api_routes_are_the_designed_contract(source, cfn):
 
 # ------------------------------------------------------------------------------------ durable file links
 
-LINK_KEY_READERS = {"ReviewNotificationFunction", "ReviewApiFunction", "SlaWatchFunction", "MonthlyReportFunction",
+LINK_KEY_READERS = {"NoticeSenderFunction", "ReviewApiFunction", "SlaWatchFunction", "MonthlyReportFunction",
                     "FilesFunction"}
 
 

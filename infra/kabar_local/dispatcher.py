@@ -7,6 +7,10 @@
   moto itself moves a message to the DLQ after ``maxReceiveCount`` receives.
 - **EventBridgeRule events**: the rule targets a *tap queue* (moto cannot call Python), polled here;
   each event is one invocation, as an asynchronous Lambda invoke would be.
+- **DynamoDB streams**: one GetRecords poller per stream mapping with Lambda's rules: the mapping's
+  filter patterns, batches in order, ``batchItemFailures`` checkpointing up to the first failed record,
+  a failing batch bisected and retried up to ``MaximumRetryAttempts``, then a failure record (the
+  batch's shard and sequence numbers, as Lambda writes it) sent to the ``OnFailure`` queue.
 - **Schedules**: AWS ``cron()``/``rate()``/``at()`` evaluated in the schedule's time zone; a clock
   thread (off unless asked) fires them when due, and :meth:`Dispatcher.fire` fires one now.
 """
@@ -33,6 +37,7 @@ from .provision import _SESSION_LOCK, local_session
 from .template import (
     ACCOUNT_ID,
     REGION,
+    DynamoDBEvent,
     EventBridgeRuleEvent,
     ScheduleEvent,
     SqsEvent,
@@ -340,6 +345,54 @@ def _input_path(event: Mapping[str, Any], path: str) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------
+# DynamoDB streams
+# ---------------------------------------------------------------------------------------------
+
+
+def matches_filter(pattern: Mapping[str, Any], value: Any) -> bool:
+    """Lambda's event filtering (the EventBridge pattern subset it takes: exact values, nesting, exists)."""
+    if not isinstance(value, Mapping):
+        return False
+    for key, wanted in pattern.items():
+        if isinstance(wanted, Mapping):
+            if not matches_filter(wanted, value.get(key)):
+                return False
+            continue
+        options = wanted if isinstance(wanted, list) else [wanted]
+        got = value.get(key)
+        ok = False
+        for option in options:
+            if isinstance(option, Mapping) and "exists" in option:
+                ok = ok or (bool(option["exists"]) == (key in value))
+            elif got == option:
+                ok = True
+        if not ok:
+            return False
+    return True
+
+
+def stream_record(raw: Mapping[str, Any], stream_arn: str, region: str = REGION) -> dict[str, Any]:
+    """A GetRecords record as Lambda's DynamoDB event record (moto hard-codes us-east-1)."""
+    record = json.loads(json.dumps(raw, default=lambda v: v.timestamp() if isinstance(v, datetime) else str(v)))
+    record["awsRegion"] = region
+    record["eventSourceARN"] = stream_arn
+    return record
+
+
+@dataclass
+class _StreamSource:
+    function_id: str
+    event: DynamoDBEvent
+    stream_arn: str
+    iterators: dict[str, str | None] = field(default_factory=dict)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    limit: int = 0
+    attempts: int = 0
+    empty_polls: int = 0
+    busy: bool = False
+
+
+# ---------------------------------------------------------------------------------------------
 # The dispatcher
 # ---------------------------------------------------------------------------------------------
 
@@ -417,7 +470,10 @@ class Dispatcher:
                         read_timeout=max(10, poll_wait_seconds + 5))
         with _SESSION_LOCK:
             self._sqs = local_session(region).client("sqs", endpoint_url=endpoint_url, config=config)
+            self._streams = local_session(region).client("dynamodbstreams", endpoint_url=endpoint_url, config=config)
+            self._dynamodb = local_session(region).client("dynamodb", endpoint_url=endpoint_url, config=config)
         self.sources: list[_QueueSource] = []
+        self.stream_sources: list[_StreamSource] = []
         self.timers: list[_Timer] = []
 
     def _queue_sources_count(self) -> int:
@@ -437,6 +493,12 @@ class Dispatcher:
                                       name=f"kabar-poll-{source.function_id}-{source.event_name}")
             thread.start()
             self._threads.append(thread)
+        self.stream_sources = self._build_stream_sources()
+        for stream in self.stream_sources:
+            thread = threading.Thread(target=self._poll_stream, args=(stream,), daemon=True,
+                                      name=f"kabar-stream-{stream.function_id}-{stream.event.name}")
+            thread.start()
+            self._threads.append(thread)
         if self.clock_enabled:
             thread = threading.Thread(target=self._clock, daemon=True, name="kabar-clock")
             thread.start()
@@ -453,6 +515,8 @@ class Dispatcher:
             log.warning("dispatcher threads still running after stop (a handler is busy): %s", alive)
         self._threads = [t for t in self._threads if t.is_alive()]
         self._sqs.close()
+        self._streams.close()
+        self._dynamodb.close()
 
     def _build_sources(self) -> list[_QueueSource]:
         sources = []
@@ -625,6 +689,130 @@ class Dispatcher:
         else:
             self._delete(source, [message])
 
+    # --- DynamoDB streams ---
+
+    def _build_stream_sources(self) -> list[_StreamSource]:
+        sources = []
+        for fn in self.model.functions:
+            for ev in fn.events:
+                if not (isinstance(ev, DynamoDBEvent) and ev.enabled):
+                    continue
+                table = next(t for t in self.model.tables if t.arn == ev.table_arn)
+                arn = self._dynamodb.describe_table(TableName=table.name)["Table"].get("LatestStreamArn")
+                if not arn:
+                    raise RuntimeError(f"{fn.logical_id}.{ev.name}: table {table.name} has no stream")
+                sources.append(_StreamSource(fn.logical_id, ev, arn, limit=ev.batch_size))
+        return sources
+
+    def _read_stream(self, source: _StreamSource) -> list[dict[str, Any]]:
+        """New records of every shard, in order; filtered as the mapping's FilterCriteria say."""
+        shards = self._streams.describe_stream(StreamArn=source.stream_arn)["StreamDescription"]["Shards"]
+        records: list[dict[str, Any]] = []
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            if shard_id not in source.iterators:
+                source.iterators[shard_id] = self._streams.get_shard_iterator(
+                    StreamArn=source.stream_arn, ShardId=shard_id,
+                    ShardIteratorType=source.event.starting_position)["ShardIterator"]
+            iterator = source.iterators[shard_id]
+            if iterator is None:
+                continue
+            page = self._streams.get_records(ShardIterator=iterator, Limit=1000)
+            source.iterators[shard_id] = page.get("NextShardIterator")
+            records.extend(stream_record(r, source.stream_arn, self.region) for r in page.get("Records", []))
+        filters = source.event.filters
+        return [r for r in records if not filters or any(matches_filter(f, r) for f in filters)]
+
+    def _poll_stream(self, source: _StreamSource) -> None:
+        while not self._stop.is_set():
+            try:
+                if not source.pending:
+                    source.pending = self._read_stream(source)
+                    if not source.pending:
+                        source.empty_polls += 1
+                        self._stop.wait(0.05)
+                        continue
+                self._stream_batch(source)
+            except Exception as err:  # noqa: BLE001 - a poller must outlive a hiccup (or moto stopping)
+                if self._stop.is_set():
+                    break
+                log.warning("reading the stream for %s failed: %s", source.function_id, err)
+                self._stop.wait(0.5)
+
+    def _stream_batch(self, source: _StreamSource) -> None:
+        ev = source.event
+        batch = source.pending[:max(1, source.limit)]
+        record = InvocationRecord(source.function_id, f"dynamodb:{ev.name}", time.time(), 0.0, records=len(batch))
+        source.busy = True
+        try:
+            try:
+                result = self._invoke(source.function_id, {"Records": batch}, record)
+            except Exception:  # noqa: BLE001 - Lambda retries the batch (bisected when asked)
+                log.exception("%s raised on a stream batch of %d; it will be retried", source.function_id, len(batch))
+                failed_from = 0
+            else:
+                failed_from = self._first_failed(source, result, batch)
+            if failed_from is None:
+                source.pending = source.pending[len(batch):]
+                source.limit, source.attempts = ev.batch_size, 0
+                return
+            record.failed_items = len(batch) - failed_from
+            source.pending = source.pending[failed_from:]  # what succeeded before the failure is checkpointed
+            source.attempts += 1
+            if ev.maximum_retry_attempts >= 0 and source.attempts > ev.maximum_retry_attempts:
+                failed = batch[failed_from:]
+                self._stream_failure(source, failed)
+                source.pending = source.pending[len(failed):]
+                source.limit, source.attempts = ev.batch_size, 0
+                return
+            if ev.bisect_on_error and failed_from == 0 and len(batch) > 1:
+                source.limit = max(1, len(batch) // 2)
+            log.warning("%s: stream batch retry %d", source.function_id, source.attempts)
+            self._stop.wait(self.retry_delay_seconds if self.retry_delay_seconds is not None else 1.0)
+        finally:
+            source.busy = False
+
+    def _first_failed(self, source: _StreamSource, result: Any, batch: list[dict[str, Any]]) -> int | None:
+        """Where the batch must be retried from: the lowest failed sequence number, or None when all passed."""
+        if not source.event.report_batch_item_failures or not isinstance(result, Mapping):
+            return None
+        failures = result.get("batchItemFailures") or []
+        if not failures:
+            return None
+        sequence = [r["dynamodb"]["SequenceNumber"] for r in batch]
+        positions = []
+        for item in failures:
+            ident = item.get("itemIdentifier") if isinstance(item, Mapping) else None
+            if ident not in sequence:
+                log.error("%s reported an unknown itemIdentifier %r; the whole batch fails", source.function_id, ident)
+                return 0
+            positions.append(sequence.index(ident))
+        return min(positions)
+
+    def _stream_failure(self, source: _StreamSource, failed: list[dict[str, Any]]) -> None:
+        """What Lambda sends to an OnFailure destination for a stream: where the records are, not the records."""
+        queue_id = source.event.on_failure_queue_logical_id
+        log.error("%s: %d stream record(s) failed every retry; sent to its failure destination %s",
+                  source.function_id, len(failed), queue_id or "(none: dropped)")
+        if queue_id is None:
+            return
+        first, last = failed[0]["dynamodb"], failed[-1]["dynamodb"]
+        body = {
+            "requestContext": {"requestId": str(uuid.uuid4()), "condition": "RetryAttemptsExhausted",
+                               "approximateInvokeCount": source.attempts,
+                               "functionArn": self.model.function(source.function_id).arn},
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "DDBStreamBatchInfo": {
+                "shardId": next(iter(source.iterators), ""), "streamArn": source.stream_arn,
+                "startSequenceNumber": first["SequenceNumber"], "endSequenceNumber": last["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": first.get("ApproximateCreationDateTime"),
+                "approximateArrivalOfLastRecord": last.get("ApproximateCreationDateTime"),
+                "batchSize": len(failed)},
+        }
+        self._sqs.send_message(QueueUrl=self.model.queue(queue_id).url, MessageBody=json.dumps(body))
+
     # --- schedules ---
 
     def _schedule_event(self, function_id: str, event_name: str | None) -> ScheduleEvent:
@@ -738,11 +926,16 @@ class Dispatcher:
         streak = 0
         depths: dict[str, tuple[int, int]] = {}
         busy = 0
+        polls = self._stream_polls()
         while True:
             depths = self.queue_depths()
             with self._busy_lock:
                 busy = self._busy
-            if busy == 0 and all(v == 0 and nv == 0 for v, nv in depths.values()):
+            # a stream is idle when a read that began after the last check found nothing new
+            seen, polls = polls, self._stream_polls()
+            streams_idle = all(s.empty_polls > seen.get(id(s), -1) and not s.pending and not s.busy
+                               for s in self.stream_sources)
+            if busy == 0 and streams_idle and all(v == 0 and nv == 0 for v, nv in depths.values()):
                 streak += 1
                 if streak >= 2:
                     return
@@ -750,10 +943,14 @@ class Dispatcher:
                 streak = 0
             if time.monotonic() >= deadline:
                 waiting = {name: {"visible": v, "in_flight": nv} for name, (v, nv) in depths.items() if v or nv}
+                streams = {s.function_id: len(s.pending) for s in self.stream_sources if s.pending or s.busy}
                 raise TimeoutError(
                     f"stack lokal belum diam setelah {timeout:g} dtk / local stack not idle after {timeout:g}s: "
-                    f"running invocations={busy}, queues={waiting}")
+                    f"running invocations={busy}, queues={waiting}, streams={streams}")
             time.sleep(interval)
+
+    def _stream_polls(self) -> dict[int, int]:
+        return {id(s): s.empty_polls for s in self.stream_sources}
 
 
 def _scheduler_context(text: str, arn: str, when: datetime) -> str:

@@ -226,7 +226,27 @@ class EventBridgeRuleEvent:
     tap_queue_name: str = ""
 
 
-FunctionEvent = SqsEvent | HttpApiEvent | ScheduleEvent | EventBridgeRuleEvent
+@dataclass(frozen=True)
+class DynamoDBEvent:
+    """A DynamoDB stream event-source mapping (locally: a GetRecords poller with Lambda's retry rules)."""
+
+    name: str
+    stream_arn: str
+    starting_position: str = "TRIM_HORIZON"
+    batch_size: int = 100
+    filters: tuple[Mapping[str, Any], ...] = ()  # FilterCriteria patterns, parsed
+    bisect_on_error: bool = False
+    maximum_retry_attempts: int = -1  # -1: until the record expires, as on AWS
+    report_batch_item_failures: bool = False
+    on_failure_queue_logical_id: str | None = None
+    enabled: bool = True
+
+    @property
+    def table_arn(self) -> str:
+        return self.stream_arn.split("/stream/", 1)[0]
+
+
+FunctionEvent = SqsEvent | HttpApiEvent | ScheduleEvent | EventBridgeRuleEvent | DynamoDBEvent
 
 
 @dataclass(frozen=True)
@@ -757,7 +777,7 @@ def _is_intrinsic(value: Mapping[str, Any]) -> bool:
 # Building the model
 # ---------------------------------------------------------------------------------------------
 
-KNOWN_EVENT_TYPES = ("SQS", "HttpApi", "Schedule", "ScheduleV2", "EventBridgeRule")
+KNOWN_EVENT_TYPES = ("SQS", "HttpApi", "Schedule", "ScheduleV2", "EventBridgeRule", "DynamoDB")
 
 
 def declared_parameters(template_path: str | Path) -> dict[str, Any]:
@@ -1123,6 +1143,29 @@ def _function(r: _Resolver, logical_id: str, props: dict[str, Any], base_dir: Pa
                 input_path=eprops.get("InputPath"),
                 enabled=state is None or str(state).upper() == "ENABLED",
                 tap_queue_name=f"{STACK_NAME}-tap-{logical_id}-{event_name}"[:80],
+            ))
+        elif etype == "DynamoDB":
+            types = eprops.get("FunctionResponseTypes") or []
+            filters = tuple(json.loads(f["Pattern"]) if isinstance(f.get("Pattern"), str) else dict(f["Pattern"])
+                            for f in ((eprops.get("FilterCriteria") or {}).get("Filters") or []))
+            on_failure = ((eprops.get("DestinationConfig") or {}).get("OnFailure") or {})
+            failure_queue = None
+            if on_failure:
+                if str(on_failure.get("Type", "SQS")) != "SQS":
+                    raise TemplateError(f"event {event_name}: only an SQS OnFailure destination is emulated")
+                failure_queue = _queue_id(str(on_failure["Destination"]), queue_by_arn,
+                                          f"event {event_name}: OnFailure destination")
+            events.append(DynamoDBEvent(
+                name=event_name,
+                stream_arn=str(eprops["Stream"]),
+                starting_position=str(eprops.get("StartingPosition", "TRIM_HORIZON")),
+                batch_size=int(eprops.get("BatchSize", 100)),
+                filters=filters,
+                bisect_on_error=_truthy(eprops.get("BisectBatchOnFunctionError", False)),
+                maximum_retry_attempts=int(eprops.get("MaximumRetryAttempts", -1)),
+                report_batch_item_failures="ReportBatchItemFailures" in types,
+                on_failure_queue_logical_id=failure_queue,
+                enabled=_truthy(eprops.get("Enabled", True)),
             ))
         else:
             raise TemplateError(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from .domain.events import Event
+from .domain.outbox import NoticeDue
 
 if TYPE_CHECKING:
     from datetime import date
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class EventPublisher(Protocol):
-    def publish(self, events: Sequence[Event]) -> None:
+    def publish(self, events: Sequence[Event | NoticeDue]) -> None:
         """Put events on the bus; raise if any entry failed."""
 
 

@@ -13,6 +13,9 @@ Key layout (PK / SK):
   ``<received_at>#<id>``); ``T#<t>#DIGEST`` / ``<day>``: the inbox digest sent that day
 - ``T#<t>#METRICS#<yyyy-mm>`` / ``A#<channel>#<account>#<day>``, ``I#<channel>#<remote id>#<day>``: daily metrics
 - a publication, once online, also has GSI1 ``T#<t>#PUBM#<yyyy-mm>`` / ``<published_at>#<sid>#<SK>``
+- ``T#<t>#OUTBOX#<id>`` / ``OUTBOX``: an event or a notice a change promised (``domain.outbox``), written in
+  the change's transaction; the table's stream carries each new one to the relay. A notice's id comes
+  from what it is for, so committing it twice is one item; its sender marks it sent.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -43,11 +46,14 @@ from ..domain.models import (
     SubmissionStatus,
     Village,
 )
+from ..domain.outbox import Change, Notice, NoticeRecord, event_id
 from ..domain.report import ClickCount
 from ..domain.text import t
 from .aws import client
 
 _KEYS = ("PK", "SK", "GSI1PK", "GSI1SK", "rtype", "ttl")
+#: outbox items are kept a while after delivery, for inspection; the stream has carried them by then
+OUTBOX_DAYS = 30
 
 
 def _tenant(tenant_id: str) -> str:
@@ -201,25 +207,25 @@ class DynamoStore:
         item = self._get(_sub_pk(tenant_id, submission_id), f"ASSET#{asset_id}")
         return Asset.model_validate(_data(item)) if item else None
 
-    def record_asset(self, asset: Asset) -> bool:
-        """Store intake's verdict once: a redelivered notification finds it already decided."""
+    def record_asset(self, asset: Asset, change: Change | None = None) -> bool:
+        """Store intake's verdict once, with its consequences: a redelivered notification finds it decided."""
         item = {"PK": _sub_pk(asset.tenant_id, asset.submission_id), "SK": f"ASSET#{asset.asset_id}",
                 "rtype": "asset", **asset.model_dump(mode="json")}
-        return self._conditional(self._table.put_item, Item=item,
-                                 ConditionExpression="attribute_exists(PK) AND #s = :e",
-                                 ExpressionAttributeNames={"#s": "status"},
-                                 ExpressionAttributeValues={":e": AssetStatus.EXPECTED.value})
+        return self._commit_once([{"Put": {
+            "TableName": self.table_name, "Item": self._ser(item),
+            "ConditionExpression": "attribute_exists(PK) AND #s = :e", "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": self._ser({":e": AssetStatus.EXPECTED.value})}}], change or Change())
 
-    def mark_complete(self, submission: Submission, completed_at: datetime) -> bool:
-        """receiving -> complete, once. False when another delivery got there first."""
-        return self._conditional(
-            self._table.update_item,
-            Key={"PK": _sub_pk(submission.tenant_id, submission.submission_id), "SK": "META"},
-            UpdateExpression="SET #s = :c, completed_at = :at",
-            ConditionExpression="#s = :r",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":c": SubmissionStatus.COMPLETE.value,
-                                       ":r": SubmissionStatus.RECEIVING.value, ":at": iso(completed_at)})
+    def mark_complete(self, submission: Submission, completed_at: datetime, change: Change | None = None) -> bool:
+        """receiving -> complete, once, with its consequences. False when another delivery got there first."""
+        return self._commit_once([{"Update": {
+            "TableName": self.table_name,
+            "Key": self._ser({"PK": _sub_pk(submission.tenant_id, submission.submission_id), "SK": "META"}),
+            "UpdateExpression": "SET #s = :c, completed_at = :at", "ConditionExpression": "#s = :r",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": self._ser({":c": SubmissionStatus.COMPLETE.value,
+                                                    ":r": SubmissionStatus.RECEIVING.value,
+                                                    ":at": iso(completed_at)})}}], change or Change())
 
     def submissions_in_month(self, tenant_id: str, month: str) -> list[Submission]:
         items = self._query(IndexName="GSI1", KeyConditionExpression="GSI1PK = :p",
@@ -228,11 +234,12 @@ class DynamoStore:
 
     # --- drafts ------------------------------------------------------------------------------
 
-    def put_draft(self, draft: Draft) -> bool:
-        """A new draft version, once. False when that version already exists."""
+    def put_draft(self, draft: Draft, change: Change | None = None) -> bool:
+        """A new draft version, once, with its consequences. False when that version already exists."""
         item = {"PK": _sub_pk(draft.tenant_id, draft.submission_id),
                 "SK": _draft_sk(draft.procedure, draft.version), "rtype": "draft", **draft.model_dump(mode="json")}
-        return self._conditional(self._put, item, "attribute_not_exists(PK)")
+        return self._commit_once([{"Put": {"TableName": self.table_name, "Item": self._ser(item),
+                                           "ConditionExpression": "attribute_not_exists(PK)"}}], change or Change())
 
     def get_draft(self, tenant_id: str, submission_id: str, procedure: Procedure, version: int | None = None) -> Draft:
         """One version, or the latest when ``version`` is None."""
@@ -269,15 +276,17 @@ class DynamoStore:
         item = self._get(f"T#{tenant_id}#RT#{token_hash}", "RT")
         return ReviewToken.model_validate(_data(item)) if item else None
 
-    def record_decision(self, token: ReviewToken, draft: Draft, decided: Draft, audit: AuditEntry) -> None:
-        """Use the link, move the draft and append the audit entry in one transaction.
+    def record_decision(self, token: ReviewToken, draft: Draft, decided: Draft, change: Change) -> None:
+        """Use the link, move the draft, append the audit entry and promise what follows, in one transaction.
 
         Exactly one decision stands: the link must be unused and the draft still under review.
         """
         pk = _sub_pk(draft.tenant_id, draft.submission_id)
         values = {":e": DraftStatus.IN_REVIEW.value}
+        assert change.audit is not None
+        audit = change.audit
         try:
-            self._transact_audited([
+            self._commit([
                 {"Update": {"TableName": self.table_name,
                             "Key": self._ser({"PK": f"T#{token.tenant_id}#RT#{token.token_hash}", "SK": "RT"}),
                             "UpdateExpression": "SET used_at = :u",
@@ -293,7 +302,7 @@ class DynamoStore:
                                 **values, ":t": decided.status.value, ":at": iso(audit.at),
                                 ":by": decided.decided_by, ":n": decided.decision_note,
                                 ":r": decided.reject_reason})}},
-            ] + self._close_rejected(decided, audit), audit)
+            ] + self._close_rejected(decided, audit), change)
         except Exception as err:
             if self._is_condition_failure(err):
                 raise InvalidTransition(t("Draf ini sudah diputuskan sebelumnya.",
@@ -311,13 +320,13 @@ class DynamoStore:
                             "ExpressionAttributeValues": self._ser({":r": SubmissionStatus.REJECTED.value,
                                                                     ":at": iso(audit.at)})}}]
 
-    def put_revision(self, previous: Draft, revised: Draft, audit: AuditEntry) -> None:
-        """The admin's new version and the previous one superseded, together or not at all."""
+    def put_revision(self, previous: Draft, revised: Draft, change: Change) -> None:
+        """The admin's new version and the previous one superseded, with what follows, together or not at all."""
         pk = _sub_pk(previous.tenant_id, previous.submission_id)
         item = {"PK": pk, "SK": _draft_sk(revised.procedure, revised.version), "rtype": "draft",
                 **revised.model_dump(mode="json")}
         try:
-            self._transact_audited([
+            self._commit([
                 {"Update": {"TableName": self.table_name,
                             "Key": self._ser({"PK": pk, "SK": _draft_sk(previous.procedure, previous.version)}),
                             "UpdateExpression": "SET #s = :t", "ConditionExpression": "#s = :e",
@@ -326,7 +335,7 @@ class DynamoStore:
                                                                     ":e": previous.status.value})}},
                 {"Put": {"TableName": self.table_name, "Item": self._ser(item),
                          "ConditionExpression": "attribute_not_exists(PK)"}},
-            ], audit)
+            ], change)
         except Exception as err:
             if self._is_condition_failure(err):
                 raise InvalidTransition(t("Draf ini sudah diubah atau diputuskan; muat ulang.",
@@ -344,7 +353,9 @@ class DynamoStore:
         existing = self._get(item["PK"], item["SK"])
         return Publication.model_validate(_data(existing))
 
-    def save_publication(self, pub: Publication) -> None:
+    def save_publication(self, pub: Publication, change: Change | None = None) -> None:
+        """A channel's state for one version, with what follows from it (the audit entry, the event, the
+        admins' notice) in the same transaction."""
         item = {"PK": _sub_pk(pub.tenant_id, pub.submission_id),
                 "SK": _pub_sk(pub.procedure, pub.version, pub.channel), "rtype": "publication",
                 **pub.model_dump(mode="json")}
@@ -352,7 +363,10 @@ class DynamoStore:
             # Found by the month it went online (the report), whatever month its submission was made in.
             item.update(GSI1PK=f"T#{pub.tenant_id}#PUBM#{month_of(pub.published_at)}",
                         GSI1SK=f"{iso(pub.published_at)}#{pub.submission_id}#{item['SK']}")
-        self._put(item)
+        if change:
+            self._commit([{"Put": {"TableName": self.table_name, "Item": self._ser(item)}}], change)
+        else:
+            self._put(item)
 
     def publications_in_month(self, tenant_id: str, month: str) -> list[Publication]:
         """Publications that went online in a Jakarta calendar month."""
@@ -374,15 +388,43 @@ class DynamoStore:
                 **entry.model_dump(mode="json")}
 
     def append_audit(self, entry: AuditEntry) -> None:
-        self._transact_audited([], entry)
+        self._commit([], Change(audit=entry))
 
-    def _transact_audited(self, ops: list[dict], entry: AuditEntry, attempts: int = 10) -> None:
-        """``ops``, the entry in its submission and the entry sealed onto the village's chain, in one transaction.
+    # --- the unit of work: a change and its consequences in one transaction ---------------------
+
+    def _outbox_ops(self, change: Change, at: datetime) -> list[dict]:
+        ops = []
+        ttl = int(at.timestamp()) + OUTBOX_DAYS * 86400
+        for event in change.events:
+            ident = event_id()
+            ops.append({"Put": {"TableName": self.table_name, "Item": self._ser({
+                "PK": f"T#{event.tenant_id}#OUTBOX#{ident}", "SK": "OUTBOX", "rtype": "outbox", "kind": "event",
+                "outbox_id": ident, "tenant_id": event.tenant_id, "detail_type": event.detail_type(),
+                "detail": event.model_dump_json(), "created_at": iso(at), "ttl": ttl})}})
+        for notice in change.notices:
+            ops.append({"Put": {"TableName": self.table_name, "Item": self._ser({
+                "PK": f"T#{notice.tenant_id}#OUTBOX#{notice.notice_id}", "SK": "OUTBOX", "rtype": "outbox",
+                "kind": "notice", "outbox_id": notice.notice_id, "tenant_id": notice.tenant_id,
+                "purpose": notice.purpose, "notice": notice.model_dump(mode="json"), "created_at": iso(at),
+                "attempts": 0, "ttl": ttl}),
+                # the same notice promised twice is one notice (and one email)
+                "ConditionExpression": "attribute_not_exists(PK)"}})
+        return ops
+
+    def _commit(self, ops: list[dict], change: Change, attempts: int = 10) -> None:
+        """``ops``, the change's audit entry (in its submission and sealed onto the village's chain) and its
+        outbox items, in one transaction.
 
         The chain's head is written under the condition that it is still the one read, so two writers
         can never fork the chain: the one that loses re-reads the head and seals again. A failure of
         ``ops`` themselves is raised to the caller.
         """
+        entry = change.audit
+        at = entry.at if entry else datetime.now(UTC)
+        ops = ops + self._outbox_ops(change, at)
+        if entry is None:
+            client("dynamodb").transact_write_items(TransactItems=ops)
+            return
         ops = ops + [{"Put": {"TableName": self.table_name, "Item": self._ser(self._audit_item(entry)),
                               "ConditionExpression": "attribute_not_exists(PK)"}}]
         chain_pk = f"T#{entry.tenant_id}#AUDIT"
@@ -413,6 +455,78 @@ class DynamoStore:
                     raise
                 # another writer sealed first: wait a little (jittered, growing) and seal on the new head
                 time.sleep(min(0.5, 0.01 * 2 ** attempt) * (0.5 + secrets.randbelow(1000) / 1000))
+
+    def _commit_once(self, ops: list[dict], change: Change) -> bool:
+        """:meth:`_commit` for a change guarded by its own condition: False when that condition failed
+        (the change was made before, so its consequences were promised with it)."""
+        try:
+            self._commit(ops, change)
+        except Exception as err:
+            reasons = getattr(err, "response", {}).get("CancellationReasons") or []
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                return False
+            raise
+        return True
+
+    def enqueue(self, change: Change) -> int:
+        """Promise events and notices that follow no state change of their own (a report made, a digest due).
+
+        Each notice is written once: one promised before is left as it is (sent or still due). Returns
+        how many notices were new. An audit entry goes through :meth:`append_audit` instead.
+        """
+        if change.audit is not None:
+            raise ValueError("enqueue() takes events and notices; commit an audited change with its state")
+        at = datetime.now(UTC)
+        new = 0
+        for op in self._outbox_ops(Change(notices=change.notices), at):
+            try:
+                client("dynamodb").put_item(**op["Put"])
+                new += 1
+            except Exception as err:
+                if not self._is_condition_failure(err):
+                    raise
+        events = self._outbox_ops(Change(events=change.events), at)
+        for start in range(0, len(events), 100):
+            client("dynamodb").transact_write_items(TransactItems=events[start:start + 100])
+        return new
+
+    # --- notices: each one sent once ----------------------------------------------------------
+
+    def get_notice(self, tenant_id: str, notice_id: str) -> NoticeRecord | None:
+        item = self._get(f"T#{tenant_id}#OUTBOX#{notice_id}", "OUTBOX")
+        if not item or item.get("kind") != "notice":
+            return None
+        return NoticeRecord(notice=Notice.model_validate(item["notice"]), created_at=item["created_at"],
+                            sent_at=item.get("sent_at"), message_id=item.get("message_id"),
+                            skipped=item.get("skipped"), attempts=int(item.get("attempts", 0)))
+
+    def claim_notice(self, tenant_id: str, notice_id: str, at: datetime, lease_seconds: int) -> bool:
+        """Take the notice for sending now; False when it was sent, skipped, or another sender holds it."""
+        return self._conditional(
+            self._table.update_item, Key={"PK": f"T#{tenant_id}#OUTBOX#{notice_id}", "SK": "OUTBOX"},
+            UpdateExpression="SET sending_until = :until ADD attempts :one",
+            ConditionExpression="attribute_exists(PK) AND attribute_not_exists(sent_at) AND "
+                                "attribute_not_exists(skipped) AND "
+                                "(attribute_not_exists(sending_until) OR sending_until < :now)",
+            ExpressionAttributeValues={":until": iso(at + timedelta(seconds=lease_seconds)), ":now": iso(at),
+                                       ":one": 1})
+
+    def release_notice(self, tenant_id: str, notice_id: str) -> None:
+        """A send failed before the provider took it: the next delivery may try at once."""
+        self._table.update_item(Key={"PK": f"T#{tenant_id}#OUTBOX#{notice_id}", "SK": "OUTBOX"},
+                                UpdateExpression="REMOVE sending_until")
+
+    def mark_notice(self, tenant_id: str, notice_id: str, at: datetime, message_id: str | None = None,
+                    skipped: str | None = None) -> None:
+        values: dict[str, Any] = {":at": iso(at)}
+        if skipped is not None:
+            expression = "SET skipped = :s, decided_at = :at REMOVE sending_until"
+            values[":s"] = skipped
+        else:
+            expression = "SET sent_at = :at, message_id = :m REMOVE sending_until"
+            values[":m"] = message_id
+        self._table.update_item(Key={"PK": f"T#{tenant_id}#OUTBOX#{notice_id}", "SK": "OUTBOX"},
+                                UpdateExpression=expression, ExpressionAttributeValues=values)
 
     def audit_chain(self, tenant_id: str) -> tuple[list[ChainLink], int, str]:
         """The village's chain as stored, and its head (last seq and hash)."""

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 from ..domain.events import SOURCE, Event
+from ..domain.outbox import NoticeDue
 from .aws import client
 
 
@@ -17,7 +18,7 @@ class EventBridgePublisher:
     def __init__(self, bus_name: str) -> None:
         self.bus_name = bus_name
 
-    def publish(self, events: Sequence[Event]) -> None:
+    def publish(self, events: Sequence[Event | NoticeDue]) -> None:
         entries = [{"EventBusName": self.bus_name, "Source": SOURCE, "DetailType": e.detail_type(),
                     "Detail": json.dumps(e.model_dump(mode="json"))} for e in events]
         for start in range(0, len(entries), 10):  # PutEvents takes at most 10 entries

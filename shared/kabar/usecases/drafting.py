@@ -11,6 +11,7 @@ from ..domain.errors import NotFound
 from ..domain.events import DraftReady, RevisionSubmitted, SubmissionCompleted
 from ..domain.graphic import make_cover
 from ..domain.models import AssetStatus, AuditEntry, Draft, DraftStatus, FileKind, Procedure, SubmissionStatus
+from ..domain.outbox import Change
 from ..services import Services, services
 
 logger = Logger(child=True)
@@ -20,7 +21,7 @@ MAX_CAROUSEL_PHOTOS = 9
 
 
 def make_drafts(event: SubmissionCompleted, svc: Services | None = None) -> list[DraftReady]:
-    """Draft version 1 of each chosen procedure, once; a redelivery re-announces what exists."""
+    """Draft version 1 of each chosen procedure, once, announced in the same commit (a redelivery finds it made)."""
     svc = svc or services()
     store = svc.store
     submission = store.get_submission(event.tenant_id, event.submission_id)
@@ -65,17 +66,16 @@ def make_drafts(event: SubmissionCompleted, svc: Services | None = None) -> list
                 draft = draft.model_copy(update={
                     "title": website.title, "slug": website.slug, "dateline": website.dateline,
                     "lead": website.lead, "article_html": website.body_html, "website_kind": submission.website_kind})
-            if store.put_draft(draft):
-                store.append_audit(AuditEntry(
-                    tenant_id=event.tenant_id, submission_id=event.submission_id, at=at, actor="drafting",
-                    action="drafted", subject=f"draft:{procedure.value}:v1", to_state=DraftStatus.IN_REVIEW.value))
+            announce = DraftReady(tenant_id=event.tenant_id, submission_id=event.submission_id,
+                                  procedure=procedure, version=1, occurred_at=at)
+            # the draft, its audit entry and its announcement: together or not at all
+            if store.put_draft(draft, Change(
+                    audit=AuditEntry(tenant_id=event.tenant_id, submission_id=event.submission_id, at=at,
+                                     actor="drafting", action="drafted", subject=f"draft:{procedure.value}:v1",
+                                     to_state=DraftStatus.IN_REVIEW.value),
+                    events=[announce])):
+                ready.append(announce)
                 logger.info("draft made", extra={"procedure": procedure.value, "version": 1})
-            existing = store.get_draft(event.tenant_id, event.submission_id, procedure)
-        if existing.status is DraftStatus.IN_REVIEW:
-            ready.append(DraftReady(tenant_id=event.tenant_id, submission_id=event.submission_id,
-                                    procedure=procedure, version=existing.version, occurred_at=existing.created_at))
-    if ready:
-        svc.events.publish(ready)
     return ready
 
 
@@ -87,5 +87,5 @@ def announce_revision(event: RevisionSubmitted, svc: Services | None = None) -> 
         return []
     ready = [DraftReady(tenant_id=event.tenant_id, submission_id=event.submission_id, procedure=event.procedure,
                         version=event.version, occurred_at=draft.created_at)]
-    svc.events.publish(ready)
+    svc.store.enqueue(Change(events=list(ready)))
     return ready

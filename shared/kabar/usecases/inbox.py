@@ -23,9 +23,10 @@ from ..domain.inbox import (
     signature_ok,
 )
 from ..domain.models import Procedure
+from ..domain.outbox import Change
 from ..domain.text import t
-from ..ports import Mail
 from ..services import Services, services
+from .notices import rendered
 
 logger = Logger(child=True)
 
@@ -134,7 +135,7 @@ def send_digests(as_of: datetime | None = None, svc: Services | None = None) -> 
     sent = 0
     for village in svc.store.list_villages():
         waiting = open_inquiries(village.id, as_of, svc)
-        if not waiting or not svc.store.record_digest(village.id, to_wib(as_of).date()):
+        if not waiting:
             continue
         rows = [{"inq": i, "state": clock_state(i, as_of), "received": _when(i.received_at), "due": _when(i.due)}
                 for i in waiting]
@@ -142,11 +143,11 @@ def send_digests(as_of: datetime | None = None, svc: Services | None = None) -> 
         rows.sort(key=lambda r: (order[r["state"]], r["inq"].received_at))
         counts = {state: sum(1 for r in rows if r["state"] is state) for state in order}
         context = {"village": village, "rows": rows, "counts": counts, "states": ClockState}
-        svc.mailer.send(Mail(
-            to=tuple(str(a.email) for a in village.admins),
-            subject=(f"[Kabar {village.name}] {len(rows)} komentar/pesan belum dijawab "
-                     f"({counts[ClockState.OVERDUE]} lewat batas 1 hari)"),
-            text=web.render("email/inbox_digest.txt", **context), html=web.render("email/inbox_digest.html", **context),
-            tags={"kind": "inbox_digest"}))
-        sent += 1
+        # one digest a day per admin: the day's notice is promised once, whatever the retries
+        sent += svc.store.enqueue(Change(notices=rendered(
+            village.id, "inbox_digest", f"digest:{to_wib(as_of).date().isoformat()}",
+            [str(a.email) for a in village.admins],
+            (f"[Kabar {village.name}] {len(rows)} komentar/pesan belum dijawab "
+             f"({counts[ClockState.OVERDUE]} lewat batas 1 hari)"),
+            web.render("email/inbox_digest.txt", **context), web.render("email/inbox_digest.html", **context))))
     return {"sent": sent}

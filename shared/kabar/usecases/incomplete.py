@@ -17,9 +17,10 @@ from .. import web
 from ..domain import sop
 from ..domain.clock import long_date_id, month_of, now, previous_month, to_wib
 from ..domain.models import Asset, AssetStatus, AuditEntry, Submission, SubmissionStatus
+from ..domain.outbox import Change
 from ..domain.text import Bilingual, t
-from ..ports import Mail
 from ..services import Services, services
+from .notices import rendered
 
 logger = Logger(child=True)
 
@@ -80,11 +81,11 @@ def _tell(village, submission: Submission, at: datetime, svc: Services) -> None:
                "activity_date": long_date_id(submission.activity.date),
                "due": due.strftime("%H.%M WIB, ") + long_date_id(due.date()), "past_due": at > due,
                "upload_url": f"{svc.settings.public_url.rstrip('/')}/upload"}
-    svc.mailer.send(Mail(
-        to=(submission.submitter_email,),
-        subject=f"[Kabar {village.name}] Dokumentasi belum lengkap: {submission.activity.title}",
-        text=web.render("email/incomplete.txt", **context), html=web.render("email/incomplete.html", **context),
-        tags={"kind": "incomplete"}))
+    svc.store.enqueue(Change(notices=rendered(
+        village.id, "incomplete", f"submission:{submission.submission_id}", [submission.submitter_email],
+        f"[Kabar {village.name}] Dokumentasi belum lengkap: {submission.activity.title}",
+        web.render("email/incomplete.txt", **context), web.render("email/incomplete.html", **context),
+        submission_id=submission.submission_id)))
     svc.store.append_audit(AuditEntry(
         tenant_id=village.id, submission_id=submission.submission_id, at=at, actor="intake-watch",
         action="marked_incomplete", subject="submission", from_state="receiving", to_state="receiving",

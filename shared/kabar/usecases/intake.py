@@ -17,6 +17,7 @@ from ..domain.clock import now
 from ..domain.events import SubmissionCompleted
 from ..domain.media import MediaRejected, VideoCleaner, check_declared, check_video, sanitize_photo, sniff
 from ..domain.models import Asset, AssetStatus, AuditEntry, FileKind, SubmissionStatus
+from ..domain.outbox import Change
 from ..domain.text import t
 from ..services import Services, services
 
@@ -104,12 +105,11 @@ def process_object(key: str, svc: Services | None = None) -> IntakeResult:
     outcome = "duplicate"
     if asset.status is AssetStatus.EXPECTED:
         verdict = inspect_object(asset, svc)
-        if svc.store.record_asset(verdict):
+        audit = AuditEntry(tenant_id=asset.tenant_id, submission_id=asset.submission_id, at=now(), actor="intake",
+                           action=f"file_{verdict.status.value}", subject=f"file:{asset.asset_id}",
+                           from_state="expected", to_state=verdict.status.value, note=verdict.problem)
+        if svc.store.record_asset(verdict, Change(audit=audit)):
             outcome = verdict.status.value
-            svc.store.append_audit(AuditEntry(
-                tenant_id=asset.tenant_id, submission_id=asset.submission_id, at=now(), actor="intake",
-                action=f"file_{outcome}", subject=f"file:{asset.asset_id}", from_state="expected",
-                to_state=outcome, note=verdict.problem))
             logger.info("file checked", extra={"submission_id": asset.submission_id, "tenant_id": asset.tenant_id,
                                                "file_id": asset.asset_id, "outcome": outcome,
                                                "problem": verdict.problem})
@@ -120,19 +120,18 @@ def process_object(key: str, svc: Services | None = None) -> IntakeResult:
 def complete_if_ready(tenant_id: str, submission_id: str, svc: Services) -> bool:
     """When every declared file is accepted, the hand-over is complete: drafting may start.
 
-    A redelivery that finds it already complete emits the event again (the write and the event
-    may have been split by a crash); every consumer is idempotent.
+    The completion, its audit entry and the event commit together, so a redelivery that finds the
+    submission complete has nothing left to do.
     """
     assets = svc.store.list_assets(tenant_id, submission_id)
     if not assets or any(a.status is not AssetStatus.ACCEPTED for a in assets):
         return False
     submission = svc.store.get_submission(tenant_id, submission_id)
     at = now()
-    if svc.store.mark_complete(submission, at):
-        svc.store.append_audit(AuditEntry(
-            tenant_id=tenant_id, submission_id=submission_id, at=at, actor="intake", action="completed",
-            subject="submission", from_state="receiving", to_state="complete"))
-    elif submission.status is not SubmissionStatus.COMPLETE:
-        return False
-    svc.events.publish([SubmissionCompleted(tenant_id=tenant_id, submission_id=submission_id, occurred_at=at)])
-    return True
+    if submission.status is SubmissionStatus.COMPLETE:
+        return True
+    svc.store.mark_complete(submission, at, Change(
+        audit=AuditEntry(tenant_id=tenant_id, submission_id=submission_id, at=at, actor="intake", action="completed",
+                         subject="submission", from_state="receiving", to_state="complete"),
+        events=[SubmissionCompleted(tenant_id=tenant_id, submission_id=submission_id, occurred_at=at)]))
+    return svc.store.get_submission(tenant_id, submission_id).status is SubmissionStatus.COMPLETE

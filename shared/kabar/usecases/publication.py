@@ -26,11 +26,13 @@ from ..domain.models import (
     Submission,
     Village,
 )
+from ..domain.outbox import Change, Notice
 from ..domain.publishing import publish_moment, retry_plan
 from ..domain.sop import batas_unggah
 from ..domain.text import t
-from ..ports import Channel, ChannelPost, Mail, PermanentChannelError
+from ..ports import Channel, ChannelPost, PermanentChannelError
 from ..services import Services, services
+from .notices import rendered
 
 logger = Logger(child=True)
 
@@ -147,8 +149,8 @@ def publish_approved(event: DraftApproved, svc: Services | None = None,
             done = found or channel.publish(post)
         except PermanentChannelError as err:
             pub = pub.model_copy(update={"status": PublicationStatus.FAILED, "error": str(err)})
-            svc.store.save_publication(pub)
-            _alert_admins(village, submission, draft, channel.name, str(err), svc)
+            svc.store.save_publication(pub, Change(notices=_alert_admins(
+                village, submission, draft, channel.name, str(err), svc)))
             results.append(pub)
             continue
         except Exception as err:  # noqa: BLE001 - transient: keep the intent, retry the message
@@ -156,21 +158,27 @@ def publish_approved(event: DraftApproved, svc: Services | None = None,
             logger.warning("channel failed; will retry", extra={"channel": channel.name, "error": str(err),
                                                                 "retry_in": plan.delay_seconds})
             pub = pub.model_copy(update={"error": str(err)[:500]})
+            change = Change()
             if plan.misses_deadline and pub.late_alerted_at is None:
-                _alert_late(village, submission, draft, channel.name, str(err),
-                            to_wib(moment) + timedelta(seconds=plan.delay_seconds), deadline, svc)
+                change.notices = _alert_late(village, submission, draft, channel.name, str(err),
+                                             to_wib(moment) + timedelta(seconds=plan.delay_seconds), deadline, svc)
                 pub = pub.model_copy(update={"late_alerted_at": moment})
-            svc.store.save_publication(pub)
+            svc.store.save_publication(pub, change)
             transient.append(channel.name)
             delays.append(plan.delay_seconds)
             continue
         pub = pub.model_copy(update={"status": PublicationStatus.PUBLISHED, "remote_id": done.remote_id,
                                      "url": done.url, "published_at": at or now(), "error": None})
-        svc.store.save_publication(pub)
-        svc.store.append_audit(AuditEntry(
-            tenant_id=draft.tenant_id, submission_id=draft.submission_id, at=pub.published_at, actor="publication",
-            action="published", subject=f"draft:{draft.procedure.value}:v{draft.version}:{channel.name}",
-            to_state="published", note=done.url))
+        # online, its audit entry and its announcement: together or not at all
+        svc.store.save_publication(pub, Change(
+            audit=AuditEntry(
+                tenant_id=draft.tenant_id, submission_id=draft.submission_id, at=pub.published_at,
+                actor="publication", action="published",
+                subject=f"draft:{draft.procedure.value}:v{draft.version}:{channel.name}", to_state="published",
+                note=done.url),
+            events=[ContentPublished(tenant_id=pub.tenant_id, submission_id=pub.submission_id,
+                                     procedure=pub.procedure, version=pub.version, channel=pub.channel, url=pub.url,
+                                     occurred_at=pub.published_at)]))
         logger.info("published", extra={"channel": channel.name, "url": done.url})
         results.append(pub)
     if transient:
@@ -179,36 +187,44 @@ def publish_approved(event: DraftApproved, svc: Services | None = None,
     published = [p for p in results if p.status is PublicationStatus.PUBLISHED]
     if published and len(published) == len(applicable):
         svc.store.set_draft_status(draft, DraftStatus.APPROVED, DraftStatus.PUBLISHED)
-    if published:
-        svc.events.publish([ContentPublished(
-            tenant_id=p.tenant_id, submission_id=p.submission_id, procedure=p.procedure, version=p.version,
-            channel=p.channel, url=p.url, occurred_at=p.published_at) for p in published])
     if not channels:
-        _alert_admins(village, submission, draft, "-", "Belum ada kanal yang dikonfigurasi untuk prosedur ini. "
-                      "(No channel is configured for this procedure.)", svc)
+        svc.store.enqueue(Change(notices=_alert_admins(
+            village, submission, draft, "-", "Belum ada kanal yang dikonfigurasi untuk prosedur ini. "
+            "(No channel is configured for this procedure.)", svc)))
     return results
 
 
 def _alert_late(village: Village, submission: Submission, draft: Draft, channel: str, problem: str,
-                retry_at: datetime, deadline: datetime, svc: Services) -> None:
+                retry_at: datetime, deadline: datetime, svc: Services) -> list[Notice]:
     context = {"village": village, "submission": submission, "draft": draft, "channel": channel, "problem": problem,
                "retry_at": to_wib(retry_at).strftime("%d-%m-%Y %H:%M"),
                "deadline": to_wib(deadline).strftime("%d-%m-%Y %H:%M")}
-    svc.mailer.send(Mail(
-        to=tuple(str(a.email) for a in village.admins),
-        subject=f"[Kabar {village.name}] Terbit terlambat di {channel}: {submission.activity.title}",
-        text=web.render("email/publish_late.txt", **context),
-        html=web.render("email/publish_late.html", **context), tags={"kind": "publish_late"}))
+    return rendered(
+        village.id, "publish_late", f"draft:{draft.procedure.value}:v{draft.version}:{channel}",
+        [str(a.email) for a in village.admins],
+        f"[Kabar {village.name}] Terbit terlambat di {channel}: {submission.activity.title}",
+        web.render("email/publish_late.txt", **context), web.render("email/publish_late.html", **context),
+        submission_id=submission.submission_id)
 
 
 def _alert_admins(village: Village, submission: Submission, draft: Draft, channel: str, problem: str,
-                  svc: Services) -> None:
+                  svc: Services) -> list[Notice]:
     context = {"village": village, "submission": submission, "draft": draft, "channel": channel, "problem": problem}
-    svc.mailer.send(Mail(
-        to=tuple(str(a.email) for a in village.admins),
-        subject=f"[Kabar {village.name}] Gagal terbit di {channel}: {submission.activity.title}",
-        text=web.render("email/publish_failed.txt", **context),
-        html=web.render("email/publish_failed.html", **context), tags={"kind": "publish_failed"}))
+    # one notice per failure: the attempt number keeps a failure after a republish apart from the first
+    return rendered(
+        village.id, "publish_failed",
+        f"draft:{draft.procedure.value}:v{draft.version}:{channel}:{_failure_count(village, draft, channel, svc)}",
+        [str(a.email) for a in village.admins],
+        f"[Kabar {village.name}] Gagal terbit di {channel}: {submission.activity.title}",
+        web.render("email/publish_failed.txt", **context), web.render("email/publish_failed.html", **context),
+        submission_id=submission.submission_id)
+
+
+def _failure_count(village: Village, draft: Draft, channel: str, svc: Services) -> int:
+    """How many times this version was sent again after a failure on the channel (the republish audit)."""
+    return sum(1 for e in svc.store.submission_items(village.id, draft.submission_id)["audit"]
+               if e.action == "republish"
+               and e.subject.startswith(f"draft:{draft.procedure.value}:v{draft.version}:{channel}"))
 
 
 def republish(tenant_id: str, submission_id: str, procedure: Procedure, actor: str, channel: str | None = None,
@@ -228,14 +244,17 @@ def republish(tenant_id: str, submission_id: str, procedure: Procedure, actor: s
             "every channel can be published again."))
     failed = [p for p in svc.store.publications(tenant_id, submission_id, procedure, draft.version)
               if p.status is PublicationStatus.FAILED and channel in (None, p.channel)]
-    for pub in failed:
+    again = DraftApproved(tenant_id=tenant_id, submission_id=submission_id, procedure=procedure,
+                          version=draft.version, reviewer=draft.decided_by or "-", note=f"republish by {actor}",
+                          occurred_at=moment)
+    for n, pub in enumerate(failed):
         svc.store.save_publication(pub.model_copy(update={
-            "status": PublicationStatus.PENDING, "error": None, "attempts": 0, "late_alerted_at": None}))
-        svc.store.append_audit(AuditEntry(
-            tenant_id=tenant_id, submission_id=submission_id, at=moment, actor=actor, action="republish",
-            subject=f"draft:{procedure.value}:v{draft.version}:{pub.channel}", from_state="failed",
-            to_state="pending"))
-    svc.events.publish([DraftApproved(
-        tenant_id=tenant_id, submission_id=submission_id, procedure=procedure, version=draft.version,
-        reviewer=draft.decided_by or "-", note=f"republish by {actor}", occurred_at=moment)])
+            "status": PublicationStatus.PENDING, "error": None, "attempts": 0, "late_alerted_at": None}), Change(
+            audit=AuditEntry(
+                tenant_id=tenant_id, submission_id=submission_id, at=moment, actor=actor, action="republish",
+                subject=f"draft:{procedure.value}:v{draft.version}:{pub.channel}", from_state="failed",
+                to_state="pending"),
+            events=[again] if n == len(failed) - 1 else []))
+    if not failed:
+        svc.store.enqueue(Change(events=[again]))
     return [p.channel for p in failed]

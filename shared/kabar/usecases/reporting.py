@@ -12,10 +12,11 @@ from aws_lambda_powertools import Logger
 
 from .. import web
 from ..domain.clock import month_bounds, now, previous_month
+from ..domain.outbox import Change
 from ..domain.report import aggregate, render_report_html
-from ..ports import Mail
 from ..services import Services, services
 from .files import file_link
+from .notices import rendered
 
 logger = Logger(child=True)
 
@@ -91,21 +92,22 @@ def build_report(tenant_id: str, month: str, svc: Services | None = None,
         keys[fmt] = report_key(tenant_id, month, fmt)
         svc.reports.put(keys[fmt], data, FORMATS[fmt])
         digest.update(fmt.encode() + b"\0" + hashlib.sha256(data).digest())
+    if send:
+        # promised before the report is recorded: a retry after a failure here promises the same notices
+        # again (one notice per content and recipient), so the email is neither lost nor doubled
+        _send(village, figures, keys, digest.hexdigest(), svc)
     is_new = svc.store.put_report_record(tenant_id, month, keys, digest.hexdigest())
     logger.info("report built", extra={"tenant_id": tenant_id, "month": month, "new": is_new})
-    if send and is_new:
-        _send(village, figures, keys, svc)
     return keys
 
 
-def _send(village, figures, keys: dict[str, str], svc: Services) -> None:  # noqa: ANN001
+def _send(village, figures, keys: dict[str, str], digest: str, svc: Services) -> None:  # noqa: ANN001
     recipients = village.report_recipients or village.admins
     expires_at = now() + timedelta(days=LINK_DAYS)
     links = {fmt: file_link("reports", village.id, k, expires_at, svc) for fmt, k in keys.items()}
     context = {"village": village, "month": figures.month_name, "links": links, "f": figures,
                "days": LINK_DAYS}
-    svc.mailer.send(Mail(
-        to=tuple(str(r.email) for r in recipients),
-        subject=f"[Kabar {village.name}] Laporan bulanan {figures.month_name}",
-        text=web.render("email/report.txt", **context), html=web.render("email/report.html", **context),
-        tags={"kind": "report"}))
+    svc.store.enqueue(Change(notices=rendered(
+        village.id, "report", f"report:{figures.month}:{digest[:16]}", [str(r.email) for r in recipients],
+        f"[Kabar {village.name}] Laporan bulanan {figures.month_name}",
+        web.render("email/report.txt", **context), web.render("email/report.html", **context))))

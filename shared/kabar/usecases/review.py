@@ -28,6 +28,7 @@ from ..domain.models import (
     Submission,
     Village,
 )
+from ..domain.outbox import Change, Notice
 from ..domain.pii import FIELDS as PII_FIELDS
 from ..domain.pii import Finding, screen_fields
 from ..domain.text import t
@@ -36,6 +37,7 @@ from ..ports import Mail
 from ..services import Services, services
 from . import preview
 from .files import file_link
+from .notices import rendered
 from .revision import comparable
 
 logger = Logger(child=True)
@@ -99,19 +101,19 @@ def _changes(draft: Draft, svc: Services) -> list[FieldDiff]:
 # --- the email ---------------------------------------------------------------------------------
 
 def notify_reviewers(event: DraftReady, svc: Services | None = None, at: datetime | None = None) -> list[str]:
-    """One email per reviewer for this draft version, each with its own link."""
+    """One link per reviewer for this draft version, promised as a notice each (sent once each).
+
+    Returns the notice ids; a redelivered event promises the same notices, which are already there.
+    """
     svc = svc or services()
-    at = at or now()
     village = svc.store.get_village(event.tenant_id)
-    submission = svc.store.get_submission(event.tenant_id, event.submission_id)
     draft = svc.store.get_draft(event.tenant_id, event.submission_id, event.procedure, event.version)
     if draft.status is not DraftStatus.IN_REVIEW:
         logger.info("draft no longer under review; no email", extra={"status": draft.status.value})
         return []
-    sent = []
-    for reviewer in village.reviewers:
-        sent.append(send_review_link(village, submission, draft, reviewer, svc, at))
-    return sent
+    notices = link_notices(village, draft, village.reviewers, "review")
+    svc.store.enqueue(Change(notices=notices))
+    return [n.notice_id for n in notices]
 
 
 #: subject prefixes of the same email sent again by the SLA watch
@@ -119,8 +121,33 @@ LINK_KINDS = {"review": "Mohon keputusan", "reminder": "Pengingat \u2013 mohon k
               "escalation": "Eskalasi \u2013 mohon keputusan"}
 
 
-def send_review_link(village: Village, submission: Submission, draft: Draft, reviewer: Contact,
-                     svc: Services, at: datetime, kind: str = "review") -> str:
+def link_notices(village: Village, draft: Draft, people: list[Contact], kind: str) -> list[Notice]:
+    """A review link for each person: its token is made when the email is sent, never stored in clear."""
+    return [Notice(tenant_id=village.id, purpose="review_link", submission_id=draft.submission_id,
+                   subject=f"draft:{draft.procedure.value}:v{draft.version}:{kind}", recipient=str(person.email),
+                   params={"procedure": draft.procedure.value, "version": draft.version, "kind": kind,
+                           "name": person.name})
+            for person in people]
+
+
+def review_link_mail(notice: Notice, svc: Services, at: datetime) -> Mail:
+    """Compose a review link's email at sending time (the notice's composer in ``notices``)."""
+    from .notices import Skip
+
+    params = notice.params
+    assert notice.submission_id is not None
+    procedure = Procedure(params["procedure"])
+    draft = svc.store.get_draft(notice.tenant_id, notice.submission_id, procedure, int(params["version"]))
+    if draft.status is not DraftStatus.IN_REVIEW:
+        raise Skip(f"draft {draft.procedure.value} v{draft.version} is {draft.status.value}")
+    village = svc.store.get_village(notice.tenant_id)
+    submission = svc.store.get_submission(notice.tenant_id, notice.submission_id)
+    reviewer = Contact(name=params.get("name") or notice.recipient, email=notice.recipient)
+    return compose_review_link(village, submission, draft, reviewer, svc, at, params.get("kind", "review"))
+
+
+def compose_review_link(village: Village, submission: Submission, draft: Draft, reviewer: Contact,
+                        svc: Services, at: datetime, kind: str = "review") -> Mail:
     token = new_token(village.id)
     expires_at = at + timedelta(hours=svc.settings.review_link_hours)
     svc.store.put_review_token(ReviewToken(
@@ -135,11 +162,8 @@ def send_review_link(village: Village, submission: Submission, draft: Draft, rev
                "activity_date": long_date_id(submission.activity.date)}
     subject = (f"[Kabar {village.name}] {LINK_KINDS[kind]}: {PROCEDURE_LABEL[draft.procedure]} "
                f"\u2013 {submission.activity.title} (v{draft.version})")
-    message_id = svc.mailer.send(Mail(
-        to=(str(reviewer.email),), subject=subject, text=web.render("email/review.txt", **context),
-        html=web.render("email/review.html", **context), tags={"kind": kind}))
-    logger.info("review link sent", extra={"procedure": draft.procedure.value, "version": draft.version})
-    return message_id
+    return Mail(to=(str(reviewer.email),), subject=subject, text=web.render("email/review.txt", **context),
+                html=web.render("email/review.html", **context), tags={"kind": kind})
 
 
 # --- the confirmation page and the decision ----------------------------------------------------
@@ -236,24 +260,26 @@ def decide(raw_token: str, form: dict[str, str], svc: Services | None = None, at
     # what the screening showed the reviewer is kept with the decision (approving anyway is a decision too)
     findings = screening(svc.store.get_village(token.tenant_id),
                          svc.store.get_submission(token.tenant_id, token.submission_id), draft)
-    try:
-        target = state.decide(draft.status, decision)
-        decided = draft.model_copy(update={"status": target, "decided_at": at, "decided_by": token.reviewer_name,
-                                           "decision_note": note or None, "reject_reason": reason})
-        svc.store.record_decision(token, draft, decided, AuditEntry(
-            tenant_id=token.tenant_id, submission_id=token.submission_id, at=at,
-            actor=f"reviewer:{token.reviewer_email}", action=f"decision_{decision.value}",
-            subject=f"draft:{draft.procedure.value}:v{draft.version}", from_state=draft.status.value,
-            to_state=target.value, note=note or None, personal_data=[f.record() for f in findings] or None))
-    except InvalidTransition:  # another tab or reviewer decided in between: say what stands
-        page = _state_page(token, svc)
-        return page if isinstance(page, Page) else _invalid()
     common = {"tenant_id": token.tenant_id, "submission_id": token.submission_id, "procedure": token.procedure,
               "version": token.version, "reviewer": token.reviewer_name, "note": note or None, "occurred_at": at}
     event = {Decision.APPROVE: DraftApproved(**common),
              Decision.REJECT: DraftRejected(**common, reason=reason),
              Decision.REVISE: RevisionRequested(**common)}[decision]
-    svc.events.publish([event])
+    try:
+        target = state.decide(draft.status, decision)
+        decided = draft.model_copy(update={"status": target, "decided_at": at, "decided_by": token.reviewer_name,
+                                           "decision_note": note or None, "reject_reason": reason})
+        audit = AuditEntry(
+            tenant_id=token.tenant_id, submission_id=token.submission_id, at=at,
+            actor=f"reviewer:{token.reviewer_email}", action=f"decision_{decision.value}",
+            subject=f"draft:{draft.procedure.value}:v{draft.version}", from_state=draft.status.value,
+            to_state=target.value, note=note or None, personal_data=[f.record() for f in findings] or None)
+        # the decision, its audit entry, the event and whoever must be told: together or not at all
+        svc.store.record_decision(token, draft, decided, Change(
+            audit=audit, events=[event], notices=decision_notices(event, svc)))
+    except InvalidTransition:  # another tab or reviewer decided in between: say what stands
+        page = _state_page(token, svc)
+        return page if isinstance(page, Page) else _invalid()
     logger.info("decision recorded", extra={"submission_id": token.submission_id, "tenant_id": token.tenant_id,
                                             "decision": decision.value, "procedure": token.procedure.value,
                                             "version": token.version})
@@ -262,32 +288,38 @@ def decide(raw_token: str, form: dict[str, str], svc: Services | None = None, at
 
 # --- telling people ----------------------------------------------------------------------------
 
-def notify_rejection(event: DraftRejected, svc: Services | None = None) -> str:
-    """SOP step 3: the submitter is told when the draft is rejected, and why."""
-    svc = svc or services()
+def decision_notices(event: DraftApproved | DraftRejected | RevisionRequested, svc: Services) -> list[Notice]:
+    """Who a decision must reach: the submitter on TOLAK (SOP step 3), the admins on a correction."""
+    if isinstance(event, DraftRejected):
+        return [rejection_notice(event, svc)]
+    if isinstance(event, RevisionRequested):
+        return revision_notices(event, svc)
+    return []
+
+
+def rejection_notice(event: DraftRejected, svc: Services) -> Notice:
     village = svc.store.get_village(event.tenant_id)
     submission = svc.store.get_submission(event.tenant_id, event.submission_id)
     reason = REJECT_REASONS.get(event.reason or "other", REJECT_REASONS["other"])
     context = {"village": village, "submission": submission, "procedure": PROCEDURE_LABEL[event.procedure],
                "reason": reason, "note": event.note or "", "reviewer": event.reviewer}
-    return svc.mailer.send(Mail(
-        to=(submission.submitter_email,), reply_to=tuple(str(a.email) for a in village.admins),
-        subject=f"[Kabar {village.name}] Ditolak: {submission.activity.title}",
-        text=web.render("email/rejected.txt", **context), html=web.render("email/rejected.html", **context),
-        tags={"kind": "rejected"}))
+    return rendered(
+        event.tenant_id, "rejected", f"draft:{event.procedure.value}:v{event.version}", [submission.submitter_email],
+        f"[Kabar {village.name}] Ditolak: {submission.activity.title}", web.render("email/rejected.txt", **context),
+        web.render("email/rejected.html", **context), submission_id=event.submission_id,
+        reply_to=tuple(str(a.email) for a in village.admins))[0]
 
 
-def notify_revision(event: RevisionRequested, svc: Services | None = None) -> str:
-    """A correction goes back to the admin with the reviewer's notes."""
-    svc = svc or services()
+def revision_notices(event: RevisionRequested, svc: Services) -> list[Notice]:
+    """A correction goes back to the admins with the reviewer's notes."""
     village = svc.store.get_village(event.tenant_id)
     submission = svc.store.get_submission(event.tenant_id, event.submission_id)
     context = {"village": village, "submission": submission, "procedure": PROCEDURE_LABEL[event.procedure],
                "note": event.note or "", "reviewer": event.reviewer, "version": event.version,
                "procedure_code": event.procedure.value}
-    return svc.mailer.send(Mail(
-        to=tuple(str(a.email) for a in village.admins),
-        subject=f"[Kabar {village.name}] Perlu koreksi: {submission.activity.title} (v{event.version})",
-        text=web.render("email/revision.txt", **context), html=web.render("email/revision.html", **context),
-        tags={"kind": "revision"}))
-
+    return rendered(
+        event.tenant_id, "revision", f"draft:{event.procedure.value}:v{event.version}",
+        [str(a.email) for a in village.admins],
+        f"[Kabar {village.name}] Perlu koreksi: {submission.activity.title} (v{event.version})",
+        web.render("email/revision.txt", **context), web.render("email/revision.html", **context),
+        submission_id=event.submission_id)

@@ -19,6 +19,7 @@ from ..domain.diff import plain
 from ..domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from ..domain.events import RevisionSubmitted
 from ..domain.models import AuditEntry, Draft, DraftStatus, Procedure, Staff, WebsiteKind
+from ..domain.outbox import Change
 from ..domain.text import t
 from ..services import Services, services
 
@@ -102,12 +103,13 @@ def revise_draft(staff: Staff, submission_id: str, procedure: str, request: Revi
     revised: Draft = latest.model_copy(update={
         **changed, "version": latest.version + 1, "status": DraftStatus.IN_REVIEW, "created_at": at,
         "decided_at": None, "decided_by": None, "decision_note": None, "reject_reason": None})
-    svc.store.put_revision(latest, revised, AuditEntry(
-        tenant_id=staff.tenant_id, submission_id=submission_id, at=at, actor=staff.staff_id, action="revised",
-        subject=f"draft:{proc.value}:v{revised.version}", from_state=latest.status.value,
-        to_state=DraftStatus.IN_REVIEW.value, note=(request.note or "").strip() or None))
-    svc.events.publish([RevisionSubmitted(tenant_id=staff.tenant_id, submission_id=submission_id,
-                                          procedure=proc, version=revised.version, occurred_at=at)])
+    svc.store.put_revision(latest, revised, Change(
+        audit=AuditEntry(
+            tenant_id=staff.tenant_id, submission_id=submission_id, at=at, actor=staff.staff_id, action="revised",
+            subject=f"draft:{proc.value}:v{revised.version}", from_state=latest.status.value,
+            to_state=DraftStatus.IN_REVIEW.value, note=(request.note or "").strip() or None),
+        events=[RevisionSubmitted(tenant_id=staff.tenant_id, submission_id=submission_id,
+                                  procedure=proc, version=revised.version, occurred_at=at)]))
     logger.info("draft revised", extra={"procedure": proc.value, "version": revised.version,
                                         "fields": sorted(changed)})
     return {"submission_id": submission_id, "procedure": proc.value, "version": revised.version,

@@ -15,11 +15,12 @@ from ..domain import sop
 from ..domain.clock import long_date_id, month_of, now, previous_month, to_wib
 from ..domain.events import DraftApproved, SubmissionCompleted
 from ..domain.models import Draft, Submission, Village
+from ..domain.outbox import Change
 from ..domain.sla import WATCH_DAYS, Action, Due, due_actions
 from ..domain.text import Bilingual, t
-from ..ports import Mail
 from ..services import Services, services
-from .review import PROCEDURE_LABEL, send_review_link
+from .notices import rendered
+from .review import PROCEDURE_LABEL, link_notices
 
 logger = Logger(child=True)
 
@@ -66,22 +67,21 @@ def _latest(drafts: list[Draft], action: Action) -> Draft:
 def _do(action: Action, village: Village, submission: Submission, drafts: list[Draft], at: datetime,
         svc: Services) -> None:
     if action.due is Due.REDRIVE_COMPLETED:
-        svc.events.publish([SubmissionCompleted(tenant_id=village.id, submission_id=submission.submission_id,
-                                                occurred_at=submission.completed_at or at)])
+        svc.store.enqueue(Change(events=[SubmissionCompleted(
+            tenant_id=village.id, submission_id=submission.submission_id,
+            occurred_at=submission.completed_at or at)]))
     elif action.due is Due.REDRIVE_APPROVED:
         draft = _latest(drafts, action)
-        svc.events.publish([DraftApproved(
+        svc.store.enqueue(Change(events=[DraftApproved(
             tenant_id=village.id, submission_id=submission.submission_id, procedure=draft.procedure,
             version=draft.version, reviewer=draft.decided_by or "", note=draft.decision_note,
-            occurred_at=draft.decided_at or at)])
+            occurred_at=draft.decided_at or at)]))
     elif action.due is Due.REMIND:
         draft = _latest(drafts, action)
-        for reviewer in village.reviewers:
-            send_review_link(village, submission, draft, reviewer, svc, at, kind="reminder")
+        svc.store.enqueue(Change(notices=link_notices(village, draft, village.reviewers, "reminder")))
     elif action.due is Due.ESCALATE:
         draft = _latest(drafts, action)
-        for deputy in village.deputy_reviewers:
-            send_review_link(village, submission, draft, deputy, svc, at, kind="escalation")
+        svc.store.enqueue(Change(notices=link_notices(village, draft, village.deputy_reviewers, "escalation")))
         names = ", ".join(d.name for d in village.deputy_reviewers)
         _tell_admins(village, submission, action, sop.batas_keputusan(draft.created_at), svc,
                      t("Keputusan PPID terlambat", "PPID decision overdue"),
@@ -110,8 +110,8 @@ def _tell_admins(village: Village, submission: Submission, action: Action, due: 
     context = {"submission": submission, "procedure": procedure, "version": action.version, "headline": headline,
                "detail": detail, "due": due.strftime("%H.%M WIB, ") + long_date_id(due.date()),
                "activity_date": long_date_id(submission.activity.date), "village": village}
-    svc.mailer.send(Mail(
-        to=tuple(str(a.email) for a in village.admins),
-        subject=f"[Kabar {village.name}] {headline.id}: {submission.activity.title}",
-        text=web.render("email/sla_notice.txt", **context), html=web.render("email/sla_notice.html", **context),
-        tags={"kind": action.due.value}))
+    svc.store.enqueue(Change(notices=rendered(
+        village.id, action.due.value, f"sla:{action.key}", [str(a.email) for a in village.admins],
+        f"[Kabar {village.name}] {headline.id}: {submission.activity.title}",
+        web.render("email/sla_notice.txt", **context), web.render("email/sla_notice.html", **context),
+        submission_id=submission.submission_id)))

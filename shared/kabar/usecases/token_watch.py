@@ -18,8 +18,10 @@ from .. import web
 from ..domain.access_tokens import TOKEN_WARNING_AHEAD, TokenNotice, token_end, token_expiry_notice
 from ..domain.clock import long_date_id, now, to_wib
 from ..domain.models import ChannelConfig, Village
-from ..ports import Mail, PermanentChannelError, TransientChannelError
+from ..domain.outbox import Change
+from ..ports import PermanentChannelError, TransientChannelError
 from ..services import Services, services
+from .notices import rendered
 
 logger = Logger(child=True)
 
@@ -97,7 +99,7 @@ def check_tokens(svc: Services | None = None, at: datetime | None = None,
             if not svc.store.record_token_notice(village.id, key, at):
                 continue
             try:
-                _send(village, secret_name, secret.channels, notice, end, at, svc)
+                _send(village, secret_name, secret.channels, notice, end, at, key, svc)
             except Exception:
                 svc.store.release_token_notice(village.id, key)
                 raise
@@ -109,7 +111,7 @@ def check_tokens(svc: Services | None = None, at: datetime | None = None,
 
 
 def _send(village: Village, secret_name: str, channels: list[str], notice: TokenNotice, end: datetime | None,
-          at: datetime, svc: Services) -> str:
+          at: datetime, key: str, svc: Services) -> str:
     labels = " dan ".join(LABELS[c] for c in channels)
     days_left = max(0, (to_wib(end).date() - to_wib(at).date()).days) if end else 0
     context = {"village": village, "secret_name": secret_name, "channels": labels, "notice": notice.value,
@@ -120,9 +122,9 @@ def _send(village: Village, secret_name: str, channels: list[str], notice: Token
         subject = f"[Kabar {village.name}] Token {labels} tidak berlaku lagi \u2013 perlu diganti"
     else:
         subject = f"[Kabar {village.name}] Token {labels} berakhir dalam {days_left} hari \u2013 mohon diperbarui"
-    message_id = svc.mailer.send(Mail(
-        to=tuple(str(a.email) for a in village.admins), subject=subject,
-        text=web.render("email/token_expiry.txt", **context), html=web.render("email/token_expiry.html", **context),
-        tags={"kind": f"token_{notice.value}"}))
-    logger.info("token notice sent", extra={"tenant_id": village.id, "notice": notice.value, "channels": channels})
-    return message_id
+    notices = rendered(village.id, f"token_{notice.value}", f"token:{key}", [str(a.email) for a in village.admins],
+                       subject, web.render("email/token_expiry.txt", **context),
+                       web.render("email/token_expiry.html", **context))
+    svc.store.enqueue(Change(notices=notices))
+    logger.info("token notice promised", extra={"tenant_id": village.id, "notice": notice.value, "channels": channels})
+    return notices[0].notice_id
