@@ -33,13 +33,62 @@ class AwsEnv:
     runtime: Any
     env: dict[str, str]
     queues: dict[str, str] = field(default_factory=dict)
+    _shards: dict[str, str | None] = field(default_factory=dict)
 
     def invoke(self, function_id: str, event: Any) -> Any:
-        return self.runtime.invoke(function_id, event)
+        result = self.runtime.invoke(function_id, event)
+        if function_id not in ("OutboxRelayFunction", "NoticeSenderFunction"):
+            self.settle()  # what the function promised: relayed, and its emails sent
+        return result
+
+    def relay(self) -> list[dict]:
+        """What the table's stream carries since the last call, through the outbox relay (as Lambda would:
+        the mapping's filter, one batch, every record relayed)."""
+        import boto3
+
+        from kabar_local.dispatcher import matches_filter, stream_record
+        from kabar_local.template import DynamoDBEvent
+
+        fn = self.model.function("OutboxRelayFunction")
+        (mapping,) = [e for e in fn.events if isinstance(e, DynamoDBEvent)]
+        table = next(t for t in self.model.tables if t.arn == mapping.table_arn)
+        arn = boto3.client("dynamodb").describe_table(TableName=table.name)["Table"]["LatestStreamArn"]
+        streams = boto3.client("dynamodbstreams")
+        records = []
+        for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+            sid = shard["ShardId"]
+            if sid not in self._shards:
+                self._shards[sid] = streams.get_shard_iterator(
+                    StreamArn=arn, ShardId=sid, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            iterator = self._shards[sid]
+            while iterator:
+                page = streams.get_records(ShardIterator=iterator, Limit=1000)
+                got = page.get("Records", [])
+                records += [stream_record(r, arn) for r in got]
+                iterator = page.get("NextShardIterator")
+                self._shards[sid] = iterator
+                if not got:
+                    break
+        records = [r for r in records if any(matches_filter(f, r) for f in mapping.filters)]
+        for start in range(0, len(records), mapping.batch_size):
+            result = self.invoke("OutboxRelayFunction", {"Records": records[start:start + mapping.batch_size]})
+            assert result == {"batchItemFailures": []}, result
+        return records
+
+    def settle(self) -> None:
+        """Relay what was promised and send every notice due (the notice sender), until nothing is left."""
+        while True:
+            relayed = self.relay()
+            sent = self.deliver("NoticeQueue", "NoticeSenderFunction")
+            if not relayed and not sent:
+                return
 
     def drain(self, queue_id: str) -> list[dict]:
-        """Every message now in a queue, removed; as the Lambda SQS event records they would be."""
+        """Every message now in a queue (after relaying what the outbox holds), removed; as the Lambda SQS
+        event records they would be."""
         import boto3
+
+        self.relay()
 
         sqs = boto3.client("sqs")
         out = []

@@ -7,8 +7,8 @@ reads) and the CloudFormation that samtranslator makes of it offline (what AWS w
 from __future__ import annotations
 
 import ast
-import json
 import copy
+import json
 import re
 import tomllib
 from collections.abc import Iterator

@@ -389,6 +389,7 @@ class _StreamSource:
     limit: int = 0
     attempts: int = 0
     empty_polls: int = 0
+    empty_since: float = 0.0  # when the last read that found nothing began (monotonic)
     busy: bool = False
 
 
@@ -463,6 +464,7 @@ class Dispatcher:
         self._locks = {fn.logical_id: threading.Lock() for fn in model.functions}
         self._busy = 0
         self._busy_lock = threading.Lock()
+        self._last_done = time.monotonic()  # when an invocation last finished: its writes are in the stream
         self._stats = _Stats()
         self._started = False
         sources = self._queue_sources_count()
@@ -571,6 +573,7 @@ class Dispatcher:
             self._stats.history.append(record)
             with self._busy_lock:
                 self._busy -= 1
+                self._last_done = time.monotonic()
 
     @property
     def history(self) -> list[InvocationRecord]:
@@ -727,9 +730,11 @@ class Dispatcher:
         while not self._stop.is_set():
             try:
                 if not source.pending:
+                    began = time.monotonic()
                     source.pending = self._read_stream(source)
                     if not source.pending:
                         source.empty_polls += 1
+                        source.empty_since = began
                         self._stop.wait(0.05)
                         continue
                 self._stream_batch(source)
@@ -926,14 +931,13 @@ class Dispatcher:
         streak = 0
         depths: dict[str, tuple[int, int]] = {}
         busy = 0
-        polls = self._stream_polls()
         while True:
             depths = self.queue_depths()
             with self._busy_lock:
-                busy = self._busy
-            # a stream is idle when a read that began after the last check found nothing new
-            seen, polls = polls, self._stream_polls()
-            streams_idle = all(s.empty_polls > seen.get(id(s), -1) and not s.pending and not s.busy
+                busy, last_done = self._busy, self._last_done
+            # a stream is idle when a read that began after the last invocation ended (whose writes the
+            # stream then holds) found nothing new
+            streams_idle = all(s.empty_since > last_done and not s.pending and not s.busy
                                for s in self.stream_sources)
             if busy == 0 and streams_idle and all(v == 0 and nv == 0 for v, nv in depths.values()):
                 streak += 1
@@ -948,9 +952,6 @@ class Dispatcher:
                     f"stack lokal belum diam setelah {timeout:g} dtk / local stack not idle after {timeout:g}s: "
                     f"running invocations={busy}, queues={waiting}, streams={streams}")
             time.sleep(interval)
-
-    def _stream_polls(self) -> dict[int, int]:
-        return {id(s): s.empty_polls for s in self.stream_sources}
 
 
 def _scheduler_context(text: str, arn: str, when: datetime) -> str:

@@ -85,8 +85,10 @@ def test_the_sla_watch_fired_with_a_controlled_clock_reminds_once(stack, review_
 
     half = _draft(sid).created_at + timedelta(minutes=31)
     done = stack.dispatcher.fire("SlaWatchFunction", input={"at": iso(half)})["remind"]
+    stack.dispatcher.wait_idle(timeout=30)  # the reminders are notices, sent by the notice sender
     assert done >= 1 and reminders() == done  # every draft still waiting in the village, this one included
     assert stack.dispatcher.fire("SlaWatchFunction", input={"at": iso(half + timedelta(minutes=1))})["remind"] == 0
+    stack.dispatcher.wait_idle(timeout=30)
     assert reminders() == done
     assert _draft(sid).status.value == "in_review"
 

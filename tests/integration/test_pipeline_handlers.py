@@ -85,13 +85,14 @@ def test_intake_ignores_test_events_removes_undeclared_objects_and_dedupes(aws):
     services().uploads.put(stray, b"\xff\xd8\xff" + b"0" * 100, "image/jpeg")
     assert aws.invoke("IntakeFunction", s3_event(stray)) == {"batchItemFailures": []}
     assert services().uploads.head(stray) is None
-    # a duplicate notification of an accepted file: one record, the completion re-announced once more
+    # a duplicate notification of an accepted file: one record, and the completion is not announced again
+    # (it was announced in the commit that completed the submission)
     key = created["uploads"][0]["fields"]["key"]
     before = services().store.get_asset(VILLAGE, created["submission_id"], key.rsplit("/", 1)[1].split(".")[0])
     aws.invoke("IntakeFunction", s3_event(key))
     after = services().store.get_asset(VILLAGE, created["submission_id"], before.asset_id)
     assert after == before
-    assert len(aws.drain("DraftingQueue")) == 1
+    assert len(aws.drain("DraftingQueue")) == 0
 
 
 def test_drafting_makes_one_versioned_draft_per_procedure_even_when_redelivered(aws):
@@ -110,7 +111,7 @@ def test_drafting_makes_one_versioned_draft_per_procedure_even_when_redelivered(
     assert "saluran irigasi" in website.lead and "Kegiatan dimulai" in website.article_html
     assert website.dateline.startswith("Purwobinangun")
     ready = [json.loads(r["body"])["detail-type"] for r in aws.drain("NotificationQueue")]
-    assert ready.count("DraftReady") == 4  # two drafts, announced again on the redelivery
+    assert ready.count("DraftReady") == 2  # two drafts, each announced in the commit that made it
 
 
 def test_each_draft_version_is_emailed_once_even_when_redelivered(aws):

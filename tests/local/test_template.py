@@ -15,6 +15,7 @@ from kabar_local.dispatcher import validate_expression
 from kabar_local.lambda_runtime import EnvironmentConflict, environment_union
 from kabar_local.stack import OVERRIDDEN_KEYS
 from kabar_local.template import (
+    DynamoDBEvent,
     EventBridgeRuleEvent,
     HttpApiEvent,
     ScheduleEvent,
@@ -278,8 +279,11 @@ def _assert_every_event_routed(path: Path, parameters=None) -> None:
     cfn = _translated(path, parameters or {})
     resources = cfn["Resources"]
 
-    sqs = sorted((fn.logical_id, ev.queue_logical_id) for fn in model.functions for ev in fn.events
-                 if isinstance(ev, SqsEvent))
+    tables = {t.arn: t.logical_id for t in model.tables}
+    sqs = sorted([(fn.logical_id, ev.queue_logical_id) for fn in model.functions for ev in fn.events
+                  if isinstance(ev, SqsEvent)]
+                 + [(fn.logical_id, tables[ev.table_arn]) for fn in model.functions for ev in fn.events
+                    if isinstance(ev, DynamoDBEvent)])
     mappings = sorted(
         (r["Properties"]["FunctionName"]["Ref"], r["Properties"]["EventSourceArn"]["Fn::GetAtt"][0])
         for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping")

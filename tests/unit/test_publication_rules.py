@@ -25,6 +25,7 @@ from kabar.domain.publishing import backoff, publish_moment, retry_plan
 from kabar.domain.sop import batas_unggah
 from kabar.ports import PermanentChannelError, Published, TransientChannelError
 from kabar.usecases.publication import PublicationDeferred, PublicationIncomplete, publish_approved, republish
+from tests.fakes import MemoryOutbox, settle
 
 DAY = date(2026, 11, 27)
 DEADLINE = batas_unggah(DAY)  # 28 November 2026, 23:59:59 WIB
@@ -65,11 +66,12 @@ def test_publish_moment(at, publish_time, expected):
 # -- the use case with in-memory ports ------------------------------------------------------------
 
 
-class Store:
+class Store(MemoryOutbox):
     def __init__(self, village: Village, submission: Submission, draft: Draft) -> None:
         self.village, self.submission, self.draft = village, submission, draft
         self.pubs: dict[str, Publication] = {}
         self.audit: list = []
+        self._outbox_init()
 
     def get_draft(self, tenant, sub, procedure, version=None):
         return self.draft
@@ -83,11 +85,12 @@ class Store:
     def start_publication(self, pub):
         return self.pubs.setdefault(pub.channel, pub)
 
-    def save_publication(self, pub):
+    def save_publication(self, pub, change=None):
         self.pubs[pub.channel] = pub
+        self.commit(change)
 
-    def append_audit(self, entry):
-        self.audit.append(entry)
+    def submission_items(self, tenant, sub):
+        return {"audit": list(self.audit)}
 
     def set_draft_status(self, draft, old, new):
         self.draft = draft.model_copy(update={"status": new})
@@ -176,7 +179,10 @@ EVENT = DraftApproved(tenant_id="purwobinangun", submission_id="s1", procedure=P
 
 
 def run(svc, channels, at):
-    return publish_approved(EVENT, svc, channels_for=lambda v, p: channels, at=at)
+    try:
+        return publish_approved(EVENT, svc, channels_for=lambda v, p: channels, at=at)
+    finally:
+        settle(svc, at)  # the relay and the notice sender
 
 
 def test_a_throttled_channel_sets_the_wait_and_the_others_go_on(svc):
@@ -259,6 +265,7 @@ def test_the_admin_republishes_after_fixing_a_permanent_failure(svc):
     svc.store.publications = lambda *args: list(svc.store.pubs.values())
     # When the admin, with a new token, publishes again
     assert republish("purwobinangun", "s1", Procedure.SOCIAL, "admin", svc=svc, at=wib(27, 13)) == ["facebook"]
+    settle(svc)
     # Then the approval is announced again and only facebook is posted on its redelivery
     (again,) = [e for e in svc.events.items if isinstance(e, DraftApproved)]
     assert again.version == 1 and again.note == "republish by admin"

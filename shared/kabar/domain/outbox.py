@@ -29,7 +29,8 @@ class Notice(BaseModel):
 
     tenant_id: str
     purpose: str  # review_link, rejected, revision, publish_failed, publish_late, report, digest, ...
-    subject: str  # what it is about, version included: "draft:social:v2", "report:2026-11", "digest:2026-12-03"
+    #: what it is about, version included, within its submission (if any): "draft:social:v2", "report:2026-11"
+    subject: str
     recipient: str  # an email address
     submission_id: str | None = None
     #: what the sender needs to compose it (ids, or an already rendered mail for computed content)
@@ -37,7 +38,7 @@ class Notice(BaseModel):
 
     @property
     def key(self) -> str:
-        return f"{self.purpose}|{self.subject}|{self.recipient.lower()}"
+        return f"{self.purpose}|{self.submission_id or '-'}|{self.subject}|{self.recipient.lower()}"
 
     @property
     def notice_id(self) -> str:
