@@ -79,5 +79,6 @@ def test_the_scheduled_event_runs_the_watch_at_the_current_time(aws):
     from tests.support import load_event
 
     done = aws.invoke("SlaWatchFunction", load_event("sla_watch/schedule"))
-    assert set(done) == {"remind", "escalate", "draft_late", "redrive_completed", "redrive_approved"}
+    assert set(done) == {"remind", "escalate", "draft_late", "redrive_completed", "redrive_approved",
+                         "redrive_stranded", "publish_stalled", "publish_attention"}
     assert set(done.values()) == {0}

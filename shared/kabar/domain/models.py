@@ -233,6 +233,7 @@ class Publication(BaseModel):
     published_at: datetime | None = None
     attempts: int = 0
     late_alerted_at: datetime | None = None  # the admin was told this channel misses the H+1 deadline
+    updated_at: datetime | None = None  # the last attempt's end: a pending channel untouched long after is stranded
 
 
 class AuditEntry(BaseModel):

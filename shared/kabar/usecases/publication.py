@@ -143,7 +143,7 @@ def publish_approved(event: DraftApproved, svc: Services | None = None,
         if pub.status is PublicationStatus.FAILED:
             results.append(pub)  # a permanent failure waits for the admin; it is not retried blindly
             continue
-        pub = pub.model_copy(update={"attempts": pub.attempts + 1})
+        pub = pub.model_copy(update={"attempts": pub.attempts + 1, "updated_at": moment})
         try:
             found = channel.find(post) if pub.attempts > 1 else None
             done = found or channel.publish(post)

@@ -70,7 +70,7 @@ def _do(action: Action, village: Village, submission: Submission, drafts: list[D
         svc.store.enqueue(Change(events=[SubmissionCompleted(
             tenant_id=village.id, submission_id=submission.submission_id,
             occurred_at=submission.completed_at or at)]))
-    elif action.due is Due.REDRIVE_APPROVED:
+    elif action.due in (Due.REDRIVE_APPROVED, Due.REDRIVE_STRANDED):
         draft = _latest(drafts, action)
         svc.store.enqueue(Change(events=[DraftApproved(
             tenant_id=village.id, submission_id=submission.submission_id, procedure=draft.procedure,
@@ -91,6 +91,24 @@ def _do(action: Action, village: Village, submission: Submission, drafts: list[D
                        "The 1-hour limit for the PPID's decision has passed. " + (
                          f"The decision link was also sent to the deputy reviewers: {names}." if names else
                          "This village has no deputy reviewer; please contact the PPID.")))
+    elif action.due is Due.PUBLISH_STALLED:
+        deadline = sop.batas_unggah(submission.activity.date)
+        _tell_admins(village, submission, action, deadline, svc,
+                     t("Unggah tertunda", "Publication delayed"),
+                     t("Konten yang sudah disetujui belum bisa terbit karena kanal bermasalah. Kabar mencoba lagi "
+                       "otomatis setiap jam sampai batas H+1. Bila masalahnya di akun (token, izin), perbaiki di "
+                       "pengaturan kanal.",
+                       "Approved content could not go online yet because a channel has trouble. Kabar tries again "
+                       "every hour until the H+1 limit. If the problem is the account (token, permission), fix it in "
+                       "the channel settings."))
+    elif action.due is Due.PUBLISH_ATTENTION:
+        deadline = sop.batas_unggah(submission.activity.date)
+        _tell_admins(village, submission, action, deadline, svc,
+                     t("Perlu tindakan: belum terbit", "Needs attention: not online"),
+                     t("Batas H+1 sudah lewat dan konten yang disetujui belum terbit di semua kanal. Setelah "
+                       "masalahnya diperbaiki, terbitkan ulang dari halaman pengajuan (atau: kabar publish retry).",
+                       "The H+1 limit has passed and approved content is not online on every channel. Once the "
+                       "problem is fixed, publish again from the submission's page (or: kabar publish retry)."))
     elif action.due is Due.DRAFT_LATE:
         if action.version:
             draft = _latest(drafts, action)
