@@ -103,8 +103,16 @@ def test_a_rejection_closes_the_submission_and_only_a_rejected_one_of_the_villag
     payload, _ = samples.submission_payload(now().date())
     status, body = submit(aws, token, {**payload, "resubmission_of": sid})
     assert status == 422 and body["error"]["fields"][0]["field"] == "resubmission_of"  # not rejected yet
-    link = _links_by_procedure(aws)["social"]
-    aws.invoke("ReviewApiFunction", review_event("POST", link, "decision=reject&reason=confidential&note=rahasia"))
+    links = _links_by_procedure(aws)
+    # TOLAK for the content of one draft: the other procedure goes on, the entry stays open
+    aws.invoke("ReviewApiFunction", review_event("POST", links["social"],
+                                                 "decision=reject&reason=confidential&note=rahasia"))
+    sub = services().store.get_submission(VILLAGE, sid)
+    assert sub.status.value == "complete" and sub.closed_at is None
+    assert services().store.get_draft(VILLAGE, sid, "website").status.value == "in_review"
+    # the other one refused too: every procedure refused closes the entry
+    aws.invoke("ReviewApiFunction", review_event("POST", links["website"],
+                                                 "decision=reject&reason=personal_data&note=ada+NIK"))
     sub = services().store.get_submission(VILLAGE, sid)
     assert sub.status.value == "rejected" and sub.closed_at is not None
     foreign, _ = samples.submission_payload(now().date())
@@ -112,6 +120,26 @@ def test_a_rejection_closes_the_submission_and_only_a_rejected_one_of_the_villag
     status, again = submit(aws, token, {**payload, "resubmission_of": sid})
     assert status == 201
     assert services().store.get_submission(VILLAGE, again["submission_id"]).resubmission_of == sid
+
+
+def test_an_activity_refused_as_not_for_publication_withdraws_the_other_draft_and_publishes_nothing(aws):
+    # Given the website draft approved (its publication not yet run) and the social draft under review
+    _, created = drafted(aws)
+    sid = created["submission_id"]
+    links = _links_by_procedure(aws)
+    aws.invoke("ReviewApiFunction", review_event("POST", links["website"], "decision=approve"))
+    # When the PPID refuses the social draft because the activity is not for publication
+    aws.invoke("ReviewApiFunction", review_event(
+        "POST", links["social"], "decision=reject&reason=not_for_publication&note=kegiatan+internal"))
+    aws.deliver("PublicationQueue", "PublicationFunction")
+    # Then both drafts are refused, the entry is closed, nothing went online, and the trail says why
+    items = services().store.submission_items(VILLAGE, sid)
+    assert {d.procedure.value: d.status.value for d in items["draft"]} == {"social": "rejected", "website": "rejected"}
+    assert services().store.get_submission(VILLAGE, sid).status.value == "rejected"
+    assert items["publication"] == []
+    assert "withdrawn_with_activity" in {a.action for a in items["audit"]}
+    website = services().store.get_draft(VILLAGE, sid, "website")
+    assert "tidak untuk dipublikasikan" in website.decision_note
 
 
 def test_two_tabs_deciding_at_once_leave_exactly_one_decision(aws):

@@ -30,6 +30,12 @@ def test_publishing_only_follows_approval():
     assert not state.can_move(DraftStatus.REJECTED, DraftStatus.PUBLISHED)
 
 
+def test_only_a_refused_activity_withdraws_a_decided_draft():
+    for status in state.WITHDRAWABLE:
+        assert state.can_move(status, DraftStatus.REJECTED)
+    assert not state.can_move(DraftStatus.PUBLISHED, DraftStatus.REJECTED)  # what is online stays online
+
+
 def test_reject_and_revise_need_a_note():
     assert state.note_required(Decision.REJECT) and state.note_required(Decision.REVISE)
     assert not state.note_required(Decision.APPROVE)

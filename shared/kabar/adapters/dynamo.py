@@ -276,7 +276,8 @@ class DynamoStore:
         item = self._get(f"T#{tenant_id}#RT#{token_hash}", "RT")
         return ReviewToken.model_validate(_data(item)) if item else None
 
-    def record_decision(self, token: ReviewToken, draft: Draft, decided: Draft, change: Change) -> None:
+    def record_decision(self, token: ReviewToken, draft: Draft, decided: Draft, change: Change,
+                        withdrawn: tuple[tuple[Draft, Draft], ...] = (), close: bool = False) -> None:
         """Use the link, move the draft, append the audit entry and promise what follows, in one transaction.
 
         Exactly one decision stands: the link must be unused and the draft still under review.
@@ -302,17 +303,29 @@ class DynamoStore:
                                 **values, ":t": decided.status.value, ":at": iso(audit.at),
                                 ":by": decided.decided_by, ":n": decided.decision_note,
                                 ":r": decided.reject_reason})}},
-            ] + self._close_rejected(decided, audit), change)
+            ] + [self._withdraw(before, after, audit) for before, after in withdrawn]
+              + (self._close_rejected(decided, audit) if close else []), change)
         except Exception as err:
             if self._is_condition_failure(err):
                 raise InvalidTransition(t("Draf ini sudah diputuskan sebelumnya.",
                                           "This draft has already been decided.")) from err
             raise
 
+    def _withdraw(self, before: Draft, draft: Draft, audit: AuditEntry) -> dict:
+        """The other procedure's draft refused with the activity, if it is still as it was read."""
+        return {"Update": {
+            "TableName": self.table_name,
+            "Key": self._ser({"PK": _sub_pk(draft.tenant_id, draft.submission_id),
+                              "SK": _draft_sk(draft.procedure, draft.version)}),
+            "UpdateExpression": "SET #s = :t, decided_at = :at, decided_by = :by, decision_note = :n, "
+                                "reject_reason = :r",
+            "ConditionExpression": "#s = :e", "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": self._ser({
+                ":t": DraftStatus.REJECTED.value, ":e": before.status.value, ":at": iso(audit.at),
+                ":by": draft.decided_by, ":n": draft.decision_note, ":r": draft.reject_reason})}}
+
     def _close_rejected(self, decided: Draft, audit: AuditEntry) -> list[dict]:
-        # TOLAK closes the submission as rejected; a resubmission is a new one that points to it.
-        if decided.status is not DraftStatus.REJECTED:
-            return []
+        # Every procedure refused: the entry is closed as rejected; a resubmission is a new one pointing to it.
         return [{"Update": {"TableName": self.table_name,
                             "Key": self._ser({"PK": _sub_pk(decided.tenant_id, decided.submission_id), "SK": "META"}),
                             "UpdateExpression": "SET #s = :r, closed_at = :at",
@@ -419,31 +432,38 @@ class DynamoStore:
         can never fork the chain: the one that loses re-reads the head and seals again. A failure of
         ``ops`` themselves is raised to the caller.
         """
-        entry = change.audit
-        at = entry.at if entry else datetime.now(UTC)
+        entries = change.audits
+        at = entries[0].at if entries else datetime.now(UTC)
         ops = ops + self._outbox_ops(change, at)
-        if entry is None:
+        if not entries:
             client("dynamodb").transact_write_items(TransactItems=ops)
             return
         ops = ops + [{"Put": {"TableName": self.table_name, "Item": self._ser(self._audit_item(entry)),
-                              "ConditionExpression": "attribute_not_exists(PK)"}}]
-        chain_pk = f"T#{entry.tenant_id}#AUDIT"
+                              "ConditionExpression": "attribute_not_exists(PK)"}} for entry in entries]
+        tenants = {entry.tenant_id for entry in entries}
+        if len(tenants) != 1:
+            raise ValueError("one change belongs to one village")
+        chain_pk = f"T#{entries[0].tenant_id}#AUDIT"
         for attempt in range(attempts):
             head = self._get(chain_pk, "HEAD")
             prev_seq, prev_hash = (int(head["seq"]), head["hash"]) if head else (0, GENESIS)
-            body = sealed_body(entry, prev_seq + 1)
-            sealed = chain_hash(body, prev_hash)
+            chain: list[dict] = []
+            seq, last = prev_seq, prev_hash
+            for entry in entries:
+                seq += 1
+                body = sealed_body(entry, seq)
+                sealed = chain_hash(body, last)
+                chain.append({"Put": {"TableName": self.table_name, "Item": self._ser(
+                    {"PK": chain_pk, "SK": f"E#{seq:012d}", "rtype": "audit_chain", **body,
+                     "prev_hash": last, "hash": sealed}), "ConditionExpression": "attribute_not_exists(PK)"}})
+                last = sealed
             head_op: dict[str, Any] = {"TableName": self.table_name, "Item": self._ser(
-                {"PK": chain_pk, "SK": "HEAD", "rtype": "audit_head", "seq": prev_seq + 1, "hash": sealed})}
+                {"PK": chain_pk, "SK": "HEAD", "rtype": "audit_head", "seq": seq, "hash": last})}
             if head:
                 head_op.update(ConditionExpression="seq = :p", ExpressionAttributeValues=self._ser({":p": prev_seq}))
             else:
                 head_op["ConditionExpression"] = "attribute_not_exists(PK)"
-            chain = [{"Put": {"TableName": self.table_name, "Item": self._ser(
-                         {"PK": chain_pk, "SK": f"E#{prev_seq + 1:012d}", "rtype": "audit_chain", **body,
-                          "prev_hash": prev_hash, "hash": sealed}),
-                         "ConditionExpression": "attribute_not_exists(PK)"}},
-                     {"Put": head_op}]
+            chain.append({"Put": head_op})
             try:
                 client("dynamodb").transact_write_items(TransactItems=ops + chain)
                 return

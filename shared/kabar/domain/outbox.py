@@ -58,9 +58,15 @@ class Change:
     audit: AuditEntry | None = None
     events: list[Event] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    #: further audit entries of the same change (say, a draft withdrawn with the decision), sealed after ``audit``
+    more_audit: list[AuditEntry] = field(default_factory=list)
+
+    @property
+    def audits(self) -> list[AuditEntry]:
+        return ([self.audit] if self.audit else []) + list(self.more_audit)
 
     def __bool__(self) -> bool:
-        return bool(self.audit or self.events or self.notices)
+        return bool(self.audit or self.events or self.notices or self.more_audit)
 
 
 class NoticeDue(BaseModel):

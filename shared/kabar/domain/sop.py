@@ -127,6 +127,25 @@ def batas_laporan(month: str) -> date:
     return date(year, mon, HARI_LAPORAN)
 
 
+# --- TOLAK on one procedure of an activity that feeds both ------------------------------------
+
+#: the one TOLAK reason that is about the activity itself, not about one draft's content
+ALASAN_KEGIATAN_DITOLAK = "not_for_publication"
+
+
+def tolak_seluruh_kegiatan(reason: str | None) -> bool:
+    """Step 3: "kegiatan tidak untuk dipublikasikan" closes the whole activity: the other procedure's
+    draft, decided or not, is withdrawn with it (what is already online stays, and the admin is told).
+    Any other reason (exempt information, personal data, another) is about that draft's content: the
+    other procedure goes on and is decided on its own."""
+    return reason == ALASAN_KEGIATAN_DITOLAK
+
+
+def pengajuan_ditutup(procedures: list[str], rejected: set[str]) -> bool:
+    """The register entry is closed as rejected once every procedure it feeds was refused (TOLAK)."""
+    return bool(procedures) and set(procedures) <= rejected
+
+
 def is_late(moment: datetime | None, deadline: datetime) -> bool | None:
     """True when a step finished after its limit; None while it has not happened."""
     if moment is None:

@@ -16,12 +16,16 @@ DECISION_OUTCOME: dict[Decision, DraftStatus] = {
 _ALLOWED: dict[DraftStatus, set[DraftStatus]] = {
     DraftStatus.IN_REVIEW: {DraftStatus.APPROVED, DraftStatus.REJECTED,
                             DraftStatus.REVISION_REQUESTED, DraftStatus.SUPERSEDED},
-    DraftStatus.REVISION_REQUESTED: {DraftStatus.SUPERSEDED},
-    DraftStatus.APPROVED: {DraftStatus.PUBLISHED},
+    DraftStatus.REVISION_REQUESTED: {DraftStatus.SUPERSEDED, DraftStatus.REJECTED},
+    DraftStatus.APPROVED: {DraftStatus.PUBLISHED, DraftStatus.REJECTED},
     DraftStatus.REJECTED: set(),
     DraftStatus.SUPERSEDED: set(),
     DraftStatus.PUBLISHED: set(),
 }
+
+
+#: what a TOLAK of the whole activity withdraws on the other procedure (never what is already online)
+WITHDRAWABLE = {DraftStatus.IN_REVIEW, DraftStatus.REVISION_REQUESTED, DraftStatus.APPROVED}
 
 
 def can_move(current: DraftStatus, target: DraftStatus) -> bool:
@@ -31,7 +35,7 @@ def can_move(current: DraftStatus, target: DraftStatus) -> bool:
 def decide(current: DraftStatus, decision: Decision) -> DraftStatus:
     """The status a decision leads to; only a draft under review can be decided."""
     target = DECISION_OUTCOME[decision]
-    if not can_move(current, target):
+    if current is not DraftStatus.IN_REVIEW or not can_move(current, target):
         raise InvalidTransition(t(
             "Draf ini sudah diputuskan sebelumnya.", "This draft has already been decided."))
     return target

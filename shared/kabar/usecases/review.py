@@ -6,6 +6,7 @@ GET and HEAD: only the button on the confirmation page (a POST) acts.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -274,9 +275,11 @@ def decide(raw_token: str, form: dict[str, str], svc: Services | None = None, at
             actor=f"reviewer:{token.reviewer_email}", action=f"decision_{decision.value}",
             subject=f"draft:{draft.procedure.value}:v{draft.version}", from_state=draft.status.value,
             to_state=target.value, note=note or None, personal_data=[f.record() for f in findings] or None)
-        # the decision, its audit entry, the event and whoever must be told: together or not at all
+        withdrawn, close, more_audit, more_notices = _tolak(draft, decided, reason, token, at, svc)
+        # the decision, its audit entries, the event and whoever must be told: together or not at all
         svc.store.record_decision(token, draft, decided, Change(
-            audit=audit, events=[event], notices=decision_notices(event, svc)))
+            audit=audit, events=[event], notices=decision_notices(event, svc) + more_notices,
+            more_audit=more_audit), withdrawn=tuple(withdrawn), close=close)
     except InvalidTransition:  # another tab or reviewer decided in between: say what stands
         page = _state_page(token, svc)
         return page if isinstance(page, Page) else _invalid()
@@ -284,6 +287,61 @@ def decide(raw_token: str, form: dict[str, str], svc: Services | None = None, at
                                             "decision": decision.value, "procedure": token.procedure.value,
                                             "version": token.version})
     return Page(200, web.render("review/done.html", decision=decision.value, draft=decided))
+
+
+def _tolak(draft: Draft, decided: Draft, reason: str | None, token: ReviewToken, at: datetime,
+           svc: Services) -> tuple[list[tuple[Draft, Draft]], bool, list[AuditEntry], list[Notice]]:
+    """What a TOLAK does to the rest of the activity (``sop.tolak_seluruh_kegiatan``): the other procedure's
+    drafts withdrawn with it, whether the register entry closes, their audit entries, and the admins told
+    of anything already online."""
+    if decided.status is not DraftStatus.REJECTED:
+        return [], False, [], []
+    submission = svc.store.get_submission(draft.tenant_id, draft.submission_id)
+    latest: dict[Procedure, Draft] = {}
+    for d in sorted(svc.store.submission_items(draft.tenant_id, draft.submission_id)["draft"],
+                    key=lambda d: d.version):
+        latest[d.procedure] = d
+    latest[draft.procedure] = decided
+    withdrawn: list[tuple[Draft, Draft]] = []
+    audits: list[AuditEntry] = []
+    online: list[Draft] = []
+    if sop.tolak_seluruh_kegiatan(reason):
+        for procedure, other in latest.items():
+            if procedure is draft.procedure:
+                continue
+            if other.status in state.WITHDRAWABLE:
+                after = other.model_copy(update={
+                    "status": DraftStatus.REJECTED, "decided_at": at, "decided_by": token.reviewer_name,
+                    "reject_reason": reason,
+                    "decision_note": f"Ikut ditolak bersama draf {PROCEDURE_LABEL[draft.procedure]}: kegiatan "
+                                     "tidak untuk dipublikasikan."})
+                withdrawn.append((other, after))
+                latest[procedure] = after
+                audits.append(AuditEntry(
+                    tenant_id=draft.tenant_id, submission_id=draft.submission_id, at=at,
+                    actor=f"reviewer:{token.reviewer_email}", action="withdrawn_with_activity",
+                    subject=f"draft:{procedure.value}:v{other.version}", from_state=other.status.value,
+                    to_state=DraftStatus.REJECTED.value, note=f"TOLAK on {draft.procedure.value}: {reason}"))
+            elif other.status is DraftStatus.PUBLISHED:
+                online.append(other)
+    rejected = {p.value for p, d in latest.items() if d.status is DraftStatus.REJECTED}
+    close = sop.pengajuan_ditutup([p.value for p in submission.procedures], rejected)
+    notices: list[Notice] = []
+    if online:
+        village = svc.store.get_village(draft.tenant_id)
+        labels = ", ".join(PROCEDURE_LABEL[d.procedure] for d in online)
+        text = (f"PPID menolak kegiatan \"{submission.activity.title}\" karena tidak untuk dipublikasikan, "
+                f"padahal draf {labels} sudah terbit. Kabar tidak menurunkan konten sendiri: mohon turunkan "
+                "dari kanalnya bila perlu.\n\n"
+                f"The PPID refused the activity \"{submission.activity.title}\" as not for publication, but the "
+                f"{labels} draft is already online. Kabar does not take content down by itself: please remove "
+                "it from the channel if needed.")
+        notices = rendered(draft.tenant_id, "refused_but_online", f"draft:{draft.procedure.value}:v{draft.version}",
+                           [str(a.email) for a in village.admins],
+                           f"[Kabar {village.name}] Ditolak setelah terbit: {submission.activity.title}",
+                           text, "<p>" + html.escape(text).replace("\n", "<br>") + "</p>",
+                           submission_id=draft.submission_id)
+    return withdrawn, close, audits, notices
 
 
 # --- telling people ----------------------------------------------------------------------------
