@@ -4,6 +4,7 @@
     kabar staff add --village V --role submitter|admin|reviewer --name N --email E
     kabar village put FILE
     kabar audit verify --village V
+    kabar outbox replay --since 2026-12-03T08:00+07:00 [--village V]
     kabar demo
 
 Messages are in Indonesian first, English second.
@@ -215,6 +216,28 @@ def cmd_publish_retry(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_outbox_replay(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from kabar.domain.clock import to_wib
+    from kabar.services import services
+    from kabar.usecases.relay import replay
+
+    try:
+        since = datetime.fromisoformat(args.since)
+    except ValueError:
+        raise CliError("--since: tulis waktu seperti 2026-12-03T08:00+07:00 / write a time like "
+                       "2026-12-03T08:00+07:00") from None
+    if since.tzinfo is None:
+        raise CliError("--since: sertakan zona waktu, mis. +07:00 / include the time zone, e.g. +07:00")
+    attach()
+    svc = services()
+    counts = replay(svc.store.outbox_since(since, args.village), svc.events)
+    _say(f"Dikirim ulang ke bus sejak {to_wib(since):%d-%m-%Y %H.%M} WIB / put on the bus again: "
+         f"{counts['event']} peristiwa / events, {counts['notice']} pemberitahuan / notices")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kabar", description="Kabar: tumpukan lokal / the local stack")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -252,6 +275,12 @@ def build_parser() -> argparse.ArgumentParser:
     retry.add_argument("--procedure", required=True, choices=["social", "website"])
     retry.add_argument("--channel", default=None, help="hanya kanal ini / only this channel")
     retry.set_defaults(func=cmd_publish_retry)
+
+    outbox = sub.add_parser("outbox", help="kotak keluar / the outbox").add_subparsers(dest="action", required=True)
+    replay = outbox.add_parser("replay", help="kirim ulang ke bus sejak suatu waktu / put on the bus again since")
+    replay.add_argument("--since", required=True, help="e.g. 2026-12-03T08:00+07:00")
+    replay.add_argument("--village", default=None)
+    replay.set_defaults(func=cmd_outbox_replay)
 
     demo = sub.add_parser("demo", help="jalankan SOP sekali dari awal sampai akhir / run the SOP once, end to end")
     demo.set_defaults(func=cmd_demo, rest=[])  # its own options go to kabar_local.demo.main

@@ -188,7 +188,8 @@ def test_a_rejection_whose_follow_up_fails_once_still_reaches_the_submitter_once
     created = _decide(aws, "reject")
     submitter = services().store.get_submission(VILLAGE, created["submission_id"]).submitter_email
     rejected = [m for m in Outbox().list(to=submitter) if "Ditolak" in m["subject"]]
-    assert fired and len(rejected) == 2  # one per draft (social, website), each once
+    # the activity refused as not for publication: one TOLAK withdraws the other draft, one email says so
+    assert fired and len(rejected) == 1
 
 
 def test_one_failed_send_to_the_second_reviewer_never_resends_to_the_first(aws, monkeypatch):
@@ -259,3 +260,23 @@ def test_a_publication_stranded_after_an_outage_is_redriven_and_the_admin_told_o
     # and later runs re-drive nothing more
     again = aws.invoke("SlaWatchFunction", {"at": (last + timedelta(hours=3)).isoformat()})
     assert again["redrive_stranded"] == 0
+
+
+def test_replaying_the_outbox_after_a_relay_outage_repeats_no_effect(aws):
+    from kabar.domain.clock import now
+    from kabar.usecases.relay import replay
+
+    since = now() - timedelta(seconds=1)
+    created = _decide(aws, "reject")
+    submitter = services().store.get_submission(VILLAGE, created["submission_id"]).submitter_email
+    before = _mails()
+    # the operator replays everything promised since then (the relay's failure queue alarmed)
+    counts = replay(services().store.outbox_since(since, VILLAGE), services().events)
+    assert counts["event"] >= 4 and counts["notice"] == 0  # every email was sent: none is due again
+    for queue, function in (("DraftingQueue", "DraftingFunction"), ("NotificationQueue", "ReviewNotificationFunction"),
+                            ("PublicationQueue", "PublicationFunction")):
+        aws.deliver(queue, function)
+    aws.settle()
+    assert _mails() == before
+    assert len([m for m in Outbox().list(to=submitter) if "Ditolak" in m["subject"]]) == 1
+    _audit_ok()

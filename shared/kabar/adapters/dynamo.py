@@ -510,6 +510,25 @@ class DynamoStore:
             client("dynamodb").transact_write_items(TransactItems=events[start:start + 100])
         return new
 
+    def outbox_since(self, since: datetime, tenant_id: str | None = None) -> Iterator[dict]:
+        """Outbox items promised since ``since`` that may still need relaying (events; notices not yet sent).
+
+        A scan: this is the operator's replay after the relay's failure queue alarmed, not a request path.
+        """
+        expression = ("rtype = :o AND created_at >= :s AND attribute_not_exists(sent_at) AND "
+                      "attribute_not_exists(skipped)")
+        values: dict[str, Any] = {":o": "outbox", ":s": iso(since)}
+        if tenant_id:
+            expression += " AND tenant_id = :t"
+            values[":t"] = tenant_id
+        kwargs: dict[str, Any] = {"FilterExpression": expression, "ExpressionAttributeValues": values}
+        while True:
+            page = self._table.scan(**kwargs)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     # --- notices: each one sent once ----------------------------------------------------------
 
     def get_notice(self, tenant_id: str, notice_id: str) -> NoticeRecord | None:
