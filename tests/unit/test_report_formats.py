@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from kabar.domain.report import aggregate, issued_on, report_moment
-from kabar.domain.report_pdf import count_axis, printable, render_report_pdf
+from kabar.domain.report_pdf import printable, render_report_pdf
 from kabar.domain.report_xlsx import render_report_xlsx
 from tests.unit.test_report import OCT_SLUG, S1_SLUG, VILLAGE, november  # noqa: F401 - fixture
 
