@@ -79,7 +79,7 @@ def test_a_busier_month_than_the_last_says_how_much_and_shows_the_change():
                        "dari 1 menjadi 3.")
     assert last.en.startswith("Against Oktober 2026: items published up from 1 to 3")
     html = render_report_html(VILLAGE, f)
-    assert "▲ +2" in html and "dari 1 <i>(last month)</i>" in html
+    assert "▲ +2 dari 1 bulan lalu" in html
     wb = load_workbook(io.BytesIO(render_report_xlsx(VILLAGE, f)))
     published = next(r for r in wb["Ringkasan"].iter_rows(min_row=6, values_only=True)
                      if r[0].startswith("Konten terbit"))

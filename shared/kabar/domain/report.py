@@ -386,6 +386,15 @@ def aggregate(village: Village, month: str, submissions: list[Submission], draft
 
     late: list[LateItem] = []
     compliance = _compliance(subs, versions, publications, as_of, late)
+    # An item handed over in an earlier month and published late in this one is named here too (its
+    # steps are counted with its own month): every late publication the narrative counts has a name.
+    for (sid, procedure), at in online:
+        owner = all_subs.get(sid)
+        if owner is not None and sid not in by_id:
+            due = sop.batas_unggah(owner.activity.date)
+            if sop.is_late(at, due):
+                late.append(LateItem(submission_id=sid, title=owner.activity.title.strip(), step="unggah",
+                                     procedure=procedure, procedures=list(owner.procedures), due=due, done_at=at))
     for row in kpi:
         owner = all_subs.get(row.submission_id)
         row.activity_date = owner.activity.date if owner else None
