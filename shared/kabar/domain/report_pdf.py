@@ -305,36 +305,44 @@ def draw_table(pdf, table: Table) -> None:  # noqa: ANN001
     share = sum(c.width for c in table.columns)
     widths = [full * c.width / share for c in table.columns]
 
-    def row(cells: list[str], bold: bool = False, fill: bool = False, italic_second: bool = False) -> None:
+    def row(cells: list[str], bold: bool = False, fill: bool = False, english: list[str] | None = None) -> None:
+        """One row; ``english``: the heading's second language, wrapped on its own, set small and muted."""
         pdf.set_font(FONT, "B" if bold else "", 7.5)
         wrapped = [_wrap(pdf, text, w - 2 * _PAD) for text, w in zip(cells, widths, strict=True)]
+        firsts = [len(lines) for lines in wrapped]
+        if english:
+            pdf.set_font(FONT, "I", 7)
+            wrapped = [lines + _wrap(pdf, text, w - 2 * _PAD) for lines, text, w in
+                       zip(wrapped, english, widths, strict=True)]
+            pdf.set_font(FONT, "B" if bold else "", 7.5)
         height = max(len(lines) for lines in wrapped) * _LINE_H + 2 * _PAD
         if pdf.will_page_break(height):
             pdf.add_page(same=True)
             if not fill:
-                row(heading, bold=True, fill=True, italic_second=True)
+                row(heading, bold=True, fill=True, english=heading_en)
                 pdf.set_font(FONT, "B" if bold else "", 7.5)
         top, x = pdf.get_y(), pdf.l_margin
         if fill:
             pdf.set_fill_color(*_SOFT)
             pdf.rect(pdf.l_margin, top, full, height, style="F")
-        for lines, w, column in zip(wrapped, widths, table.columns, strict=True):
+        for lines, first, w, column in zip(wrapped, firsts, widths, table.columns, strict=True):
             for n, line in enumerate(lines):
-                if italic_second and n:
+                if n == first:
                     pdf.set_font(FONT, "I", 7)
                     pdf.set_text_color(*_MUTED)
                 tx = x + w - _PAD - _string_width(pdf, line) if column.numeric else x + _PAD
                 pdf.text(tx, top + _PAD + (n + 0.78) * _LINE_H, line)
-                if italic_second and n:
-                    pdf.set_font(FONT, "B", 7.5)
-                    pdf.set_text_color(*_INK)
+            if len(lines) > first:
+                pdf.set_font(FONT, "B" if bold else "", 7.5)
+                pdf.set_text_color(*_INK)
             x += w
         pdf.set_draw_color(*_LINE)
         pdf.line(pdf.l_margin, top + height, pdf.l_margin + full, top + height)
         pdf.set_y(top + height)
 
-    heading = [printable(f"{c.label.id}\n{c.label.en}") for c in table.columns]
-    row(heading, bold=True, fill=True, italic_second=True)
+    heading = [printable(c.label.id) for c in table.columns]
+    heading_en = [printable(c.label.en) for c in table.columns]
+    row(heading, bold=True, fill=True, english=heading_en)
     for values in table.rows:
         row([_fmt(v, c.numeric) for c, v in zip(table.columns, values, strict=True)])
     if table.total:
