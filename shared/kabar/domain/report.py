@@ -395,10 +395,12 @@ def aggregate(village: Village, month: str, submissions: list[Submission], draft
             if sop.is_late(at, due):
                 late.append(LateItem(submission_id=sid, title=owner.activity.title.strip(), step="unggah",
                                      procedure=procedure, procedures=list(owner.procedures), due=due, done_at=at))
+    versions_online = {(p.submission_id, p.procedure, p.channel): p.version for p in month_pubs}
     for row in kpi:
         owner = all_subs.get(row.submission_id)
         row.activity_date = owner.activity.date if owner else None
-        draft = by_version.get((row.submission_id, row.procedure, _published_version(month_pubs, row)))
+        draft = by_version.get((row.submission_id, row.procedure,
+                                versions_online.get((row.submission_id, row.procedure, row.channel), 1)))
         if draft is not None:
             row.thumbnail_key = draft.graphic_key or (draft.photo_keys[0] if draft.photo_keys else None)
     named = _tell_apart([(r.title, r.submission_id) for r in kpi]
@@ -661,13 +663,6 @@ def _titles(submissions: Iterable[Submission], drafts: list[Draft]) -> dict[str,
             titles[draft.slug] = draft.title
             titles["#" + draft.slug] = draft.submission_id  # whose item a slug is
     return titles
-
-
-def _published_version(pubs: list[Publication], row: KpiRow) -> int:
-    for pub in pubs:
-        if (pub.submission_id, pub.procedure, pub.channel) == (row.submission_id, row.procedure, row.channel):
-            return pub.version
-    return 1
 
 
 def _tell_apart(named: list[tuple[str, str]], activity_dates: dict[str, date]) -> dict[tuple[str, str], str]:

@@ -64,45 +64,47 @@ def write_tables(wb, tables_: list[Table], heading: str) -> dict[str, tuple[obje
     bold = Font(bold=True)
     muted = Font(italic=True, color="5B6575")
     head_fill = PatternFill("solid", fgColor="F3F5F8")
+    right, right_head = Alignment(horizontal="right"), Alignment(horizontal="right", wrap_text=True, vertical="top")
+    head = Alignment(wrap_text=True, vertical="top")
     placed: dict[str, tuple[object, int, int]] = {}  # sheet name -> (sheet, first data row, last data row)
     for table in tables_:
         ws = wb.create_sheet(table.key[:31])
-        append(ws, [heading])
+        for n, values in enumerate(([heading], [table.title.id], [table.title.en],
+                                    [c.label.id for c in table.columns], [c.label.en for c in table.columns])):
+            append(ws, values, n)
         ws["A1"].font = Font(bold=True, size=13)
-        append(ws, [table.title.id])
         ws["A2"].font = bold
-        append(ws, [table.title.en])
         ws["A3"].font = muted
-        append(ws, [c.label.id for c in table.columns])
-        append(ws, [c.label.en for c in table.columns])
         for row in (4, 5):
             for cell in ws[row]:
                 cell.fill = head_fill
                 cell.font = bold if row == 4 else muted
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-        first = ws.max_row + 1
+                cell.alignment = head
+        first = 6  # rows are counted here: ``ws.max_row`` looks at every cell each time
+        row = 5
         if not table.rows and table.empty:
-            append(ws, [f"{table.empty.id} ({table.empty.en})"])
-            ws.cell(ws.max_row, 1).font = muted
+            row = append(ws, [f"{table.empty.id} ({table.empty.en})"], row)
+            ws.cell(row, 1).font = muted
+        dates = [i for i, v in enumerate(table.rows[0]) if isinstance(v, date)] if table.rows else []
         for values in table.rows:
-            append(ws, [_cell(table, i, v) for i, v in enumerate(values)])
-            for i, v in enumerate(values):
-                if isinstance(v, date):
-                    ws.cell(ws.max_row, i + 1).number_format = "DD/MM/YYYY"
-        last = ws.max_row
+            row = append(ws, [_cell(table, i, v) for i, v in enumerate(values)], row)
+            for i in dates:
+                if isinstance(values[i], date):
+                    ws.cell(row, i + 1).number_format = "DD/MM/YYYY"
+        last = row
         if table.total:
-            append(ws, ["" if v is None else v for v in table.total])
-            for cell in ws[ws.max_row]:
+            row = append(ws, ["" if v is None else v for v in table.total], row)
+            for cell in ws[row]:
                 cell.font = bold
         if table.note:
-            append(ws, [])
-            append(ws, [f"{table.note.id} ({table.note.en})"])
-            ws.cell(ws.max_row, 1).font = muted
+            row = append(ws, [], row)
+            row = append(ws, [f"{table.note.id} ({table.note.en})"], row)
+            ws.cell(row, 1).font = muted
         for i, column in enumerate(table.columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = column.width + 2
             if column.numeric:
                 for (cell,) in ws.iter_rows(min_row=4, min_col=i, max_col=i):
-                    cell.alignment = Alignment(horizontal="right", wrap_text=cell.row in (4, 5), vertical="top")
+                    cell.alignment = right_head if cell.row in (4, 5) else right
         ws.freeze_panes = "A6"
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -118,14 +120,18 @@ def write_tables(wb, tables_: list[Table], heading: str) -> dict[str, tuple[obje
     return placed
 
 
-def append(ws, values: list) -> None:  # noqa: ANN001
+def append(ws, values: list, row: int = 0) -> int:  # noqa: ANN001
     """``ws.append`` with every text cell kept as text: one starting with = + - @ would otherwise be
-    a formula (openpyxl writes a leading "=" as one; a spreadsheet re-typing a CSV would run them)."""
+    a formula (openpyxl writes a leading "=" as one; a spreadsheet re-typing a CSV would run them).
+    ``row``: the last row written so far; returns the row just written."""
     ws.append(values)
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str) and formula_like(cell.value):
+    row += 1
+    for i, value in enumerate(values):
+        if isinstance(value, str) and formula_like(value):
+            cell = ws.cell(row, i + 1)
             cell.data_type = "s"
             cell.quotePrefix = True
+    return row
 
 
 def workbook_bytes(wb, creator: str, title: str, subject: str, issued: datetime) -> bytes:  # noqa: ANN001
