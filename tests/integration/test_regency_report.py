@@ -106,3 +106,15 @@ def test_the_regency_report_follows_the_village_reports_and_ranks_who_needs_help
     again = build_regency_report("Sleman", "2026-11")
     assert again.documents["html"] == reports.get(f"{BASE}.html")
     assert again.documents["pdf"] == reports.get(f"{BASE}.pdf")
+
+
+def test_after_three_deliveries_the_regency_report_is_built_and_names_villages_without_a_report(aws):
+    # Given the regency's job delivered for the third time, and no village report of the month made
+    aws.invoke("ReportSchedulerFunction", {"regency": True, "month": "2026-11"})
+    (job,) = [j for j in aws.drain("ReportQueue") if json.loads(j["body"])["kabupaten"] == "Sleman"]
+    job["attributes"]["ApproximateReceiveCount"] = "3"
+    # When it runs, it builds with what exists
+    assert aws.invoke("MonthlyReportFunction", {"Records": [job]}) == {"batchItemFailures": []}
+    # Then each village is named as having no monthly report yet
+    html = services().reports.get(f"{BASE}.html").decode()
+    assert html.count("laporan bulanan kalurahan belum dibuat") == 2
