@@ -26,7 +26,7 @@ from kabar.domain.models import (
     Village,
 )
 from kabar.services import services
-from kabar.usecases.regency import build_regency_report
+from kabar.usecases.regency import build_regency_report, regency_documents
 from kabar.usecases.villages import put_village
 
 BASE = "_kabupaten/sleman/2026-11/laporan-kabupaten-sleman-2026-11"
@@ -102,10 +102,12 @@ def test_the_regency_report_follows_the_village_reports_and_ranks_who_needs_help
     assert urls == [f"{aws.env['KABAR_SITE_URL']}/{v}/berita/feed.xml"
                     for v in ("candibinangun", "hargobinangun", "purwobinangun")]
 
-    # and the use case hands the same documents to a page that asks, without waiting
+    # and a read-only page gets the stored documents; rebuilt without waiting, they are the same bytes
+    stored = regency_documents("Sleman", "2026-11")
+    assert stored is not None and stored["xlsx"] == reports.get(f"{BASE}.xlsx")
+    assert regency_documents("Bantul", "2026-10") is None
     again = build_regency_report("Sleman", "2026-11")
-    assert again.documents["html"] == reports.get(f"{BASE}.html")
-    assert again.documents["pdf"] == reports.get(f"{BASE}.pdf")
+    assert again.documents == stored
 
 
 def test_after_three_deliveries_the_regency_report_is_built_and_names_villages_without_a_report(aws):

@@ -98,3 +98,12 @@ def build_regency_report(kabupaten: str, month: str, svc: Services | None = None
     logger.info("regency report built", extra={"kabupaten": kabupaten, "month": month, "villages": len(rows),
                                                 "need_help": len(figures.needing_help)})
     return report
+
+
+def regency_documents(kabupaten: str, month: str, svc: Services | None = None) -> dict[str, bytes] | None:
+    """The stored documents of a regency's month (for a read-only page), or None when not built yet."""
+    svc = svc or services()
+    keys = {fmt: regency_key(kabupaten, month, fmt) for fmt in FORMATS}
+    if any(svc.reports.head(key) is None for key in keys.values()):
+        return None
+    return {fmt: svc.reports.get(key) for fmt, key in keys.items()}
