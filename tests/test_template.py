@@ -264,18 +264,25 @@ def test_the_outbox_reaches_the_relay_by_the_stream_with_a_failure_destination_a
     assert props(cfn, dlq)["MessageRetentionPeriod"] == 14 * ONE_DAY
 
 
-def _schedules(cfn: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Each scheduled function's schedule properties."""
+def _schedules(cfn: dict[str, Any], with_input: bool = False) -> dict[str, dict[str, Any]]:
+    """Each scheduled function's schedule properties (the one without an input, or the one with)."""
     out = {}
     for schedule in resources(cfn, "AWS::Scheduler::Schedule").values():
         p = schedule["Properties"]
-        out[getatt_id(p["Target"]["Arn"], "Arn")] = p
+        if bool(p["Target"].get("Input")) == with_input:
+            out[getatt_id(p["Target"]["Arn"], "Arn")] = p
     return out
 
 
 def test_the_monthly_schedule_runs_on_day_one_in_jakarta(cfn):
     p = _schedules(cfn)["ReportSchedulerFunction"]
     assert (p["ScheduleExpression"], p["ScheduleExpressionTimezone"]) == ("cron(0 7 1 * ? *)", "Asia/Jakarta")
+
+
+def test_the_regency_report_is_scheduled_after_the_village_reports(cfn):
+    p = _schedules(cfn, with_input=True)["ReportSchedulerFunction"]
+    assert json.loads(p["Target"]["Input"]) == {"regency": True}
+    assert (p["ScheduleExpression"], p["ScheduleExpressionTimezone"]) == ("cron(0 10 1 * ? *)", "Asia/Jakarta")
 
 
 def test_the_intake_watch_runs_hourly_in_jakarta(cfn):

@@ -1,25 +1,44 @@
-"""One report job (village, month) -> HTML into the reports bucket -> email with the link."""
+"""Report jobs from the report queue: a village's month (tenant_id, month) -> HTML, PDF and XLSX into
+the reports bucket -> email with the links; or a regency's month (kabupaten, month), built after its
+villages' reports."""
+
+import json
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from kabar.batch import consume
 from kabar.domain.models import TenantId
-from kabar.usecases import reporting
+from kabar.usecases import regency, reporting
 
 logger = Logger()
+
+#: A regency job waits for its villages' reports this many deliveries, then is built with what exists
+#: (a village still without a report is named in it).
+REGENCY_WAITS = 3
 
 
 class ReportJob(BaseModel):
     tenant_id: TenantId
-    month: str
+    month: str = Field(pattern=r"^20\d\d-(0[1-9]|1[0-2])$")
+
+
+class RegencyJob(BaseModel):
+    kabupaten: str = Field(min_length=2, max_length=80)
+    month: str = Field(pattern=r"^20\d\d-(0[1-9]|1[0-2])$")
 
 
 def record_handler(record: SQSRecord) -> None:
-    job = ReportJob.model_validate_json(record.body)
-    logger.append_keys(tenant_id=job.tenant_id, month=job.month)
-    reporting.build_report(job.tenant_id, job.month)
+    if "kabupaten" in json.loads(record.body):
+        job = RegencyJob.model_validate_json(record.body)
+        logger.append_keys(kabupaten=job.kabupaten, month=job.month)
+        regency.build_regency_report(job.kabupaten, job.month,
+                                     wait_for_villages=int(record.attributes.approximate_receive_count) < REGENCY_WAITS)
+        return
+    village_job = ReportJob.model_validate_json(record.body)
+    logger.append_keys(tenant_id=village_job.tenant_id, month=village_job.month)
+    reporting.build_report(village_job.tenant_id, village_job.month)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -48,6 +48,21 @@ def test_the_news_page_is_online_with_clean_photos(stack, run):
     assert 0x8825 not in photo.getexif()  # no GPS in what the public sees
 
 
+def test_the_village_news_feeds_carry_the_article(stack, run):
+    import feedparser
+
+    from tests.unit.test_feeds import parse_json
+
+    base = run.news_url.split("/berita/")[0]
+    rss = requests.get(f"{base}/berita/feed.xml", timeout=10)
+    assert rss.status_code == 200 and rss.headers["Content-Type"].startswith("application/rss+xml")
+    parsed = feedparser.parse(rss.content)
+    assert not parsed.bozo and parsed.entries[0].link == run.news_url and "Kerja Bakti" in parsed.entries[0].title
+    feed = requests.get(f"{base}/berita/feed.json", timeout=10)
+    assert feed.headers["Content-Type"].startswith("application/feed+json")
+    assert parse_json(feed.content).items[0].url == run.news_url
+
+
 def test_the_feed_shows_the_post_with_its_link_through_the_click_counter(stack, run):
     feed = requests.get(run.feed_url, timeout=10)
     assert feed.status_code == 200 and "Kerja Bakti" in feed.text

@@ -80,7 +80,7 @@ def test_kpi_rows_carry_the_latest_engagement_of_the_month(november):  # noqa: F
     row = next(r for r in figures.kpi if r.channel == "facebook")
     assert row.engagement == {"reactions": 9, "comments": 2, "shares": 1} and row.unavailable == ["views"]
     kpi = load_workbook(io.BytesIO(render_report_xlsx(VILLAGE, figures)))["KPI konten"]
-    values = next([c.value for c in r] for r in kpi.iter_rows(min_row=6) if r[3].value == "facebook")
+    values = next([c.value for c in r] for r in kpi.iter_rows(min_row=6) if r[3].value == "Facebook")
     assert values[5:9] == [9, 2, 1, "t.t."]
 
 
@@ -88,7 +88,9 @@ def test_the_workbook_charts_followers_and_views_and_the_pdf_prints_them():
     snaps = [acct(date(2026, 11, d), 1000 + 3 * d, 20 * d) for d in range(1, 31)]
     figures = aggregate(VILLAGE, "2026-11", [], [], [], [], accounts=snaps)
     wb = load_workbook(io.BytesIO(render_report_xlsx(VILLAGE, figures)))
-    assert [c.value for c in wb["Kinerja akun"][6]][:7] == ["facebook", "1234567890", 1003, 1090, 87, 9300, 30]
+    # the account by name (the Page's id is never shown), the channel in words
+    assert [c.value for c in wb["Kinerja akun"][6]][:6] == ["Facebook Kalurahan Purwobinangun", 1003, 1090, 87, 9300,
+                                                            30]
     assert len(wb["Akun per hari"]._charts) == 2
     from pypdf import PdfReader
 

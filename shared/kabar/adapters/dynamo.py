@@ -674,10 +674,27 @@ class DynamoStore:
 
     # --- reports -----------------------------------------------------------------------------
 
-    def put_report_record(self, tenant_id: str, month: str, keys: dict[str, str], digest: str) -> bool:
-        """Record the month's report; False when a report with the same content is already recorded."""
+    def put_report_record(self, tenant_id: str, month: str, keys: dict[str, str], digest: str,
+                          **extra: str) -> bool:
+        """Record the month's report; False when a report with the same content is already recorded.
+        ``extra``: more string attributes kept with it (e.g. when its figures were first issued)."""
         return self._conditional(
             self._table.put_item,
-            Item={"PK": f"T#{tenant_id}#REPORT", "SK": month, "rtype": "report", "keys": keys, "digest": digest},
+            Item={**extra, "PK": f"T#{tenant_id}#REPORT", "SK": month, "rtype": "report", "keys": keys,
+                  "digest": digest},
             ConditionExpression="attribute_not_exists(PK) OR digest <> :d",
             ExpressionAttributeValues={":d": digest})
+
+    def report_issued_at(self, tenant_id: str, month: str, figures_digest: str, at: str) -> str:
+        """When a month's report with these figures was first issued: ``at`` the first time (written
+        conditionally, so of two builds one date stands), the date already kept afterwards."""
+        key = {"PK": f"T#{tenant_id}#REPORT", "SK": f"{month}#issued#{figures_digest}"}
+        if self._conditional(self._table.put_item, Item={**key, "rtype": "report_issued", "issued_at": at},
+                             ConditionExpression="attribute_not_exists(PK)"):
+            return at
+        return str(self._get(key["PK"], key["SK"])["issued_at"])
+
+    def report_record(self, tenant_id: str, month: str) -> dict | None:
+        """The month's report record (keys, digest and what was kept with it), if one was made."""
+        item = self._get(f"T#{tenant_id}#REPORT", month)
+        return {k: v for k, v in item.items() if k not in ("PK", "SK")} if item else None

@@ -199,10 +199,18 @@ class AnswerTimes(BaseModel):
     pending: int = 0
     median_hours: float | None = None
 
+    #: Questions past their limit and still without an answer (among ``missed``).
+    unanswered: int = 0
+
+    @property
+    def answered(self) -> int:
+        return self.received - self.pending - self.unanswered
+
     @property
     def rate(self) -> int | None:
-        done = self.met + self.missed
-        return round(100 * self.met / done) if done else None
+        """Percent of the month's questions answered within the day. A question still open is not
+        answered: it counts against the rate, whether or not its day has run out."""
+        return round(100 * self.met / self.received) if self.received else None
 
 
 def answer_times(inquiries: Iterable[Inquiry], month: str, as_of: datetime | None = None) -> AnswerTimes:
@@ -225,7 +233,9 @@ def answer_times(inquiries: Iterable[Inquiry], month: str, as_of: datetime | Non
                 result.met += 1
         elif as_of is not None and to_wib(as_of) > inq.due:
             result.missed += 1
+            result.unanswered += 1
         else:
             result.pending += 1
-    result.median_hours = round(median(hours), 1) if hours else None
+    # minutes matter: an answer within minutes is not "0,0 hours" (the report formats it)
+    result.median_hours = round(median(hours), 4) if hours else None
     return result

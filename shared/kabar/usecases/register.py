@@ -7,6 +7,7 @@ import io
 import re
 
 from ..domain import sop
+from ..domain.cells import csv_safe
 from ..domain.clock import iso, month_of, now
 from ..domain.errors import InvalidInput
 from ..domain.models import Staff
@@ -62,6 +63,6 @@ def register_csv(rows: list[dict]) -> str:
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        # A cell starting with = + - @ would run as a formula in a spreadsheet.
-        writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()})
+        # A cell starting with = + - @ would run as a formula in a spreadsheet (domain/cells.py).
+        writer.writerow({k: csv_safe(v) for k, v in row.items()})
     return out.getvalue()

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from .. import web
-from ..domain.clock import month_bounds, now, previous_month
+from ..domain.clock import iso, month_bounds, now, previous_month
 from ..domain.outbox import Change
-from ..domain.report import aggregate, render_report_html
+from ..domain.report import aggregate, figures_digest, render_report_html, report_moment, thumbnail
 from ..services import Services, services
 from .files import file_link
 from .notices import rendered
@@ -75,6 +75,36 @@ def load_metrics(tenant_id: str, month: str, svc: Services) -> dict[str, list]:
             "inquiries": store.inquiries_in_month(tenant_id, month)}
 
 
+def month_figures(village, month: str, svc: Services, *, with_previous: bool = True):  # noqa: ANN001
+    """One village's figures of a month, as of the month's end (a step whose limit passed by then
+    and has not happened is missed, whenever the report is built), compared with the month before."""
+    figures = aggregate(village, month, *load_month(village.id, month, svc), as_of=report_moment(month),
+                        **load_metrics(village.id, month, svc))
+    if with_previous:
+        before = previous_month(month_bounds(month)[0])
+        prev = aggregate(village, before, *load_month(village.id, before, svc), as_of=report_moment(before),
+                         **load_metrics(village.id, before, svc))
+        figures.previous = prev.summary
+    return figures
+
+
+def _thumbnails(tenant_id: str, figures, svc: Services) -> dict[str, bytes]:  # noqa: ANN001
+    """Small pictures of the best posts, from the media bucket (the village's own objects only)."""
+    out: dict[str, bytes] = {}
+    for row in figures.best:
+        key = row.thumbnail_key
+        if not key or key in out or not key.startswith(f"{tenant_id}/"):
+            continue
+        try:
+            small = thumbnail(svc.media.get(key))
+        except Exception:  # noqa: BLE001 - a missing picture leaves an empty frame, not a failed report
+            logger.warning("thumbnail not available", extra={"tenant_id": tenant_id})
+            continue
+        if small:
+            out[key] = small
+    return out
+
+
 def build_report(tenant_id: str, month: str, svc: Services | None = None,
                  send: bool = True) -> dict[str, str]:
     from ..domain.report_pdf import render_report_pdf
@@ -82,7 +112,14 @@ def build_report(tenant_id: str, month: str, svc: Services | None = None,
 
     svc = svc or services()
     village = svc.store.get_village(tenant_id)
-    figures = aggregate(village, month, *load_month(tenant_id, month, svc), **load_metrics(tenant_id, month, svc))
+    figures = month_figures(village, month, svc)
+    figures.thumbnails = _thumbnails(tenant_id, figures, svc)
+    # Dated when these figures were first issued (kept before anything is rendered): a rebuild or a
+    # retry of the same figures is byte-identical, so its notices are the same notices; a report
+    # remade from changed records carries the day it was remade.
+    said = figures_digest(figures)
+    figures.issued_at = datetime.fromisoformat(
+        svc.store.report_issued_at(tenant_id, month, said, iso(now().replace(microsecond=0))))
     documents = {"html": render_report_html(village, figures).encode(),
                  "pdf": render_report_pdf(village, figures),
                  "xlsx": render_report_xlsx(village, figures)}
@@ -96,7 +133,8 @@ def build_report(tenant_id: str, month: str, svc: Services | None = None,
         # promised before the report is recorded: a retry after a failure here promises the same notices
         # again (one notice per content and recipient), so the email is neither lost nor doubled
         _send(village, figures, keys, digest.hexdigest(), svc)
-    is_new = svc.store.put_report_record(tenant_id, month, keys, digest.hexdigest())
+    is_new = svc.store.put_report_record(tenant_id, month, keys, digest.hexdigest(), figures_digest=said,
+                                         issued_at=iso(figures.issued_at))
     logger.info("report built", extra={"tenant_id": tenant_id, "month": month, "new": is_new})
     return keys
 

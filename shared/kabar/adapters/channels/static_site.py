@@ -6,6 +6,7 @@ Layout in the site bucket, per village (tenant)::
     <tenant>/berita/index.json             the manifest: one entry per article
     <tenant>/berita/<slug>/index.html      the article page, carrying the marker in a <meta>
     <tenant>/berita/<slug>/foto-<n>.jpg    its photos, copied from the media bucket
+    <tenant>/berita/feed.xml, feed.json    the news as RSS 2.0 and JSON Feed 1.1 (domain/feeds.py)
 
 The article page is written before the manifest and the index; ``find`` wants both the page and the
 manifest entry with the marker, so a crash between the writes leads to a clean re-publication.
@@ -25,6 +26,7 @@ from urllib.parse import quote, urljoin
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from ...domain import feeds
 from ...domain.clock import iso, long_date_id, now, to_wib
 from ...domain.models import Village
 from ...domain.text import t
@@ -103,6 +105,7 @@ class StaticSite:
         self.site.put(self._manifest_key(), json.dumps(manifest, ensure_ascii=False, indent=1).encode(),
                       "application/json; charset=utf-8", MANIFEST_CACHE)
         self._render_index(items)
+        self._write_feeds(items)
         return Published(remote_id=slug, url=self.article_url(slug))
 
     def render_article(self, post: ChannelPost, photos: list[str], published_at: datetime) -> str:
@@ -163,10 +166,20 @@ class StaticSite:
         items = json.loads(self.site.get(key)).get("items") or []
         return [item for item in items if isinstance(item, dict)]
 
+    def feed(self, items: list[dict[str, Any]]) -> feeds.Feed:
+        return feeds.village_feed(self.village.id, bare_name(self.village), self.site_url, feeds.feed_items(items))
+
+    def _write_feeds(self, items: list[dict[str, Any]]) -> None:
+        """Regenerated with the index on every publication, from the same manifest."""
+        feed = self.feed(items)
+        self.site.put(f"{self.village.id}/berita/feed.xml", feeds.rss(feed), feeds.RSS_TYPE, HTML_CACHE)
+        self.site.put(f"{self.village.id}/berita/feed.json", feeds.json_feed(feed), feeds.JSON_FEED_TYPE, HTML_CACHE)
+
     def _render_index(self, items: list[dict[str, Any]]) -> None:
         entries = [{**item, "date_text": _date_text(item.get("date") or "")} for item in items]
+        feed = self.feed([])
         page = _env().get_template("index.html").render(village=self.village, name=bare_name(self.village),
-                                                         items=entries, url=self.index_url())
+                                                         items=entries, url=self.index_url(), feed=feed)
         self.site.put(f"{self.village.id}/index.html", page.encode(), "text/html; charset=utf-8", HTML_CACHE)
 
 
