@@ -66,6 +66,21 @@ def _bus_fails_once(monkeypatch) -> list[int]:
     return fail_once(monkeypatch, EventBridgePublisher, "publish")
 
 
+def _site_put_fails_once(monkeypatch, after: bool = False) -> list[int]:
+    from kabar.adapters.s3 import S3Storage
+
+    site = services().settings.site_bucket
+    return fail_once(monkeypatch, S3Storage, "put", after=after,
+                     when=lambda self, key, *a, **k: self.bucket == site and key.endswith(".html"))
+
+
+def _reports_put_fails_once(monkeypatch) -> list[int]:
+    from kabar.adapters.s3 import S3Storage
+
+    bucket = services().settings.reports_bucket
+    return fail_once(monkeypatch, S3Storage, "put", when=lambda self, key, *a, **k: self.bucket == bucket)
+
+
 def _mails() -> Counter:
     return Counter((to, m["subject"].split("]", 1)[-1].split(":", 1)[0].strip())
                    for m in Outbox().list() for to in m["to"])
@@ -112,7 +127,56 @@ def _decide(aws, decision: str, note: str = "Tidak untuk publikasi") -> dict:
     return created
 
 
+def _publish(aws) -> dict:
+    created = _decide(aws, "approve")
+    _redeliver_until_done(aws, "PublicationQueue", "PublicationFunction")
+    return created
+
+
+def _revision(aws) -> dict:
+    from tests.integration.flow import api_event, staff
+
+    created = _decide(aws, "revise", "Tambahkan jumlah peserta")
+    sid = created["submission_id"]
+    token = staff("admin")
+    body = {"version": 1, "lead": "Sebanyak 60 warga membersihkan saluran irigasi."}
+    event = api_event("PUT", f"/drafts/{sid}/website", "/drafts/{submission_id}/{procedure}", token, body,
+                      path_params={"submission_id": sid, "procedure": "website"})
+    for _ in range(2):  # the admin presses "send" again after an error page
+        try:
+            if aws.invoke("SubmissionsApiFunction", event)["statusCode"] == 200:
+                break
+        except Injected:
+            continue
+    _redeliver_until_done(aws, "DraftingQueue", "DraftingFunction")
+    _redeliver_until_done(aws, "NotificationQueue", "ReviewNotificationFunction")
+    return created
+
+
+def _report(aws) -> dict:
+    created = _publish(aws)
+    aws.invoke("ReportSchedulerFunction", {"month": _this_month()})
+    jobs = [j for j in aws.drain("ReportQueue") if json.loads(j["body"])["tenant_id"] == VILLAGE]
+    for _ in range(3):
+        try:
+            aws.invoke("MonthlyReportFunction", {"Records": jobs})
+        except Exception:  # noqa: BLE001 - the job's queue brings it back
+            continue
+        break
+    aws.settle()
+    return created
+
+
+def _this_month() -> str:
+    from kabar.domain.clock import month_of, now
+
+    return month_of(now())
+
+
 FLOWS = {
+    "publication": _publish,
+    "revision": _revision,
+    "report": _report,
     "intake": _intake,
     "drafting": _drafting,
     "reject": lambda aws: _decide(aws, "reject"),
@@ -134,6 +198,13 @@ BOUNDARIES = [
     ("revise", "decision + correction notices", lambda mp: _dynamodb_fails_once(mp, '"decision_revise"')),
     ("revise", "correction email to the admin", lambda mp: _mail_fails_once(mp, "admin@purwobinangun.desa.id")),
     ("approve", "decision + DraftApproved", lambda mp: _dynamodb_fails_once(mp, '"decision_approve"')),
+    ("publication", "online + audit + ContentPublished", lambda mp: _dynamodb_fails_once(mp, '"published"')),
+    ("publication", "the website's page, before it is written", lambda mp: _site_put_fails_once(mp)),
+    ("publication", "the website's page written, then a crash", lambda mp: _site_put_fails_once(mp, after=True)),
+    ("revision", "new version + supersede + audit + event", lambda mp: _dynamodb_fails_once(mp, '"revised"')),
+    ("revision", "version 2's review email", lambda mp: _mail_fails_once(mp, subject="(v2)")),
+    ("report", "the report's email", lambda mp: _mail_fails_once(mp, subject="Laporan bulanan")),
+    ("report", "the report's documents, before they are stored", lambda mp: _reports_put_fails_once(mp)),
 ]
 
 
