@@ -86,7 +86,8 @@ def _peak_mb(setup: str, work: str, *args: str) -> tuple[float, float]:
 
 def photo_rows() -> list[str]:
     data = camera_jpeg(4000, 3000)
-    _kabar_photo(data), _bare_pillow(data)  # warm up: imports, the HEIF opener
+    _kabar_photo(data)  # warm up: imports, the HEIF opener
+    _bare_pillow(data)
     kabar, bare = _median(_kabar_photo, data), _median(_bare_pillow, data)
     rows = [f"12 MP camera JPEG ({len(data) / MIB:.1f} MB, GPS EXIF, orientation 6), median of {RUNS}:",
             f"  Kabar photo path (sniff, check, decode, orient, strip, 2048 px copy)  {kabar * 1000:7.0f} ms",

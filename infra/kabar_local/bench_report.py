@@ -12,6 +12,8 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 from kabar.domain.clock import WIB
 from kabar.domain.metrics import AccountSnapshot, ItemSnapshot
@@ -77,7 +79,7 @@ def _records() -> tuple[Village, list, list, list, list]:
     return village, subs, drafts, pubs, clicks
 
 
-def _measure(fn: Callable[[], object]) -> tuple[float, int, object]:
+def _measure(fn: Callable[[], Any]) -> tuple[float, int, Any]:
     """Time of a plain run, then peak memory of a second run under tracemalloc (which slows it down)."""
     gc.collect()
     t = time.perf_counter()
@@ -100,9 +102,10 @@ def report_formats() -> list[tuple[str, float, int, int]]:
     seconds, peak, figures = _measure(lambda: aggregate(village, MONTH, subs, drafts, pubs, clicks,
                                                         accounts=accounts, engagement=engagement))
     rows = [("aggregate", seconds, peak, 0)]
-    for name, render in (("HTML (baseline)", render_report_html), ("PDF", render_report_pdf),
-                         ("XLSX", render_report_xlsx)):
-        seconds, peak, out = _measure(lambda r=render: r(village, figures))
+    renderers: list[tuple[str, Callable[..., Any]]] = [
+        ("HTML (baseline)", render_report_html), ("PDF", render_report_pdf), ("XLSX", render_report_xlsx)]
+    for name, render in renderers:
+        seconds, peak, out = _measure(partial(render, village, figures))
         rows.append((name, seconds, peak, len(out)))
     return rows
 
@@ -152,6 +155,7 @@ def fanout() -> tuple[float, float, float, int]:
         stack.invoke("ReportSchedulerFunction", {"month": MONTH})
         deadline = start + 600
         done: list = []
+        assert stack.dispatcher is not None
         while time.perf_counter() < deadline:
             done = [r for r in stack.dispatcher.history if r.function_id == "MonthlyReportFunction" and not r.error]
             if sum(r.records for r in done) >= FANOUT_VILLAGES:

@@ -750,6 +750,7 @@ class Dispatcher:
         record = InvocationRecord(source.function_id, f"dynamodb:{ev.name}", time.time(), 0.0, records=len(batch))
         source.busy = True
         try:
+            failed_from: int | None
             try:
                 result = self._invoke(source.function_id, {"Records": batch}, record)
             except Exception:  # noqa: BLE001 - Lambda retries the batch (bisected when asked)

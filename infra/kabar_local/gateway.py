@@ -133,7 +133,9 @@ class Router:
     def match(self, method: str, path: str) -> RouteMatch | None:
         method = method.upper()
         parts = _segments(path)
-        exact, greedy, default = [], [], []
+        exact: list[Any] = []
+        greedy: list[Any] = []
+        default: list[Any] = []
         for compiled in self.routes:
             if not compiled.accepts(method):
                 continue

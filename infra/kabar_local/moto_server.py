@@ -246,7 +246,8 @@ class ServerThread:
         handler = type(f"Tracking{request_handler.__name__}", (_TrackingHandlerMixin, request_handler), {})
         self.server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=handler)
         self.server.kabar_connections = set()  # type: ignore[attr-defined]
-        self.host, self.port = self.server.server_address[:2]
+        address = self.server.server_address
+        self.host, self.port = str(address[0]), int(address[1])
         self._stopped = False
         self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name=f"kabar-{name}-{self.port}", daemon=True)

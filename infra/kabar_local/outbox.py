@@ -143,7 +143,8 @@ class Outbox:
             return None
         for i, leaf in enumerate(_leaves(_parse_mime(found.raw))):
             if i == index:
-                return leaf.get_content_type(), leaf.get_payload(decode=True) or b""
+                payload = leaf.get_payload(decode=True)
+                return leaf.get_content_type(), payload if isinstance(payload, bytes) else b""
         return None
 
     # -- moto ---------------------------------------------------------------------------------------
@@ -216,8 +217,8 @@ def _text_of(msg: EmailMessage, subtype: str) -> str | None:
     try:
         return str(body.get_content())
     except (LookupError, ValueError):  # an unknown charset: show what can be shown
-        payload = body.get_payload(decode=True) or b""
-        return payload.decode("utf-8", errors="replace")
+        payload = body.get_payload(decode=True)
+        return payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
 
 
 def _from_raw(msg_id: str, message: Any, seen: datetime) -> Email:

@@ -20,4 +20,4 @@ def bus_event(record: SQSRecord) -> Event:
 
 def consume(event: dict, context: Any, handle: Callable[[SQSRecord], None]) -> dict:
     processor = BatchProcessor(event_type=EventType.SQS)
-    return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
+    return dict(process_partial_response(event=event, record_handler=handle, processor=processor, context=context))

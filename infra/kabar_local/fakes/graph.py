@@ -536,7 +536,7 @@ class FakeGraph:
                     answer[name] = {"data": [], "summary": {"total_count": engagement.get(name, 0)}}
             return answer
         if media is not None and media.page_id == owner.id:
-            answer: dict[str, Any] = {"id": media.id, "created_time": _graph_time(media.created)}
+            answer = {"id": media.id, "created_time": _graph_time(media.created)}
             if media.kind == "video":
                 answer["description"] = media.description
             return answer

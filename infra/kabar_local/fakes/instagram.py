@@ -270,6 +270,7 @@ class FakeInstagram:
         self._user(owner, token)
         if media:
             return self._media_json(media)
+        assert container is not None  # the owner came from it
         with self._lock:
             status = self._status(container)
             if status == "IN_PROGRESS" and container.polls_left > 0:

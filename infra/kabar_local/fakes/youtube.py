@@ -112,10 +112,10 @@ class FakeYouTube:
                 if fault.times <= 0:
                     self._faults.remove(fault)
         try:
-            if fault and fault.kind == "fail":
+            if fault and fault.kind == "fail" and fault.error is not None:
                 raise fault.error
             response = self._route(edge, path, request)
-            if fault and fault.kind == "after_success":
+            if fault and fault.kind == "after_success" and fault.error is not None:
                 raise fault.error
             return response
         except GoogleError as err:

@@ -27,6 +27,8 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from pydantic import BaseModel
+
 from ..domain.audit import GENESIS, ChainLink, chain_hash, sealed_body
 from ..domain.clock import iso, month_of
 from ..domain.errors import InvalidTransition, NotFound
@@ -187,8 +189,8 @@ class DynamoStore:
     def submission_items(self, tenant_id: str, submission_id: str) -> dict[str, list]:
         """Everything under one submission, sorted by kind: the register entry in one query."""
         out: dict[str, list] = {"submission": [], "asset": [], "draft": [], "publication": [], "audit": []}
-        models = {"submission": Submission, "asset": Asset, "draft": Draft, "publication": Publication,
-                  "audit": AuditEntry}
+        models: dict[str, type[BaseModel]] = {"submission": Submission, "asset": Asset, "draft": Draft,
+                                              "publication": Publication, "audit": AuditEntry}
         for item in self._query(KeyConditionExpression="PK = :p",
                                 ExpressionAttributeValues={":p": _sub_pk(tenant_id, submission_id)},
                                 ConsistentRead=True):
@@ -364,6 +366,8 @@ class DynamoStore:
         if self._conditional(self._put, item, "attribute_not_exists(PK)"):
             return pub
         existing = self._get(item["PK"], item["SK"])
+        if existing is None:  # the condition failed on an item deleted since: a race with nobody to lose
+            raise NotFound("publication")
         return Publication.model_validate(_data(existing))
 
     def save_publication(self, pub: Publication, change: Change | None = None) -> None:
@@ -692,7 +696,10 @@ class DynamoStore:
         if self._conditional(self._table.put_item, Item={**key, "rtype": "report_issued", "issued_at": at},
                              ConditionExpression="attribute_not_exists(PK)"):
             return at
-        return str(self._get(key["PK"], key["SK"])["issued_at"])
+        kept = self._get(key["PK"], key["SK"])
+        if kept is None:
+            raise NotFound("report date")
+        return str(kept["issued_at"])
 
     def report_record(self, tenant_id: str, month: str) -> dict | None:
         """The month's report record (keys, digest and what was kept with it), if one was made."""

@@ -167,7 +167,8 @@ def make_cover(photo: bytes, title: str, village_name: str, date_text: str, logo
     band = Image.new("RGB", (WIDTH, HEIGHT - band_top), DARK)
     image.paste(band, (0, band_top), _gradient(HEIGHT - band_top))
 
-    def write(draw: ImageDraw.ImageDraw, title_fill: object, sub_fill: object) -> None:
+    def write(draw: ImageDraw.ImageDraw, title_fill: int | str | tuple[int, ...],
+              sub_fill: int | str | tuple[int, ...]) -> None:
         for i, line in enumerate(lines):
             draw.text((MARGIN, title_top + i * title_step), line, font=title_font, fill=title_fill)
         draw.text((MARGIN, sub_top), subline, font=sub_font, fill=sub_fill)

@@ -308,9 +308,10 @@ def to_srgb(image: Image.Image) -> Image.Image:
         image = image.convert("RGB")
     if icc:
         try:
-            image = ImageCms.profileToProfile(
+            converted = ImageCms.profileToProfile(
                 image, ImageCms.ImageCmsProfile(io.BytesIO(icc)), ImageCms.createProfile("sRGB"),
                 outputMode="RGB")
+            image = converted if converted is not None else image
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
             pass  # a broken profile: treat the pixels as sRGB
     if image.mode != "RGB":

@@ -399,10 +399,10 @@ def aggregate(village: Village, month: str, submissions: list[Submission], draft
     for row in kpi:
         owner = all_subs.get(row.submission_id)
         row.activity_date = owner.activity.date if owner else None
-        draft = by_version.get((row.submission_id, row.procedure,
+        shown = by_version.get((row.submission_id, row.procedure,
                                 versions_online.get((row.submission_id, row.procedure, row.channel), 1)))
-        if draft is not None:
-            row.thumbnail_key = draft.graphic_key or (draft.photo_keys[0] if draft.photo_keys else None)
+        if shown is not None:
+            row.thumbnail_key = shown.graphic_key or (shown.photo_keys[0] if shown.photo_keys else None)
     named = _tell_apart([(r.title, r.submission_id) for r in kpi]
                         + [(i.title, i.submission_id) for i in late]
                         + [(i.title or "", titles.get("#" + i.item, i.item)) for i in item_rows if i.title],

@@ -19,6 +19,7 @@ import unicodedata
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from . import sop
 from .clock import long_date_id
@@ -50,7 +51,7 @@ def printable(text: str) -> str:
     return "".join(c if ord(c) in glyphs or c in "\n\t" else "?" for c in text)
 
 
-def new_document(title: str, author: str, issued) -> object:  # noqa: ANN001
+def new_document(title: str, author: str, issued) -> Any:  # noqa: ANN001 - an fpdf.FPDF, imported lazily
     """An A4 document with the embedded fonts, dated ``issued``."""
     from fpdf import FPDF
 

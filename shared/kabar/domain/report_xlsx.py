@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import UTC, date, datetime
+from typing import Any
 
 from . import sop
 from .cells import formula_like
@@ -54,7 +55,7 @@ def render_report_xlsx(village: Village, figures: MonthlyFigures) -> bytes:
                           issued_on(figures))
 
 
-def write_tables(wb, tables_: list[Table], heading: str) -> dict[str, tuple[object, int, int]]:  # noqa: ANN001
+def write_tables(wb, tables_: list[Table], heading: str) -> dict[str, tuple[Any, int, int]]:  # noqa: ANN001
     """One sheet per table, ready to print: A4 landscape, fit to the page's width, the two heading
     rows repeated on every page, page numbers in the footer. Returns each sheet with its data rows."""
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -69,8 +70,9 @@ def write_tables(wb, tables_: list[Table], heading: str) -> dict[str, tuple[obje
     placed: dict[str, tuple[object, int, int]] = {}  # sheet name -> (sheet, first data row, last data row)
     for table in tables_:
         ws = wb.create_sheet(table.key[:31])
-        for n, values in enumerate(([heading], [table.title.id], [table.title.en],
-                                    [c.label.id for c in table.columns], [c.label.en for c in table.columns])):
+        header: tuple[list[Any], ...] = ([heading], [table.title.id], [table.title.en],
+                                         [c.label.id for c in table.columns], [c.label.en for c in table.columns])
+        for n, values in enumerate(header):
             append(ws, values, n)
         ws["A1"].font = Font(bold=True, size=13)
         ws["A2"].font = bold

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -137,8 +138,9 @@ def send_digests(as_of: datetime | None = None, svc: Services | None = None) -> 
         waiting = open_inquiries(village.id, as_of, svc)
         if not waiting:
             continue
-        rows = [{"inq": i, "state": clock_state(i, as_of), "received": _when(i.received_at), "due": _when(i.due)}
-                for i in waiting]
+        rows: list[dict[str, Any]] = [
+            {"inq": i, "state": clock_state(i, as_of), "received": _when(i.received_at), "due": _when(i.due)}
+            for i in waiting]
         order = {ClockState.OVERDUE: 0, ClockState.NEAR_LIMIT: 1, ClockState.OPEN: 2}
         rows.sort(key=lambda r: (order[r["state"]], r["inq"].received_at))
         counts = {state: sum(1 for r in rows if r["state"] is state) for state in order}

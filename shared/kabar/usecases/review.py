@@ -263,9 +263,10 @@ def decide(raw_token: str, form: dict[str, str], svc: Services | None = None, at
                          svc.store.get_submission(token.tenant_id, token.submission_id), draft)
     common = {"tenant_id": token.tenant_id, "submission_id": token.submission_id, "procedure": token.procedure,
               "version": token.version, "reviewer": token.reviewer_name, "note": note or None, "occurred_at": at}
-    event = {Decision.APPROVE: DraftApproved(**common),
-             Decision.REJECT: DraftRejected(**common, reason=reason),
-             Decision.REVISE: RevisionRequested(**common)}[decision]
+    outcomes: dict[Decision, DraftApproved | DraftRejected | RevisionRequested] = {
+        Decision.APPROVE: DraftApproved(**common), Decision.REJECT: DraftRejected(**common, reason=reason),
+        Decision.REVISE: RevisionRequested(**common)}
+    event = outcomes[decision]
     try:
         target = state.decide(draft.status, decision)
         decided = draft.model_copy(update={"status": target, "decided_at": at, "decided_by": token.reviewer_name,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
@@ -64,18 +65,20 @@ def _is_invalid_token(err: Exception) -> bool:
 
 
 def check_tokens(svc: Services | None = None, at: datetime | None = None,
-                 build: Callable[[ChannelConfig, Village, object], object] | None = None) -> dict[str, int]:
+                 build: Callable[[ChannelConfig, Village, Any], Any] | None = None) -> dict[str, int]:
     """Ask Meta when each village's tokens end; email the admins once per token, kind and end date."""
     svc = svc or services()
     at = at or now()
     if build is None:
-        from ..adapters.channels import build_channel as build
+        from ..adapters.channels import build_channel
+
+        build = build_channel  # Meta's channels also answer token_fingerprint and debug_token
     counts = {"checked": 0, "sent": 0, "unchecked": 0}
     transient = 0
     for village in svc.store.list_villages():
         for secret_name, secret in _meta_secrets(village).items():
             try:
-                probe = build(secret.config, village, svc.settings)
+                probe: Any = build(secret.config, village, svc.settings)
                 fingerprint = probe.token_fingerprint
                 data = probe.debug_token()
             except TransientChannelError as err:
