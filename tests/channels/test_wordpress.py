@@ -37,6 +37,10 @@ def article(wp, make_post, photos, **changes):
                      **changes)
 
 
+def online(wp: WpHost) -> list[dict]:
+    return [p for p in wp.fake.posts.values() if p["status"] == "publish"]
+
+
 def test_media_featured_image_category_and_post(wp, make_post, photos):
     # Given an article with three photos
     post = article(wp, make_post, photos)
@@ -52,10 +56,19 @@ def test_media_featured_image_category_and_post(wp, make_post, photos):
     assert stored["featured_media"] == min(wp.fake.media) and stored["status"] == "publish"
     # the category "Berita" was created once and used
     assert [wp.fake.categories[c] for c in stored["categories"]] == ["Berita"]
-    # the content keeps the article, shows the other photos, and carries the invisible marker
-    assert stored["content"].startswith(post.text) and stored["content"].count("<img ") == 2
+    # the content is what the preview shows: the dateline and the lead, the article, every photo in the
+    # gallery with its caption and alt text; and it carries the invisible marker
+    assert stored["content"].startswith('<p class="kabar-lead"><strong class="kabar-dateline">27 November 2026'
+                                        "</strong> \u2013 Warga bergotong royong membersihkan saluran irigasi.</p>")
+    assert post.text in stored["content"] and stored["content"].count("<img ") == 3
+    assert stored["content"].count("<figcaption>Dokumentasi Kerja Bakti Membersihkan Saluran Irigasi (") == 3
+    assert 'alt="Dokumentasi Kerja Bakti Membersihkan Saluran Irigasi (1/3)"' in stored["content"]
+    # the photos are attached to the post, with alt text and caption
+    assert {m["post"] for m in wp.fake.media.values()} == {stored["id"]}
+    assert [m["alt_text"] for m in wp.fake.media.values()] == [
+        f"Dokumentasi Kerja Bakti Membersihkan Saluran Irigasi ({n}/3)" for n in (1, 2, 3)]
     assert "<!-- kabar:kbr-0001 -->" in stored["content"]
-    assert published.remote_id == str(stored["id"]) and published.url == stored["link"]
+    assert published.remote_id == str(stored["id"]) and published.url == wp.fake.link_of(stored)
     # and a second post reuses the category
     site(wp).publish(article(wp, make_post, photos[:1], marker="kbr-0002"))
     assert list(wp.fake.categories.values()).count("Berita") == 1
@@ -63,7 +76,7 @@ def test_media_featured_image_category_and_post(wp, make_post, photos):
 
 def test_a_500_with_the_post_created_is_not_posted_twice(wp, make_post, photos):
     post = article(wp, make_post, photos)
-    wp.fake.fail_after_success_next(on="posts")
+    wp.fake.fail_after_success_next(on="posts", item=True)
     published = site(wp).publish(post)
     (stored,) = wp.fake.posts.values()
     assert published.remote_id == str(stored["id"])
@@ -85,11 +98,11 @@ def test_wrong_application_password_and_missing_role_are_permanent(wp, make_post
 
 
 def test_rate_limit_is_transient_with_retry_after(wp, make_post, photos):
-    wp.fake.fail_next(429, "too_many_requests", on="posts", headers={"Retry-After": "120"})
+    wp.fake.fail_next(429, "too_many_requests", on="posts", headers={"Retry-After": "120"}, method="POST")
     with pytest.raises(TransientChannelError) as caught:
         site(wp).publish(article(wp, make_post, photos))
     assert caught.value.retry_after == 120 and not caught.value.ambiguous
-    assert wp.fake.posts == {}
+    assert not online(wp)
 
 
 def test_an_existing_category_is_reused_not_created(wp, make_post, photos):
@@ -101,16 +114,16 @@ def test_an_existing_category_is_reused_not_created(wp, make_post, photos):
 
 
 def test_a_timeout_on_the_photo_upload_is_transient_and_posts_nothing(wp, make_post, photos):
-    wp.fake.fail_next(503, "service_unavailable", on="media")
+    wp.fake.fail_next(503, "service_unavailable", on="media", method="POST")
     with pytest.raises(TransientChannelError):
         site(wp).publish(article(wp, make_post, photos))
-    assert wp.fake.posts == {}
+    assert not online(wp)
 
 
 def test_a_retry_reuses_the_photos_an_earlier_attempt_uploaded(wp, make_post, photos):
     # Given an attempt that uploaded the photos and then failed on the post
     post = article(wp, make_post, photos)
-    wp.fake.fail_next(503, "service_unavailable", on="posts")
+    wp.fake.fail_next(503, "service_unavailable", on="posts", method="POST", item=True)
     with pytest.raises(TransientChannelError):
         site(wp).publish(post)
     assert len(wp.fake.media) == 3

@@ -75,7 +75,7 @@ def _build(config: ChannelConfig, village: Village, settings: Settings) -> Chann
     if config.type == "instagram":
         return _instagram(config, settings)
     if config.type == "wordpress":
-        return _wordpress(config)
+        return _wordpress(config, village)
     if config.type == "youtube":
         return _youtube(config, settings)
     raise PermanentChannelError(f"unknown channel type {config.type!r}")  # pragma: no cover - a closed Literal
@@ -129,7 +129,9 @@ def _instagram(config: ChannelConfig, settings: Settings) -> Channel:
                             secret_name=name, on_token_refused=lambda: secrets.forget(name))
 
 
-def _wordpress(config: ChannelConfig) -> Channel:
+def _wordpress(config: ChannelConfig, village: Village | None = None) -> Channel:
+    from .. import secrets
+    from .static_site import bare_name
     from .wordpress import DEFAULT_CATEGORY, WordPressSite
 
     name = _secret_name(config, "WordPress")
@@ -142,8 +144,11 @@ def _wordpress(config: ChannelConfig) -> Channel:
             "base_url (alamat situs).",
             f"Secret '{name}' must hold username and application_password, and the WordPress channel needs a "
             "base_url (the site's address).")))
+    # A refused login forgets the cached secret: the corrected password is read on the next attempt.
     return WordPressSite(str(base_url), str(username), str(password), secret_name=name,
-                         category=str(_extra(config, "category") or DEFAULT_CATEGORY))
+                         category=str(_extra(config, "category") or DEFAULT_CATEGORY),
+                         village_name=bare_name(village) if village else "",
+                         on_login_refused=lambda: secrets.forget(name))
 
 
 def _youtube(config: ChannelConfig, settings: Settings) -> Channel:
