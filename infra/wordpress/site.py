@@ -2,6 +2,7 @@
 
     python infra/wordpress/site.py up   STATE.json   # installs (as root) if needed, starts, writes STATE.json
     python infra/wordpress/site.py down STATE.json   # stops what ``up`` started and removes its files
+    python infra/wordpress/site.py permalinks STATE.json plain|pretty   # the site's permalink structure
 
 ``up`` is idempotent: when STATE.json names a site that still answers, it is reused. Each site is its
 own: a MariaDB with its own data directory and socket and no TCP port (``skip-networking``), an Apache
@@ -93,7 +94,7 @@ def http(url: str, data: dict | None = None, timeout: float = 30) -> tuple[int, 
     body = urllib.parse.urlencode(data).encode() if data is not None else None
     request = urllib.request.Request(url, data=body, method="POST" if data is not None else "GET")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - our own loopback site
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
             return answer.status, answer.read()
     except urllib.error.HTTPError as err:
         return err.code, err.read()
@@ -163,7 +164,7 @@ socket = {run}/mysql.sock
 """)
     subprocess.run(["mariadb-install-db", f"--defaults-file={cnf}", "--auth-root-authentication-method=socket",
                     "--skip-test-db", "--user=mysql"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    subprocess.Popen(["mariadbd", f"--defaults-file={cnf}"], stdin=subprocess.DEVNULL,  # noqa: S603
+    subprocess.Popen(["mariadbd", f"--defaults-file={cnf}"], stdin=subprocess.DEVNULL,
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     sock = run / "mysql.sock"
     wait_for(lambda: sock.exists() and (run / "mysql.pid").exists(), "MariaDB")
@@ -283,22 +284,46 @@ foreach (array('editor', 'author', 'contributor') as $role) {
     if (is_wp_error($id)) { fwrite(STDERR, $id->get_error_message()); exit(1); }
     $made = WP_Application_Passwords::create_new_application_password($id, array('name' => 'kabar'));
     if (is_wp_error($made)) { fwrite(STDERR, $made->get_error_message()); exit(1); }
-    $out[$role] = array('username' => $role, 'application_password' => WP_Application_Passwords::chunk_password($made[0]));
+    $out[$role] = array('username' => $role,
+        'application_password' => WP_Application_Passwords::chunk_password($made[0]));
 }
 echo json_encode($out);
 """
 
 
+PHP_PERMALINKS = r"""<?php
+$_SERVER['HTTP_HOST'] = getenv('KABAR_WP_HOST');
+$_SERVER['WORDPRESS_CONFIG'] = getenv('KABAR_WP_CONFIG');
+$_SERVER['REQUEST_URI'] = '/';
+require '/usr/share/wordpress/wp-load.php';
+global $wp_rewrite;
+$wp_rewrite->set_permalink_structure(getenv('KABAR_WP_PERMALINKS'));
+$wp_rewrite->flush_rules(false);
+echo '{}';
+"""
+
+
+def set_permalinks(state: dict, kind: str) -> None:
+    """``plain`` (``?p=123``; ``/wp-json`` then answers with the home page) or ``pretty``."""
+    structure = {"plain": "", "pretty": "/%year%/%monthnum%/%postname%/"}[kind]
+    run_php(state, PHP_PERMALINKS, "permalinks.php", {"KABAR_WP_PERMALINKS": structure})
+
+
 def make_users(state: dict) -> dict:
-    script = Path(state["root"]) / "users.php"
-    script.write_text(PHP_USERS)
-    env = {**os.environ, "KABAR_WP_HOST": f"127.0.0.1:{state['port']}", "KABAR_WP_CONFIG": state["name"]}
+    return run_php(state, PHP_USERS, "users.php")
+
+
+def run_php(state: dict, source: str, name: str, extra: dict | None = None) -> dict:
+    script = Path(state["root"]) / name
+    script.write_text(source)
+    env = {**os.environ, "KABAR_WP_HOST": f"127.0.0.1:{state['port']}", "KABAR_WP_CONFIG": state["name"],
+           **(extra or {})}
     # as www-data, so that anything WordPress writes stays writable by the web server
     done = subprocess.run(["setpriv", "--reuid=www-data", "--regid=www-data", "--clear-groups", "php", str(script)]
                           if os.geteuid() == 0 else ["php", str(script)],
                           capture_output=True, text=True, env=env, check=False)
     if done.returncode:
-        raise SystemExit(f"wordpress: creating the users failed: {done.stderr or done.stdout}")
+        raise SystemExit(f"wordpress: {name} failed: {done.stderr or done.stdout}")
     return json.loads(done.stdout[done.stdout.index("{"):])
 
 
@@ -340,6 +365,9 @@ def down(state_file: Path) -> None:
 
 
 def main(argv: list[str]) -> None:
+    if len(argv) == 4 and argv[1] == "permalinks" and argv[3] in ("plain", "pretty"):
+        set_permalinks(json.loads(Path(argv[2]).read_text()), argv[3])
+        return
     if len(argv) != 3 or argv[1] not in ("up", "down"):
         sys.exit(__doc__)
     state_file = Path(argv[2]).resolve()

@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -28,6 +31,7 @@ from kabar_local.fakes.wordpress import FakeWordPress
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 ROLES = ("editor", "author", "contributor")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def real_site_state() -> dict | None:
@@ -87,6 +91,39 @@ class Site:
     def unique(self, prefix: str) -> str:
         return f"{prefix} {uuid.uuid4().hex[:8]}"
 
+    # -- faults, the same on both: a must-use plugin on the real site, knobs on the fake ---------------
+
+    def fatal_after_publish(self, times: int = 1, then_requests: int = 0) -> None:
+        """The next write that publishes a post stores it and then ends in a PHP fatal error (500); then
+        ``then_requests`` more REST requests fail the same way."""
+        if self.fake is not None:
+            self.fake.fail_after_success_next(on="posts", item=True, then=then_requests)
+            return
+        self._faults({"fatal_after_publish": times, "then": then_requests})
+
+    def fail_uploads(self, times: int = 1) -> None:
+        """The next ``times`` media uploads end in a PHP fatal error before anything is stored."""
+        if self.fake is not None:
+            self.fake.fail_next(500, "internal_server_error", on="media", method="POST", item=False, times=times)
+            return
+        self._faults({"fatal_uploads": times})
+
+    def clear_faults(self) -> None:
+        if self.fake is None:
+            self._faults({})
+
+    def _faults(self, faults: dict) -> None:
+        path = Path(self.state["mu_plugins"]).parent / "kabar-faults.json"
+        path.write_text(json.dumps(faults))
+        path.chmod(0o666)
+
+    def plain_permalinks(self, plain: bool) -> None:
+        if self.fake is not None:
+            self.fake.plain_permalinks = plain
+            return
+        subprocess.run([sys.executable, str(ROOT / "infra" / "wordpress" / "site.py"), "permalinks",
+                        os.environ["KABAR_WORDPRESS_SITE"], "plain" if plain else "pretty"], check=True)
+
 
 def _files_app(files: dict[str, bytes]):
     @Request.application
@@ -106,8 +143,15 @@ def real_wordpress() -> Iterator[Site]:
         pytest.fail("no real WordPress: run make test-wordpress")
     files: dict[str, bytes] = {}
     url, stop = serve(_files_app(files))
-    yield Site("real", state["base_url"], {r: (u["username"], u["application_password"])
-                                           for r, u in state["users"].items()}, url, files, state=state)
+    plugin = Path(state["mu_plugins"]) / "kabar-faults.php"
+    shutil.copyfile(Path(__file__).with_name("kabar-faults.php"), plugin)
+    plugin.chmod(0o644)
+    site = Site("real", state["base_url"], {r: (u["username"], u["application_password"])
+                                            for r, u in state["users"].items()}, url, files, state=state)
+    site.clear_faults()
+    yield site
+    site.clear_faults()
+    plugin.unlink(missing_ok=True)
     stop()
 
 

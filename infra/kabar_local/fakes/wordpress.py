@@ -5,7 +5,8 @@ It answers as Debian's WordPress 6.1 was measured to answer (``tests/wordpress/`
 cases against both, so the two cannot drift):
 
 - a wrong application password or an unknown user is served anonymously on a read (published posts only;
-  ``context=edit`` is 401 ``rest_forbidden_context``) and refused on a write with 401 ``rest_cannot_create``;
+  ``context=edit`` is 401 ``rest_forbidden_context``, asking for another ``status`` 400 ``rest_invalid_param``)
+  and refused on a write with 401 ``rest_cannot_create``; ``users/me`` says 401 ``rest_not_logged_in``;
 - roles: an Editor may do everything (and post raw HTML, ``unfiltered_html``); an Author may upload and
   publish but not create categories; a Contributor may write drafts but not publish (403
   ``rest_cannot_publish``) nor upload; a Contributor's ``context=edit`` search drops the items it cannot
@@ -17,6 +18,8 @@ cases against both, so the two cannot drift):
 - media: the extension is corrected from the content, a repeated file name gets a ``-1``, ``post`` is
   null unless given (query or body), ``alt_text`` and ``caption`` are empty unless sent, ``search``
   matches titles and file names, ``source_url`` is under ``/wp-content/uploads/``;
+- with plain permalinks (``plain_permalinks``), a GET of ``/wp-json/...`` is a 301 to the same address with
+  a slash, and the home page answers; ``/?rest_route=`` always works;
 - posts: ``link`` follows ``/%year%/%monthnum%/%postname%/``; ``title.rendered`` is texturized; the
   article page (``GET <link>``) shows the featured image, the title and the content, not the excerpt.
 
@@ -72,6 +75,7 @@ class _Fault:
     headers: dict[str, str] = field(default_factory=dict)
     method: str | None = None  # None: any
     item: bool | None = None  # True: only /<edge>/<id>; False: only the collection; None: either
+    then: int = 0  # after an after_success fault: so many more requests fail
 
     def matches(self, method: str, edge: str, item: bool) -> bool:
         return (self.edge == edge and self.method in (None, method) and self.item in (None, item)
@@ -101,6 +105,7 @@ class FakeWordPress:
         self.posts: dict[int, dict[str, Any]] = {}
         self._faults: list[_Fault] = []
         self._log: list[dict[str, Any]] = []
+        self.plain_permalinks = False  # as a site whose permalinks are "Plain": /wp-json is not the API
 
     def add_user(self, username: str, application_password: str, role: str) -> None:
         with self._lock:
@@ -133,10 +138,11 @@ class FakeWordPress:
         with self._lock:
             self._faults.append(_Fault("fail", on, times, status, code, dict(headers or {}), method, item))
 
-    def fail_after_success_next(self, *, on: str = "posts", item: bool | None = None) -> None:
-        """The next write to ``on`` is carried out, then answered as a PHP fatal error (500)."""
+    def fail_after_success_next(self, *, on: str = "posts", item: bool | None = None, then: int = 0) -> None:
+        """The next write to ``on`` is carried out, then answered as a PHP fatal error (500); so are the
+        ``then`` REST requests after it."""
         with self._lock:
-            self._faults.append(_Fault("after_success", on, 1, item=item))
+            self._faults.append(_Fault("after_success", on, 1, item=item, then=then))
 
     @property
     def requests(self) -> list[dict[str, Any]]:
@@ -152,12 +158,19 @@ class FakeWordPress:
         path = request.path
         if request.args.get("rest_route"):
             path = request.args["rest_route"]
+        elif "/wp-json" in path and self.plain_permalinks:
+            if request.method == "GET" and not path.endswith("/"):
+                query = f"?{request.query_string.decode()}" if request.query_string else ""
+                return Response("", status=301, headers={"Location": f"{self.base_url}{path}/{query}"},
+                                content_type="text/html; charset=UTF-8")
+            return Response("" if request.method != "GET" else "<!doctype html><title>Kalurahan</title>",
+                            content_type="text/html; charset=UTF-8")
         elif "/wp-json" in path:
             path = path.split("/wp-json", 1)[1] or "/"
         elif "/wp-content/uploads/" in path:
             return self._file(path)
         else:
-            return self._page(path)
+            return self._page(path, int(request.args.get("p") or 0))
         parts = [p for p in path.split("/") if p]
         edge = parts[2] if len(parts) > 2 and parts[:2] == ["wp", "v2"] else "-"
         with self._lock:
@@ -175,6 +188,9 @@ class FakeWordPress:
             user = self._user(request)
             status, answer = self._route(request.method, edge, parts[3:], request, user, headers)
             if fault and fault.kind == "after_success":
+                if fault.then:
+                    with self._lock:
+                        self._faults[:0] = [_Fault("fail", e, fault.then) for e in ("posts", "media", "categories")]
                 raise WpError(500, "internal_server_error", "There has been a critical error on this website.")
         except WpError as err:
             return Response(json.dumps(err.body()), status=err.status, content_type="application/json",
@@ -210,9 +226,11 @@ class FakeWordPress:
         if edge == "media" and method == "GET":
             term = (params.get("search") or "").lower()
             edit = self._edit_context(params, user)
+            parent = int(params.get("parent") or 0)
             with self._lock:
                 found = [m for m in self.media.values()
-                         if term in m["filename"].lower() or term in m["title"].lower()]
+                         if (term in m["filename"].lower() or term in m["title"].lower())
+                         and (not parent or m["post"] == parent)]
                 return 200, [self._media_json(m, edit) for m in found]
         if edge == "categories" and method == "GET":
             term = (params.get("search") or "").lower()
@@ -225,6 +243,13 @@ class FakeWordPress:
             if rest:
                 return 200, self._update_post(int(rest[0]), params, user)
             return 201, self._create_post(params, user)
+        if edge == "posts" and method == "GET" and rest:
+            with self._lock:
+                post = self.posts.get(int(rest[0]))
+                if post is None or (post["status"] != "publish" and not self._may_edit(user, post)):
+                    raise WpError(404 if post is None else 401, "rest_post_invalid_id" if post is None
+                                  else "rest_forbidden", "Invalid post ID.")
+                return 200, self._post_json(post, self._edit_context(params, user))
         if edge == "posts" and method == "GET":
             return 200, self._list_posts(params, user, headers)
         if not rest and method == "GET" and not edge.strip("-"):
@@ -303,8 +328,9 @@ class FakeWordPress:
     def _set_media(self, item: dict[str, Any], params: dict) -> None:
         if params.get("post") not in (None, ""):
             item["post"] = int(params["post"]) or None
-        if "alt_text" in params:
-            item["alt_text"] = re.sub(r"<[^>]*>", "", str(params["alt_text"]))
+        if "alt_text" in params:  # as wp_strip_all_tags: script and style go with their content
+            text = re.sub(r"<(script|style)[^>]*?>.*?</\1>", "", str(params["alt_text"]), flags=re.I | re.S)
+            item["alt_text"] = re.sub(r"<[^>]*>", "", text).strip()
         if "caption" in params:
             caption = params["caption"]
             item["caption"] = str(caption.get("raw", "") if isinstance(caption, dict) else caption)
@@ -386,15 +412,16 @@ class FakeWordPress:
         post["slug"] = slug
 
     def link_of(self, post: dict[str, Any]) -> str:
-        if post["status"] != "publish":
+        if post["status"] != "publish" or self.plain_permalinks:
             return f"{self.base_url}/?p={post['id']}"
         return f"{self.base_url}/{post['date']:%Y/%m}/{post['slug']}/"
 
     def _list_posts(self, params: dict, user: _User | None, headers: dict[str, str]) -> list[dict[str, Any]]:
-        edit = self._edit_context(params, user)
         statuses = [s for s in str(params.get("status") or "publish").split(",") if s]
-        if user is None and any(s != "publish" for s in statuses):
-            raise WpError(400, "rest_invalid_param", "Invalid parameter(s): status")
+        if user is None and any(s != "publish" for s in statuses):  # checked before the context
+            raise WpError(400, "rest_invalid_param", "Invalid parameter(s): status",
+                          params={"status": "Status is forbidden."})
+        edit = self._edit_context(params, user)
         term = params.get("search") or ""
         with self._lock:
             found = [p for p in self.posts.values() if p["status"] in statuses
@@ -422,11 +449,13 @@ class FakeWordPress:
                 "categories": post["categories"], "featured_media": post["featured_media"],
                 "author": post["author"], "date": f"{post['date']:%Y-%m-%dT%H:%M:%S}"}
 
-    def _page(self, path: str) -> Response:
+    def _page(self, path: str, request_id: int = 0) -> Response:
         """The article page as a block theme shows it: featured image, title, content; no excerpt."""
         with self._lock:
             post = next((p for p in self.posts.values() if p["status"] == "publish"
                          and self.link_of(p).endswith(path.rstrip("/") + "/")), None)
+            if post is None and request_id:
+                post = self.posts.get(request_id)
             if post is None:
                 return Response("<!doctype html><title>Page not found</title>", status=404,
                                 content_type="text/html; charset=UTF-8")

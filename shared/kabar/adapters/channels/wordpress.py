@@ -158,9 +158,16 @@ class WordPressSite:
 
     def _with_marker(self, post: ChannelPost) -> list[dict]:
         """Posts of any status that carry ``post.marker`` (an earlier attempt's draft, or the post)."""
-        found = self._call("GET", "/wp/v2/posts", query={
-            "search": post.marker, "context": "edit", "status": "publish,future,draft,pending,private",
-            "per_page": "10"})
+        try:
+            found = self._call("GET", "/wp/v2/posts", query={
+                "search": post.marker, "context": "edit", "status": "publish,future,draft,pending,private",
+                "per_page": "10"})
+        except WordPressPermanentError as err:
+            # WordPress serves a wrong password anonymously, and an anonymous reader may not ask for drafts:
+            # ask who we are, so that the admin hears "wrong password", not "invalid parameter".
+            if getattr(err, "code", "") == "rest_invalid_param":
+                self._call("GET", "/wp/v2/users/me")
+            raise
         tag = self.tag(post.marker)
         return [item for item in found if isinstance(item, dict)
                 and tag in ((item.get("content") or {}).get("raw") or "")] if isinstance(found, list) else []
@@ -213,7 +220,8 @@ class WordPressSite:
         texts = self.photo_texts(post, len(post.photo_urls), self.village_name)
         media = []
         for n, (url, text) in enumerate(zip(post.photo_urls, texts, strict=True), 1):
-            meta = {"post": str(post_id), "alt_text": text, "caption": escape_text(text)}
+            # escaped: WordPress strips tags (and a script's content) from alt text, and shows captions as HTML
+            meta = {"post": str(post_id), "alt_text": escape_text(text), "caption": escape_text(text)}
             item = earlier.get(f"{stem}-{n}")
             if item is None:
                 item = self._upload(url, stem, n, meta)
@@ -313,7 +321,7 @@ class WordPressSite:
         try:
             return json.loads(body or b"null")
         except ValueError:
-            if kind == "text/html":
+            if kind == "text/html" or not self.rest_route:
                 raise _NotRestAnswer from None
             raise WordPressTransientError(_EXPLAIN_NO_ANSWER, "(not JSON)", ambiguous=method == "POST") from None
 
@@ -338,6 +346,7 @@ class WordPressSite:
             return WordPressTransientError(_EXPLAIN_UNAVAILABLE, detail, ambiguous=status >= 500 and method == "POST",
                                            retry_after=_seconds(headers.get("Retry-After") if headers else None))
         error = WordPressPermanentError(_EXPLAIN_REFUSED, detail)
+        error.code = code
         if code == "term_exists":
             data = body.get("data") if isinstance(body.get("data"), dict) else {}
             error.term_id = data.get("term_id") or (body.get("additional_data") or [None])[0]
