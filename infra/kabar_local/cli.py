@@ -166,7 +166,10 @@ def cmd_village_put(args: argparse.Namespace) -> int:
             if channel.secret_name:
                 held.setdefault(channel.secret_name, {}).update(local_secret(state["base_url"], village, channel))
     for name, value in held.items():
-        create_secret(state["moto_url"], name, json.dumps(value))
+        # A channel secret already there holds real credentials (a connected WordPress, a Page token):
+        # the local fakes' ones only fill in what is missing.
+        if not create_secret(state["moto_url"], name, json.dumps(value), replace=False):
+            _say(f"Secret {name} sudah ada; tidak diubah / already exists; left unchanged")
     _say(f"Desa disimpan / village saved: {village.id} ({village.name})")
     return 0
 

@@ -309,9 +309,19 @@ def _generated_secret(secrets: Any, name: str, generate: Any) -> None:
         pass
 
 
-def create_secret(endpoint_url: str, name: str, value: str, region: str = REGION) -> None:
+def create_secret(endpoint_url: str, name: str, value: str, region: str = REGION, *, replace: bool = True) -> bool:
+    """Store ``value`` under ``name``; with ``replace=False`` an existing secret is kept as it is.
+    True when ``value`` was stored."""
     clients = Clients(endpoint_url, region)
     try:
-        _secret(clients("secretsmanager"), name, value)
+        secrets = clients("secretsmanager")
+        if not replace:
+            try:
+                secrets.create_secret(Name=name, SecretString=value)
+            except secrets.exceptions.ResourceExistsException:
+                return False
+            return True
+        _secret(secrets, name, value)
+        return True
     finally:
         clients.close()

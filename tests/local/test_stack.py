@@ -229,6 +229,13 @@ def test_real_stack_seeds_villages_secrets_and_the_fake_page_and_the_cli_adds_st
         boto3.client("secretsmanager").get_secret_value(SecretId="kabar/hargobinangun/facebook")
         assert stack.sync_villages() == ["hargobinangun"]  # `kabar local` does this every few seconds
         assert stack.sync_villages() == []
+        # putting the village again never overwrites a channel secret that is already there (real credentials)
+        boto3.client("secretsmanager").put_secret_value(SecretId="kabar/hargobinangun/facebook",
+                                                        SecretString='{"page_access_token": "real-token"}')
+        assert cli_main(["village", "put", str(tmp_path / "v.json")]) == 0
+        assert "kabar/hargobinangun/facebook sudah ada; tidak diubah" in capsys.readouterr().out
+        kept = boto3.client("secretsmanager").get_secret_value(SecretId="kabar/hargobinangun/facebook")
+        assert json.loads(kept["SecretString"]) == {"page_access_token": "real-token"}
         if stack.fake_graph is not None:
             page = requests.get(f"{stack.base_url}/graph/v24.0/1000000003",
                                 params={"access_token": "local-token-hargobinangun"}, timeout=10)
