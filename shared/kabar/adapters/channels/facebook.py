@@ -22,6 +22,7 @@ from email.message import Message
 from ...domain.text import Bilingual, t
 from ...ports import ChannelPost, PermanentChannelError, Published, TransientChannelError
 from .errors import NO_ANSWER_ERRORS, ChannelPermanentError, ChannelTransientError, error_body, json_object
+from .http import send
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +270,7 @@ class FacebookPage:
             headers["Authorization"] = f"OAuth {self._token}"
         request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 (https or a configured fake)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            with send(request, self.timeout) as response:  # the channels' redirect rule
                 raw = response.read()
                 self._note_usage(response.headers)
         except urllib.error.HTTPError as err:

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from ...domain.text import Bilingual, t
 from ...ports import ChannelPost, ObjectStorage, PermanentChannelError, Published, TransientChannelError
 from .errors import NO_ANSWER_ERRORS, ChannelPermanentError, ChannelTransientError, error_body, json_object
+from .http import send
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ class YouTubeChannel:
         request = urllib.request.Request(self.token_url, data=form, method="POST", headers={  # noqa: S310
             "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            with send(request, self.timeout) as response:  # the channels' redirect rule
                 self._access_token = json.loads(response.read())["access_token"]
         except urllib.error.HTTPError as err:
             body = json_object(err.read())
@@ -192,7 +193,7 @@ class YouTubeChannel:
             all_headers["Authorization"] = f"Bearer {self._token()}"
         request = urllib.request.Request(url, data=body, method=method, headers=all_headers)  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            with send(request, self.timeout) as response:  # the channels' redirect rule
                 return response.status, response.headers, json_object(response.read())
         except urllib.error.HTTPError as err:
             if err.code == 308:  # Resume Incomplete: not an error in a resumable upload
