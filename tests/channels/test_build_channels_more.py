@@ -52,8 +52,35 @@ def test_each_type_is_built_from_its_secret(village, settings):
                          ChannelConfig(type="wordpress", secret_name=wp, base_url="https://desa.example.id/",
                                        category="Kabar Desa"))
     (wordpress,) = build_channels(website, Procedure.WEBSITE, settings)
-    assert isinstance(wordpress, WordPressSite) and wordpress.api == "https://desa.example.id/wp-json"
-    assert wordpress.category == "Kabar Desa"
+    assert isinstance(wordpress, WordPressSite) and wordpress.base_url == "https://desa.example.id"
+    assert wordpress.category == "Kabar Desa" and wordpress.village_name == "Purwobinangun"
+
+
+def test_a_refused_wordpress_login_rereads_the_corrected_password(village, settings, make_post):
+    # Given a WordPress channel whose secret holds a wrong application password
+    from kabar_local.fakes.wordpress import FakeWordPress
+
+    from .conftest import FakeHost, serve_with_files
+
+    fake = FakeWordPress("admin-desa", "good pass word 1234 5678 9012")
+    host = FakeHost(fake)
+    stop = serve_with_files(host, {"/site": fake.app})
+    fake.base_url = f"{host.url}/site"
+    try:
+        wp = secret({"username": "admin-desa", "application_password": "wrong"})
+        website = configured(village, Procedure.WEBSITE,
+                             ChannelConfig(type="wordpress", secret_name=wp, base_url=fake.base_url))
+        (first,) = build_channels(website, Procedure.WEBSITE, settings)
+        with pytest.raises(PermanentChannelError, match="application password salah"):
+            first.publish(make_post())
+        # When the admin stores the corrected password (the function is still warm)
+        boto3.client("secretsmanager").put_secret_value(SecretId=wp, SecretString=json.dumps(
+            {"username": "admin-desa", "application_password": "good pass word 1234 5678 9012"}))
+        # Then the next attempt reads it: the refusal forgot the cached secret
+        (second,) = build_channels(website, Procedure.WEBSITE, settings)
+        assert second.publish(make_post()).remote_id
+    finally:
+        stop()
 
 
 @pytest.mark.parametrize(("kind", "value"), [
