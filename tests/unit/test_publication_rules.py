@@ -303,3 +303,22 @@ def test_the_handler_sets_the_wait_on_the_message_and_leaves_it_on_the_queue(mon
     with pytest.raises(PublicationIncomplete):
         app.record_handler(record)
     assert waits == [("m-1", 420)]
+
+
+def test_a_republish_that_meets_the_same_failure_does_not_email_it_again(svc):
+    # Given WordPress refused the login and the admin was told
+    wp = Remote("wordpress", faults=[PermanentChannelError("WordPress menolak login Kabar."),
+                                     PermanentChannelError("WordPress menolak login Kabar."),
+                                     PermanentChannelError("Akun WordPress tidak berhak menerbitkan berita.")])
+    run(svc, [wp], wib(27, 12))
+    assert len(svc.mailer.items) == 1
+    svc.store.publications = lambda *args: list(svc.store.pubs.values())
+    # When the admin publishes again before the fix took (the same refusal)
+    republish("purwobinangun", "s1", Procedure.SOCIAL, "admin", svc=svc, at=wib(27, 13))
+    run(svc, [wp], wib(27, 13, 1))
+    # Then no second email says the same thing
+    assert len(svc.mailer.items) == 1
+    # but another cause is told
+    republish("purwobinangun", "s1", Procedure.SOCIAL, "admin", svc=svc, at=wib(27, 14))
+    run(svc, [wp], wib(27, 14, 1))
+    assert len(svc.mailer.items) == 2 and "tidak berhak" in svc.mailer.items[1].text

@@ -234,6 +234,7 @@ class Publication(BaseModel):
     attempts: int = 0
     late_alerted_at: datetime | None = None  # the admin was told this channel misses the H+1 deadline
     updated_at: datetime | None = None  # the last attempt's end: a pending channel untouched long after is stranded
+    alerted_error: str | None = None  # the failure the admins were last emailed about: not sent twice
 
 
 class AuditEntry(BaseModel):

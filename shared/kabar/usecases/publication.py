@@ -148,8 +148,11 @@ def publish_approved(event: DraftApproved, svc: Services | None = None,
             found = channel.find(post) if pub.attempts > 1 else None
             done = found or channel.publish(post)
         except PermanentChannelError as err:
-            pub = pub.model_copy(update={"status": PublicationStatus.FAILED, "error": str(err)})
-            svc.store.save_publication(pub, Change(notices=_alert_admins(
+            # The same failure again (a republish before anything was fixed) is not emailed again.
+            told = pub.alerted_error == str(err)
+            pub = pub.model_copy(update={"status": PublicationStatus.FAILED, "error": str(err),
+                                         "alerted_error": str(err)})
+            svc.store.save_publication(pub, Change(notices=[] if told else _alert_admins(
                 village, submission, draft, channel.name, str(err), svc)))
             results.append(pub)
             continue
