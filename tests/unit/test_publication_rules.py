@@ -322,3 +322,13 @@ def test_a_republish_that_meets_the_same_failure_does_not_email_it_again(svc):
     republish("purwobinangun", "s1", Procedure.SOCIAL, "admin", svc=svc, at=wib(27, 14))
     run(svc, [wp], wib(27, 14, 1))
     assert len(svc.mailer.items) == 2 and "tidak berhak" in svc.mailer.items[1].text
+
+
+def test_a_site_that_moved_to_https_is_published_and_the_admin_told_to_fix_its_address(svc):
+    wp = Remote("wordpress")
+    wp.notice = "Situs WordPress sudah pindah ke https://desa.id. Admin: ganti alamat kanal WordPress."
+    (pub,) = run(svc, [wp], wib(27, 12))
+    assert pub.status is PublicationStatus.PUBLISHED
+    (mail,) = svc.mailer.items
+    assert "Perlu diperbaiki di wordpress" in mail.subject and "pindah ke https://desa.id" in mail.text
+    assert "https://wordpress.example/1" in mail.text

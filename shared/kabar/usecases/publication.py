@@ -183,6 +183,9 @@ def publish_approved(event: DraftApproved, svc: Services | None = None,
                                      procedure=pub.procedure, version=pub.version, channel=pub.channel, url=pub.url,
                                      occurred_at=pub.published_at)]))
         logger.info("published", extra={"channel": channel.name, "url": done.url})
+        notice = getattr(channel, "notice", None)  # e.g. the site moved to https: its address needs fixing
+        if notice:
+            _tell_admins(village, submission, channel.name, str(notice), done.url, svc)
         results.append(pub)
     if transient:
         # One message carries every channel: wait until the most throttled one is expected to accept.
@@ -208,6 +211,16 @@ def _alert_late(village: Village, submission: Submission, draft: Draft, channel:
         f"[Kabar {village.name}] Terbit terlambat di {channel}: {submission.activity.title}",
         web.render("email/publish_late.txt", **context), web.render("email/publish_late.html", **context),
         submission_id=submission.submission_id)
+
+
+def _tell_admins(village: Village, submission: Submission, channel: str, notice: str, url: str | None,
+                 svc: Services) -> None:
+    context = {"submission": submission, "channel": channel, "notice": notice, "url": url or "-"}
+    svc.mailer.send(Mail(
+        to=tuple(str(a.email) for a in village.admins),
+        subject=f"[Kabar {village.name}] Perlu diperbaiki di {channel}: {submission.activity.title}",
+        text=web.render("email/channel_notice.txt", **context),
+        html=web.render("email/channel_notice.html", **context), tags={"kind": "channel_notice"}))
 
 
 def _alert_admins(village: Village, submission: Submission, draft: Draft, channel: str, problem: str,
