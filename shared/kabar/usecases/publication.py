@@ -215,7 +215,8 @@ def _alert_late(village: Village, submission: Submission, draft: Draft, channel:
 
 def _tell_admins(village: Village, submission: Submission, channel: str, notice: str, url: str | None,
                  svc: Services) -> None:
-    context = {"submission": submission, "channel": channel, "notice": notice, "url": url or "-"}
+    context = {"village": village, "submission": submission, "channel": channel, "notice": notice,
+               "url": url or "-"}
     svc.mailer.send(Mail(
         to=tuple(str(a.email) for a in village.admins),
         subject=f"[Kabar {village.name}] Perlu diperbaiki di {channel}: {submission.activity.title}",
