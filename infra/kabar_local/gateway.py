@@ -410,6 +410,8 @@ class Gateway:
     def _local(self, request: Request, path: str) -> Response:
         if request.method not in ("GET", "HEAD"):
             return _method_not_allowed()
+        if path.startswith("/_local/connect/wordpress"):
+            return self._connect_wordpress(request, path)
         if path in ("/_local/outbox", "/_local/outbox/"):
             emails = self.outbox.list(to=request.args.get("to") or None)
             return Response(json.dumps(emails, ensure_ascii=False), mimetype="application/json")
@@ -435,6 +437,49 @@ class Gateway:
         if email is None:
             return self._not_found(path)
         return self._page("email.html", email=_email_row(email), body=_embed_html(email), text=email.text)
+
+    # -- connecting a WordPress (the authorize-application flow) ---------------------------------------
+
+    def _connect_wordpress(self, request: Request, path: str) -> Response:
+        """``/_local/connect/wordpress?village=<id>&site=<url>`` sends the browser to the site's authorize
+        page; ``/_local/connect/wordpress/callback`` is where WordPress sends it back."""
+        from kabar.adapters.channels.wordpress import WordPressSite
+        from kabar.adapters.secrets import SecretsManagerStore
+        from kabar.domain.clock import now
+        from kabar.domain.errors import KabarError, NotFound
+        from kabar.services import services
+        from kabar.usecases import wordpress_connect as flow
+        from kabar.usecases.files import _signing_key
+
+        svc = services()
+        key = flow.state_key(_signing_key(svc))
+        base = getattr(self.stack, "base_url", "").rstrip("/")
+        try:
+            if path.rstrip("/") == "/_local/connect/wordpress":
+                village = svc.store.get_village(request.args.get("village", ""))
+                target = flow.authorize_url(village.id, request.args.get("site", ""),
+                                            f"{base}/_local/connect/wordpress/callback", key, now())
+                return Response("", status=302, headers={"Location": target, "Cache-Control": "no-store"})
+            if path.rstrip("/") == "/_local/connect/wordpress/callback":
+                done = flow.connect(request.args, key, svc.store, SecretsManagerStore(),
+                                    lambda site, user, password: WordPressSite(site, user, password), now())
+                body = (f"<h1>WordPress tersambung</h1><p>{escape(done.site_url)} terhubung untuk "
+                        f"{escape(done.tenant_id)} sebagai {escape(done.username)} ({escape(', '.join(done.roles))})."
+                        "</p><p lang=en>WordPress connected.</p>")
+                return Response(_connect_page(body), mimetype="text/html", headers={"Cache-Control": "no-store"})
+        except NotFound:
+            return self._not_found(path)
+        except KabarError as err:
+            return Response(_connect_page(f"<h1>WordPress belum tersambung</h1><p>{escape(err.message.id)}</p>"
+                                          f"<p lang=en>{escape(err.message.en)}</p>"), status=err.status,
+                            mimetype="text/html", headers={"Cache-Control": "no-store"})
+        except Exception as err:  # noqa: BLE001 - a channel error: its explanation is for the admin
+            explanation = getattr(err, "explanation", None)
+            if explanation is None:
+                raise
+            return Response(_connect_page(f"<h1>WordPress belum tersambung</h1><p>{escape(str(explanation))}</p>"),
+                            status=502, mimetype="text/html", headers={"Cache-Control": "no-store"})
+        return self._not_found(path)
 
     # -- the static site ---------------------------------------------------------------------------
 
@@ -520,6 +565,11 @@ def make_app(routes: Sequence[HttpRoute], stack: Any, *, outbox: Outbox | None =
 
 
 # -- helpers ----------------------------------------------------------------------------------------
+
+
+def _connect_page(body: str) -> str:
+    return ("<!doctype html><html lang=id><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+            f"<title>WordPress</title><body style='font-family:sans-serif;max-width:40em;margin:2em auto'>{body}")
 
 
 def _method_not_allowed() -> Response:

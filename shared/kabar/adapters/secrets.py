@@ -27,6 +27,25 @@ def get_secret_json(name: str) -> dict[str, Any]:
     return dict(cached)
 
 
+def put_secret_json(name: str, value: dict[str, Any]) -> None:
+    """Create the secret ``name`` holding ``value`` as JSON, or store ``value`` as its new version; the
+    cached copy is forgotten."""
+    text = json.dumps(value)
+    secretsmanager = client("secretsmanager")
+    try:
+        secretsmanager.create_secret(Name=name, SecretString=text)
+    except secretsmanager.exceptions.ResourceExistsException:
+        secretsmanager.put_secret_value(SecretId=name, SecretString=text)
+    forget(name)
+
+
+class SecretsManagerStore:
+    """The credential store of connected channels (``usecases.wordpress_connect.CredentialStore``)."""
+
+    def put_secret_json(self, name: str, value: dict[str, Any]) -> None:
+        put_secret_json(name, value)
+
+
 def forget(name: str | None = None) -> None:
     """Drop one cached secret (after its token was refused and rotated), or all of them (tests)."""
     with _lock:

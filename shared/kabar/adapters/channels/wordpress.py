@@ -153,6 +153,11 @@ class WordPressSite:
         online = next((item for item in self._with_marker(post) if item.get("status") in ONLINE), None)
         return self._published(online) if online else None
 
+    def whoami(self) -> dict:
+        """The account's ``roles`` and ``capabilities`` (``users/me``); a refused login raises as publishing does."""
+        answer = self._call("GET", "/wp/v2/users/me", query={"context": "edit"})
+        return answer if isinstance(answer, dict) else {}
+
     def _published(self, item: dict) -> Published:
         return Published(remote_id=str(item["id"]), url=item.get("link"))
 
