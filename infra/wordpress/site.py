@@ -279,12 +279,13 @@ $wp_rewrite->set_permalink_structure('/%year%/%monthnum%/%postname%/');
 $wp_rewrite->flush_rules(false);
 $out = array();
 foreach (array('editor', 'author', 'contributor') as $role) {
-    $id = wp_insert_user(array('user_login' => $role, 'user_pass' => wp_generate_password(24),
+    $login_password = wp_generate_password(24, false);
+    $id = wp_insert_user(array('user_login' => $role, 'user_pass' => $login_password,
         'user_email' => $role . '@uji.desa.id', 'role' => $role, 'display_name' => ucfirst($role)));
     if (is_wp_error($id)) { fwrite(STDERR, $id->get_error_message()); exit(1); }
     $made = WP_Application_Passwords::create_new_application_password($id, array('name' => 'kabar'));
     if (is_wp_error($made)) { fwrite(STDERR, $made->get_error_message()); exit(1); }
-    $out[$role] = array('username' => $role,
+    $out[$role] = array('username' => $role, 'password' => $login_password,
         'application_password' => WP_Application_Passwords::chunk_password($made[0]));
 }
 echo json_encode($out);

@@ -75,6 +75,11 @@ class Site:
     fake: FakeWordPress | None = None
     state: dict = field(default_factory=dict)
 
+    def login(self, role: str) -> tuple[str, str]:
+        """The username and login password (wp-login.php) of ``admin`` or a role's user."""
+        user = self.state["admin"] if role == "admin" else self.state["users"][role]
+        return user["username"], user["password"]
+
     def auth(self, role: str) -> tuple[str, str]:
         return self.users[role]
 
@@ -158,15 +163,18 @@ def real_wordpress() -> Iterator[Site]:
 @pytest.fixture
 def fake_wordpress() -> Iterator[Site]:
     fake = FakeWordPress("editor", "edit orPa ssw0 rd12 3456 7890", role="editor")
+    fake.add_user("admin", "admi nPas swor d123 4567 8901", "administrator", login_password="admin-login")
     fake.add_user("author", "auth orPa ssw0 rd12 3456 7890", "author")
-    fake.add_user("contributor", "cont ribu torP ass1 2345 6789", "contributor")
     files: dict[str, bytes] = {}
     url, stop = serve(DispatcherMiddleware(fake.app, {"/files": _files_app(files)}))
     fake.base_url = url
     users = {"editor": ("editor", "edit orPa ssw0 rd12 3456 7890"),
              "author": ("author", "auth orPa ssw0 rd12 3456 7890"),
              "contributor": ("contributor", "cont ribu torP ass1 2345 6789")}
-    yield Site("fake", url, users, f"{url}/files", files, fake=fake)
+    fake.add_user("contributor", "cont ribu torP ass1 2345 6789", "contributor", login_password="contributor-login")
+    yield Site("fake", url, users, f"{url}/files", files, fake=fake,
+               state={"admin": {"username": "admin", "password": "admin-login"},
+                      "users": {"contributor": {"username": "contributor", "password": "contributor-login"}}})
     stop()
 
 

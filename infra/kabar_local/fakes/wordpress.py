@@ -33,7 +33,9 @@ import html
 import itertools
 import json
 import re
+import secrets
 import threading
+import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -86,8 +88,10 @@ class _Fault:
 class _User:
     id: int
     username: str
-    password: str
+    password: str  # the application password
     role: str
+    login_password: str | None = None  # for wp-login.php (the authorize-application flow)
+    app_names: set[str] = field(default_factory=set)  # application passwords' names: unique per user
 
 
 class FakeWordPress:
@@ -106,10 +110,12 @@ class FakeWordPress:
         self._faults: list[_Fault] = []
         self._log: list[dict[str, Any]] = []
         self.plain_permalinks = False  # as a site whose permalinks are "Plain": /wp-json is not the API
+        self._sessions: dict[str, str] = {}  # wp-login.php cookies -> username
 
-    def add_user(self, username: str, application_password: str, role: str) -> None:
+    def add_user(self, username: str, application_password: str, role: str, login_password: str | None = None) -> None:
         with self._lock:
-            self.users[username] = _User(len(self.users) + 1, username, application_password.replace(" ", ""), role)
+            self.users[username] = _User(len(self.users) + 1, username, application_password.replace(" ", ""), role,
+                                         login_password)
 
     @property
     def can_publish(self) -> bool:
@@ -169,6 +175,10 @@ class FakeWordPress:
             path = path.split("/wp-json", 1)[1] or "/"
         elif "/wp-content/uploads/" in path:
             return self._file(path)
+        elif path.endswith("/wp-login.php"):
+            return self._login(request)
+        elif path.endswith("/wp-admin/authorize-application.php"):
+            return self._authorize(request)
         else:
             return self._page(path, int(request.args.get("p") or 0))
         parts = [p for p in path.split("/") if p]
@@ -196,6 +206,57 @@ class FakeWordPress:
             return Response(json.dumps(err.body()), status=err.status, content_type="application/json",
                             headers=fault.headers if fault else {})
         return Response(json.dumps(answer), status=status, content_type="application/json", headers=headers)
+
+    # -- wp-login.php and the authorize-application page ----------------------------------------------
+
+    def _login(self, request: Request) -> Response:
+        target = request.values.get("redirect_to") or f"{self.base_url}/wp-admin/"
+        if request.method == "POST":
+            user = self.users.get(request.form.get("log", ""))
+            if user and user.login_password and user.login_password == request.form.get("pwd"):
+                session = secrets.token_urlsafe(16)
+                with self._lock:
+                    self._sessions[session] = user.username
+                response = Response("", status=302, headers={"Location": target})
+                response.set_cookie("wordpress_logged_in_fake", session, httponly=True)
+                return response
+        page = ('<!doctype html><title>Log In</title><form name="loginform" id="loginform" method="post">'
+                '<input type="text" name="log" id="user_login"><input type="password" name="pwd" id="user_pass">'
+                f'<input type="hidden" name="redirect_to" value="{html.escape(target)}">'
+                '<input type="submit" name="wp-submit" id="wp-submit" value="Log In"></form>')
+        return Response(page, content_type="text/html; charset=UTF-8")
+
+    def _authorize(self, request: Request) -> Response:
+        with self._lock:
+            username = self._sessions.get(request.cookies.get("wordpress_logged_in_fake", ""))
+        if username is None:
+            here = f"{self.base_url}/wp-admin/authorize-application.php?{request.query_string.decode()}"
+            return Response("", status=302, headers={
+                "Location": f"{self.base_url}/wp-login.php?redirect_to={urllib.parse.quote(here, safe='')}"})
+        fields = {k: request.values.get(k, "") for k in ("app_name", "app_id", "success_url", "reject_url")}
+        if request.method == "POST":
+            if "approve" in request.form:
+                password = " ".join(secrets.token_urlsafe(3)[:4] for _ in range(6))
+                with self._lock:
+                    user = self.users[username]
+                    if fields["app_name"] in user.app_names:  # WordPress's 409: the page shows the error
+                        return Response("<!doctype html><p>Each application name should be unique.</p>",
+                                        status=409, content_type="text/html; charset=UTF-8")
+                    user.app_names.add(fields["app_name"])
+                    user.password = password.replace(" ", "")
+                query = urllib.parse.urlencode({"site_url": self.base_url, "user_login": username,
+                                                "password": password})
+                back = fields["success_url"]
+            else:
+                query, back = "success=false", fields["reject_url"] or fields["success_url"]
+            return Response("", status=302, headers={"Location": f"{back}{'&' if '?' in back else '?'}{query}"})
+        hidden = "".join(f'<input type="hidden" name="{k}" value="{html.escape(v)}">' for k, v in fields.items())
+        page = (f"<!doctype html><title>Authorize Application</title><h1>Authorize Application</h1>"
+                f"<p>Would you like to give {html.escape(fields['app_name'])} access to your account?</p>"
+                f'<form method="post">{hidden}<button type="submit" name="approve" id="approve" value="1">'
+                'Yes, I approve of this connection</button><button type="submit" name="reject" id="reject" value="1">'
+                "No, I do not approve of this connection</button></form>")
+        return Response(page, content_type="text/html; charset=UTF-8")
 
     def _user(self, request: Request) -> _User | None:
         """The user of a valid Basic login; anyone else is anonymous (as WordPress serves them)."""

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from ..domain.clock import to_wib
 from ..domain.errors import KabarError
 from ..domain.models import ChannelConfig, Procedure, Village
 from ..domain.text import Bilingual, t
@@ -92,6 +93,10 @@ def normalize_site(url: str) -> str:
     if "://" not in text:
         text = f"https://{text}"
     parts = urllib.parse.urlsplit(text)
+    try:
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        parts = urllib.parse.urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
         raise ConnectRefused(t("Alamat situs WordPress tidak sah.", "The WordPress site's address is not valid."))
     path = parts.path.rstrip("/")
@@ -105,7 +110,10 @@ def authorize_url(tenant_id: str, site_url: str, callback_url: str, key: bytes, 
     site = normalize_site(site_url)
     state = sign_state(key, tenant_id, site, at + timedelta(seconds=STATE_SECONDS))
     back = f"{callback_url}{'&' if '?' in callback_url else '?'}state={urllib.parse.quote(state)}"
-    query = urllib.parse.urlencode({"app_name": APP_NAME, "app_id": APP_ID, "success_url": back,
+    # WordPress refuses a second application password of the same name (409), so each connection names
+    # its own: the village and the moment, which also tells the admin later which password is which.
+    name = f"{APP_NAME} {tenant_id} {to_wib(at):%Y-%m-%d %H.%M.%S} WIB"
+    query = urllib.parse.urlencode({"app_name": name, "app_id": APP_ID, "success_url": back,
                                     "reject_url": f"{back}&rejected=1"})
     return f"{site}/wp-admin/authorize-application.php?{query}"
 
