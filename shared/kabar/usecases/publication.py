@@ -172,6 +172,7 @@ def publish_approved(event: DraftApproved, svc: Services | None = None,
             continue
         pub = pub.model_copy(update={"status": PublicationStatus.PUBLISHED, "remote_id": done.remote_id,
                                      "url": done.url, "published_at": at or now(), "error": None})
+        notice = getattr(channel, "notice", None)  # e.g. the site moved to https: its address needs fixing
         # online, its audit entry and its announcement: together or not at all
         svc.store.save_publication(pub, Change(
             audit=AuditEntry(
@@ -181,11 +182,9 @@ def publish_approved(event: DraftApproved, svc: Services | None = None,
                 note=done.url),
             events=[ContentPublished(tenant_id=pub.tenant_id, submission_id=pub.submission_id,
                                      procedure=pub.procedure, version=pub.version, channel=pub.channel, url=pub.url,
-                                     occurred_at=pub.published_at)]))
+                                     occurred_at=pub.published_at)],
+            notices=_tell_admins(village, submission, draft, channel.name, str(notice), done.url) if notice else []))
         logger.info("published", extra={"channel": channel.name, "url": done.url})
-        notice = getattr(channel, "notice", None)  # e.g. the site moved to https: its address needs fixing
-        if notice:
-            _tell_admins(village, submission, channel.name, str(notice), done.url, svc)
         results.append(pub)
     if transient:
         # One message carries every channel: wait until the most throttled one is expected to accept.
@@ -213,15 +212,16 @@ def _alert_late(village: Village, submission: Submission, draft: Draft, channel:
         submission_id=submission.submission_id)
 
 
-def _tell_admins(village: Village, submission: Submission, channel: str, notice: str, url: str | None,
-                 svc: Services) -> None:
+def _tell_admins(village: Village, submission: Submission, draft: Draft, channel: str, notice: str,
+                 url: str | None) -> list[Notice]:
     context = {"village": village, "submission": submission, "channel": channel, "notice": notice,
                "url": url or "-"}
-    svc.mailer.send(Mail(
-        to=tuple(str(a.email) for a in village.admins),
-        subject=f"[Kabar {village.name}] Perlu diperbaiki di {channel}: {submission.activity.title}",
-        text=web.render("email/channel_notice.txt", **context),
-        html=web.render("email/channel_notice.html", **context), tags={"kind": "channel_notice"}))
+    return rendered(
+        village.id, "channel_notice", f"draft:{draft.procedure.value}:v{draft.version}:{channel}",
+        [str(a.email) for a in village.admins],
+        f"[Kabar {village.name}] Perlu diperbaiki di {channel}: {submission.activity.title}",
+        web.render("email/channel_notice.txt", **context), web.render("email/channel_notice.html", **context),
+        submission_id=submission.submission_id)
 
 
 def _alert_admins(village: Village, submission: Submission, draft: Draft, channel: str, problem: str,
