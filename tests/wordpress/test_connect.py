@@ -4,7 +4,6 @@ Contributor's approval is refused and stores nothing. Against the fake and a rea
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -16,11 +15,8 @@ from kabar.domain.errors import KabarError
 from kabar.usecases import wordpress_connect as flow
 
 from ..unit.test_wordpress_connect import Secrets, Store
-from .conftest import Site, serve
+from .conftest import Site, in_browser, serve
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
 KEY = b"connect-test-key-0123456789abcdef"
 
 pytestmark = pytest.mark.browser
@@ -50,18 +46,6 @@ class Kabar:
         return Response(f"<h1>Tersambung</h1><p id=who>{done.username}</p>", mimetype="text/html")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield instance
-        instance.close()
-
-
 @pytest.fixture
 def kabar(wp: Site) -> Iterator[Kabar]:
     app = Kabar(wp.base_url)
@@ -69,7 +53,11 @@ def kabar(wp: Site) -> Iterator[Kabar]:
     app.stop()
 
 
-def approve(browser, wp: Site, kabar: Kabar, who: str):
+def approve(wp: Site, kabar: Kabar, who: str) -> str:
+    return in_browser(lambda browser: _approve(browser, wp, kabar, who))
+
+
+def _approve(browser, wp: Site, kabar: Kabar, who: str) -> str:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
@@ -89,8 +77,8 @@ def approve(browser, wp: Site, kabar: Kabar, who: str):
         context.close()
 
 
-def test_the_admin_approves_and_kabar_stores_a_working_application_password(browser, wp: Site, kabar: Kabar):
-    shown = approve(browser, wp, kabar, "admin")
+def test_the_admin_approves_and_kabar_stores_a_working_application_password(wp: Site, kabar: Kabar):
+    shown = approve(wp, kabar, "admin")
     assert "Tersambung" in shown, shown
     (stored,) = kabar.secrets.values.values()
     assert stored["base_url"] == wp.base_url and stored["username"] == wp.login("admin")[0]
@@ -101,7 +89,7 @@ def test_the_admin_approves_and_kabar_stores_a_working_application_password(brow
     assert channel.model_extra["base_url"] == wp.base_url
 
 
-def test_a_contributor_approval_is_refused_and_nothing_is_stored(browser, wp: Site, kabar: Kabar):
-    shown = approve(browser, wp, kabar, "contributor")
+def test_a_contributor_approval_is_refused_and_nothing_is_stored(wp: Site, kabar: Kabar):
+    shown = approve(wp, kabar, "contributor")
     assert "Belum tersambung" in shown and "publish_posts" in shown and "Editor" in shown, shown
     assert kabar.secrets.values == {}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -21,9 +20,8 @@ from kabar_local.demo import Http, links_to
 from kabar_local.samples import submission_payload
 from kabar_local.stack import LocalStack
 
-from .conftest import Site
+from .conftest import Site, in_browser
 
-CHROMIUM = "/usr/bin/chromium"
 VILLAGE = "purwobinangun"
 PPID = "ppid@purwobinangun.desa.id"
 
@@ -37,13 +35,7 @@ def stack() -> Iterator[LocalStack]:
 
 
 def connect(stack: LocalStack, wp: Site) -> None:
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"],
-                                             headless=True)
+    def steps(browser) -> str:
         page = browser.new_page()
         page.goto(f"{stack.base_url}/_local/connect/wordpress?village={VILLAGE}&site={wp.base_url}")
         username, password = wp.login("admin")
@@ -52,8 +44,9 @@ def connect(stack: LocalStack, wp: Site) -> None:
         page.click("#wp-submit")
         page.click("#approve")
         page.wait_for_url(f"{stack.base_url}/_local/connect/wordpress/callback?*")
-        shown = page.inner_text("body")
-        browser.close()
+        return page.inner_text("body")
+
+    shown = in_browser(steps)
     assert "WordPress tersambung" in shown, shown
 
 
