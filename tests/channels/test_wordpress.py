@@ -134,3 +134,27 @@ def test_a_retry_reuses_the_photos_an_earlier_attempt_uploaded(wp, make_post, ph
     # while another post's photos are its own
     site(wp).publish(article(wp, make_post, photos[:1], marker="kbr-0002"))
     assert len(wp.fake.media) == 4
+
+
+def test_a_site_whose_rest_api_answers_with_pages_is_unreachable_not_a_timeout(make_post):
+    # Given a site that answers every address, /wp-json and ?rest_route= alike, with its HTML home page
+    from werkzeug.wrappers import Request, Response
+
+    from .conftest import serve
+
+    seen = []
+
+    @Request.application
+    def home(request: Request) -> Response:
+        seen.append(request.full_path)
+        return Response("<!doctype html><title>Kalurahan</title>", content_type="text/html; charset=UTF-8")
+
+    url, stop = serve(home)
+    try:
+        with pytest.raises(PermanentChannelError) as caught:
+            WordPressSite(url, USER, APP_PASSWORD).publish(make_post())
+    finally:
+        stop()
+    # Then the admin reads the real cause, after both address forms were tried
+    assert "REST API WordPress" in str(caught.value) and "tidak dapat dijangkau" in str(caught.value)
+    assert seen[0].startswith("/wp-json/wp/v2/posts") and seen[1].startswith("/?rest_route=%2Fwp%2Fv2%2Fposts")
