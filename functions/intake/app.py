@@ -21,7 +21,9 @@ def record_handler(record: SQSRecord) -> None:
             continue
         # Keys arrive URL-encoded (quote_plus), in AWS and in the local emulator alike.
         key = unquote_plus(s3_record["s3"]["object"]["key"])
-        result = intake.process_object(key)
+        # The record names its bucket: intake acts only on its own (checked in the use case).
+        bucket = (s3_record["s3"].get("bucket") or {}).get("name") or ""
+        result = intake.process_object(key, bucket=bucket)
         logger.info("object processed", extra={"outcome": result.outcome, "complete": result.submission_complete})
 
 

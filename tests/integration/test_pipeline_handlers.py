@@ -28,9 +28,11 @@ from tests.integration.flow import (
 from tests.support import load_event
 
 
-def s3_event(key: str) -> dict:
+def s3_event(key: str, bucket: str | None = None) -> dict:
+    """The sample notification for ``key``, naming our uploads bucket (or ``bucket``)."""
     return load_event("intake/s3_object_created",
-                      **{"purwobinangun%2F0123456789abcdef0123%2F0123456789abcdef.jpg": quote_plus(key)})
+                      **{"purwobinangun%2F0123456789abcdef0123%2F0123456789abcdef.jpg": quote_plus(key),
+                         "kabar-dev-uploads-123456789012": bucket or services().uploads.bucket})
 
 
 def test_intake_accepts_the_declared_files_strips_gps_and_completes(aws):

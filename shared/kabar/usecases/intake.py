@@ -31,7 +31,7 @@ SNIFF_BYTES = 8192
 @dataclass
 class IntakeResult:
     key: str
-    outcome: str  # accepted | rejected | undeclared | duplicate
+    outcome: str  # accepted | rejected | undeclared | duplicate | foreign_bucket
     submission_complete: bool = False
 
 
@@ -93,8 +93,16 @@ def _suffix(key: str) -> str:
     return name[name.index("."):] if "." in name else ""
 
 
-def process_object(key: str, svc: Services | None = None) -> IntakeResult:
+def process_object(key: str, svc: Services | None = None, bucket: str | None = None) -> IntakeResult:
+    """Judge one uploaded object of the uploads bucket.
+
+    ``bucket`` is the one the notification names: a record for any other bucket is ignored, never
+    acted on in ours (a key is only meaningful in the bucket it was written to).
+    """
     svc = svc or services()
+    if bucket is not None and bucket != svc.uploads.bucket:
+        logger.warning("notification for another bucket ignored", extra={"bucket": bucket[:100]})
+        return IntakeResult(key, "foreign_bucket")
     match = KEY_RE.match(key)
     asset = svc.store.get_asset(match["tenant"], match["sub"], match["asset"]) if match else None
     if asset is None or asset.key != key:
