@@ -19,8 +19,12 @@ def create_submission() -> Response:
     staff = authenticate(app.current_event.headers.get("authorization"), {Role.SUBMITTER, Role.ADMIN})
     logger.append_keys(tenant_id=staff.tenant_id)
     request = submissions.SubmissionRequest.model_validate_json(app.current_event.decoded_body or "")
-    result = submissions.create_submission(staff, request)
+    key = app.current_event.headers.get("idempotency-key")
+    result = submissions.create_submission(staff, request, idempotency_key=key)
     logger.append_keys(submission_id=result["submission_id"])
+    if result.get("replayed"):
+        logger.info("submission answered again for its idempotency key", extra={"files": len(result["uploads"])})
+        return json_response(201, result, headers={"Idempotent-Replayed": "true"})
     logger.info("submission registered", extra={"files": len(result["uploads"])})
     return json_response(201, result)
 

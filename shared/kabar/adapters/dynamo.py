@@ -180,6 +180,49 @@ class DynamoStore:
                      "ConditionExpression": "attribute_not_exists(PK)"}} for i in items
         ])
 
+    # --- POST /submissions with an Idempotency-Key ----------------------------------------------
+
+    @staticmethod
+    def _key_pk(tenant_id: str, key_hash: str) -> str:
+        return f"T#{tenant_id}#IDEM#{key_hash}"
+
+    def submission_for_key(self, tenant_id: str, key_hash: str, at: datetime) -> tuple[str, str] | None:
+        """(submission id, request fingerprint) a live idempotency key answers; None when unused or expired."""
+        item = self._get(self._key_pk(tenant_id, key_hash), "IDEM")
+        if item is None or int(item["ttl"]) <= int(at.timestamp()):  # TTL deletion lags: check it here
+            return None
+        return str(item["submission_id"]), str(item["fingerprint"])
+
+    def create_submission_keyed(self, submission: Submission, assets: list[Asset], audit: AuditEntry,
+                                key_hash: str, fingerprint: str, expires_at: datetime) -> bool:
+        """The submission, its files, its audit entry and its idempotency key in one transaction.
+
+        False when the key is already live (a concurrent request with the same key won): nothing written.
+        """
+        pk = _sub_pk(submission.tenant_id, submission.submission_id)
+        meta = {"PK": pk, "SK": "META", "rtype": "submission",
+                "GSI1PK": f"T#{submission.tenant_id}#M#{month_of(submission.created_at)}",
+                "GSI1SK": f"{iso(submission.created_at)}#{submission.submission_id}",
+                **submission.model_dump(mode="json")}
+        items = [meta] + [{"PK": pk, "SK": f"ASSET#{a.asset_id}", "rtype": "asset", **a.model_dump(mode="json")}
+                          for a in assets]
+        ops: list[dict] = [{"Put": {"TableName": self.table_name, "Item": self._ser(i),
+                                    "ConditionExpression": "attribute_not_exists(PK)"}} for i in items]
+        key_item = {"PK": self._key_pk(submission.tenant_id, key_hash), "SK": "IDEM", "rtype": "idempotency_key",
+                    "submission_id": submission.submission_id, "submitter_id": submission.submitter_id,
+                    "fingerprint": fingerprint, "ttl": int(expires_at.timestamp())}
+        ops.append({"Put": {"TableName": self.table_name, "Item": self._ser(key_item),
+                            "ConditionExpression": "attribute_not_exists(PK) OR #ttl <= :now",
+                            "ExpressionAttributeNames": {"#ttl": "ttl"},
+                            "ExpressionAttributeValues": self._ser({":now": int(audit.at.timestamp())})}})
+        try:
+            self._commit(ops, Change(audit=audit))
+        except Exception as err:
+            if self._is_condition_failure(err):
+                return False
+            raise
+        return True
+
     def get_submission(self, tenant_id: str, submission_id: str) -> Submission:
         item = self._get(_sub_pk(tenant_id, submission_id), "META")
         if item is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from ..domain.media import ALLOWED_TYPES, canonical_type
 from ..domain.models import (
     Activity,
     Asset,
+    AssetStatus,
     AuditEntry,
     DeclaredFile,
     FileKind,
@@ -30,6 +32,9 @@ from ..services import Services, services
 from .uploads import instruction as upload_instruction
 
 MAX_FILES = 60
+#: How long an ``Idempotency-Key`` answers its submission: a phone retrying within the day of the activity.
+IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{8,255}")  # visible ASCII, e.g. a UUID
 MAX_NARRATIVE = 20_000
 _EXT = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/heic": ".heic",
         "video/mp4": ".mp4", "video/quicktime": ".mov"}
@@ -85,11 +90,60 @@ def _check_resubmission(staff: Staff, original_id: str, svc: Services) -> None:
                                   "message": msg.id, "message_en": msg.en}])
 
 
+def _key_hash(staff: Staff, key: str) -> str:
+    """The key as stored: per village (the table key's prefix) and per submitter (hashed in)."""
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
+        msg = t("Header Idempotency-Key harus 8-255 karakter ASCII yang terlihat (misalnya UUID).",
+                "The Idempotency-Key header must be 8-255 visible ASCII characters (e.g. a UUID).")
+        raise InvalidInput(msg, [{"field": "Idempotency-Key", "code": "idempotency_key_invalid",
+                                  "message": msg.id, "message_en": msg.en}])
+    return hashlib.sha256(f"{staff.staff_id}\n{key}".encode()).hexdigest()
+
+
+def _fingerprint(request: SubmissionRequest) -> str:
+    """The request as parsed: the same hand-over sent again matches whatever its JSON spacing."""
+    return hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+
+
+def _replay(staff: Staff, submission_id: str, fingerprint: str, expected: str, svc: Services,
+            at: datetime) -> dict:
+    """The answer to a request sent again with its key: the same submission, fresh instructions for
+    what is still missing; a different body under the same key is refused (it is not a retry)."""
+    if fingerprint != expected:
+        msg = t("Idempotency-Key ini sudah dipakai untuk pengajuan lain yang isinya berbeda. "
+                "Untuk pengajuan baru, gunakan kunci baru.",
+                "This Idempotency-Key was already used for a submission with different content. "
+                "Use a new key for a new submission.")
+        raise InvalidInput(msg, [{"field": "Idempotency-Key", "code": "idempotency_key_reused",
+                                  "message": msg.id, "message_en": msg.en, "submission_id": submission_id}])
+    submission = svc.store.get_submission(staff.tenant_id, submission_id)
+    assets = svc.store.list_assets(staff.tenant_id, submission_id)
+    return {
+        "submission_id": submission_id,
+        "status": submission.status.value,
+        "late": submission.late,
+        "uploads": [upload_instruction(a, svc) for a in assets if a.status is AssetStatus.EXPECTED],
+        "expires_at": iso(at + timedelta(seconds=svc.settings.upload_expiry_seconds)),
+        "replayed": True,
+    }
+
+
 def create_submission(staff: Staff, request: SubmissionRequest, svc: Services | None = None,
-                      at: datetime | None = None) -> dict:
-    """Register the hand-over and hand back one upload instruction per declared file."""
+                      at: datetime | None = None, idempotency_key: str | None = None) -> dict:
+    """Register the hand-over and hand back one upload instruction per declared file.
+
+    With ``idempotency_key`` (the ``Idempotency-Key`` header), a request sent again (a phone retrying
+    after a lost answer) gets the submission made the first time, never a second register entry: the
+    key is written in the same transaction as the submission, conditionally, and lives a day.
+    """
     svc = svc or services()
     at = at or now()
+    key_hash = fingerprint = None
+    if idempotency_key is not None:
+        key_hash, fingerprint = _key_hash(staff, idempotency_key), _fingerprint(request)
+        earlier = svc.store.submission_for_key(staff.tenant_id, key_hash, at)
+        if earlier is not None:
+            return _replay(staff, earlier[0], fingerprint, earlier[1], svc, at)
     problems = _file_problems(request.files, svc)
     if problems:
         raise InvalidInput(t("Ada berkas yang tidak dapat diterima.", "Some files cannot be accepted."), problems)
@@ -109,17 +163,27 @@ def create_submission(staff: Staff, request: SubmissionRequest, svc: Services | 
         created_at=at, late=sop.diserahkan_terlambat(at, request.activity.date),
         resubmission_of=request.resubmission_of, website_kind=request.website_kind)
     assets = []
-    for f in request.files:
-        asset_id = uuid.uuid4().hex[:16]
+    for index, f in enumerate(request.files):
+        # The declared order leads the id, so the files read back (sorted by id) in the order sent.
+        asset_id = f"{index:03x}{uuid.uuid4().hex[:13]}"
         ctype = canonical_type(f.content_type)
         assets.append(Asset(
             tenant_id=staff.tenant_id, submission_id=submission_id, asset_id=asset_id,
             name=display_name(f.name), kind=f.kind, content_type=ctype, size=f.size,
             key=f"{staff.tenant_id}/{submission_id}/{asset_id}{_EXT.get(ctype, '')}"))
-    svc.store.create_submission(submission, assets)
-    svc.store.append_audit(AuditEntry(
-        tenant_id=staff.tenant_id, submission_id=submission_id, at=at, actor=staff.staff_id,
-        action="submitted", subject="submission", to_state="receiving"))
+    audit = AuditEntry(tenant_id=staff.tenant_id, submission_id=submission_id, at=at, actor=staff.staff_id,
+                       action="submitted", subject="submission", to_state="receiving")
+    if key_hash is not None and fingerprint is not None:
+        if not svc.store.create_submission_keyed(submission, assets, audit, key_hash, fingerprint,
+                                                 at + IDEMPOTENCY_KEY_TTL):
+            # the same key won a moment ago (two sends of one request crossing): answer its submission
+            earlier = svc.store.submission_for_key(staff.tenant_id, key_hash, at)
+            if earlier is None:
+                raise RuntimeError("idempotency key neither written nor readable")
+            return _replay(staff, earlier[0], fingerprint, earlier[1], svc, at)
+    else:
+        svc.store.create_submission(submission, assets)
+        svc.store.append_audit(audit)
     expiry = svc.settings.upload_expiry_seconds
     # A presigned POST per file, or presigned multipart parts for a big video (usecases.uploads).
     uploads = [upload_instruction(asset, svc) for asset in assets]
