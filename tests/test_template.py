@@ -364,6 +364,22 @@ def test_every_bucket_is_private_encrypted_and_tls_only(cfn):
         assert denies, f"{lid} accepts plain HTTP"
 
 
+def test_the_uploads_bucket_keeps_every_version_and_removes_only_what_intake_discarded(cfn):
+    from kabar.adapters.s3 import DISCARD_TAG, DISCARD_VALUE
+
+    p = props(cfn, "UploadsBucket")
+    # the record is a version: a later upload to the same key can never replace it
+    assert p["VersioningConfiguration"] == {"Status": "Enabled"}
+    removing = ("ExpirationInDays", "ExpirationDate", "NoncurrentVersionExpiration",
+                "NoncurrentVersionExpirationInDays", "Transitions", "NoncurrentVersionTransitions")
+    rules = p["LifecycleConfiguration"]["Rules"]
+    discard = [r for r in rules if any(k in r for k in removing)]
+    assert discard, "no rule removes the versions intake discarded"
+    for rule in discard:  # an untagged version may be a record: no rule may touch it
+        assert rule.get("TagFilters") == [{"Key": DISCARD_TAG, "Value": DISCARD_VALUE}], rule["Id"]
+        assert not rule.get("Prefix"), rule["Id"]
+
+
 def test_only_cloudfront_of_this_distribution_reads_the_site_bucket(cfn):
     allows = [s for s in props(cfn, "SiteBucketPolicy")["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
     assert allows

@@ -23,7 +23,9 @@ def record_handler(record: SQSRecord) -> None:
         key = unquote_plus(s3_record["s3"]["object"]["key"])
         # The record names its bucket: intake acts only on its own (checked in the use case).
         bucket = (s3_record["s3"].get("bucket") or {}).get("name") or ""
-        result = intake.process_object(key, bucket=bucket)
+        # The version this record is about (present for a versioned bucket): intake judges that one.
+        version_id = s3_record["s3"]["object"].get("versionId") or None
+        result = intake.process_object(key, bucket=bucket, version_id=version_id)
         logger.info("object processed", extra={"outcome": result.outcome, "complete": result.submission_complete})
 
 

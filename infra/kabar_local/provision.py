@@ -163,6 +163,8 @@ def _bucket(s3: Any, bucket: Bucket, model: StackModel, region: str) -> None:
         s3.create_bucket(Bucket=bucket.name, CreateBucketConfiguration={"LocationConstraint": region})
     except s3.exceptions.BucketAlreadyOwnedByYou:
         pass
+    if bucket.versioned:
+        s3.put_bucket_versioning(Bucket=bucket.name, VersioningConfiguration={"Status": "Enabled"})
     if bucket.cors_rules:
         s3.put_bucket_cors(Bucket=bucket.name, CORSConfiguration={"CORSRules": list(bucket.cors_rules)})
     if bucket.notifications or bucket.eventbridge:

@@ -7,6 +7,9 @@ from collections.abc import Iterable, Iterator
 from ..ports import PresignedPost, StoredPart
 from .aws import client
 
+#: The tag the uploads bucket's lifecycle rule removes (template.yaml, remove-versions-intake-discarded).
+DISCARD_TAG, DISCARD_VALUE = "kabar-intake", "discarded"
+
 
 class S3Storage:
     def __init__(self, bucket: str) -> None:
@@ -16,27 +19,40 @@ class S3Storage:
         extra = {"CacheControl": cache_control} if cache_control else {}
         client("s3").put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type, **extra)
 
-    def get(self, key: str) -> bytes:
-        return client("s3").get_object(Bucket=self.bucket, Key=key)["Body"].read()
+    @staticmethod
+    def _version(version_id: str | None) -> dict:
+        return {"VersionId": version_id} if version_id else {}
 
-    def get_range(self, key: str, start: int, end: int) -> bytes:
+    def get(self, key: str, version_id: str | None = None) -> bytes:
+        return client("s3").get_object(Bucket=self.bucket, Key=key, **self._version(version_id))["Body"].read()
+
+    def get_range(self, key: str, start: int, end: int, version_id: str | None = None) -> bytes:
         """Bytes ``start..end`` inclusive (for sniffing the head of a large video)."""
-        return client("s3").get_object(Bucket=self.bucket, Key=key, Range=f"bytes={start}-{end}")["Body"].read()
+        return client("s3").get_object(Bucket=self.bucket, Key=key, Range=f"bytes={start}-{end}",
+                                       **self._version(version_id))["Body"].read()
 
-    def head(self, key: str) -> dict | None:
+    def head(self, key: str, version_id: str | None = None) -> dict | None:
+        """The object's metadata (``VersionId`` among it in a versioned bucket); None when absent."""
         from botocore.exceptions import ClientError
 
         try:
-            return client("s3").head_object(Bucket=self.bucket, Key=key)
+            return client("s3").head_object(Bucket=self.bucket, Key=key, **self._version(version_id))
         except ClientError as err:
-            if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound", "NoSuchVersion",
+                                                             "400", "405"):
                 return None
             raise
 
-    def iter_chunks(self, key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
+    def iter_chunks(self, key: str, chunk_size: int = 1024 * 1024, version_id: str | None = None) -> Iterator[bytes]:
         """Stream an object: a large video is hashed in constant memory."""
-        body = client("s3").get_object(Bucket=self.bucket, Key=key)["Body"]
+        body = client("s3").get_object(Bucket=self.bucket, Key=key, **self._version(version_id))["Body"]
         yield from body.iter_chunks(chunk_size)
+
+    def discard(self, key: str, version_id: str | None) -> None:
+        """Hand one version to the bucket's lifecycle rule (tag ``kabar-intake=discarded``): whoever
+        calls this needs no right to delete, so it cannot delete a recorded original either."""
+        client("s3").put_object_tagging(Bucket=self.bucket, Key=key, **self._version(version_id),
+                                        Tagging={"TagSet": [{"Key": DISCARD_TAG, "Value": DISCARD_VALUE}]})
 
     def put_stream(self, key: str, chunks: Iterable[bytes], content_type: str,
                    part_size: int = 8 * 1024 * 1024) -> int:

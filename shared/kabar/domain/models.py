@@ -123,6 +123,7 @@ class Asset(BaseModel):
     content_type: str
     size: int
     key: str  # the object key the upload instruction allows, in the uploads bucket
+    version_id: str | None = None  # the version of ``key`` intake checked: the record, read by this id
     status: AssetStatus = AssetStatus.EXPECTED
     sniffed_type: str | None = None
     sha256: str | None = None

@@ -31,7 +31,7 @@ SNIFF_BYTES = 8192
 @dataclass
 class IntakeResult:
     key: str
-    outcome: str  # accepted | rejected | undeclared | duplicate | foreign_bucket
+    outcome: str  # accepted | rejected | undeclared | duplicate | foreign_bucket | later_version_discarded
     submission_complete: bool = False
 
 
@@ -40,31 +40,38 @@ def _reject(asset: Asset, code: str, message) -> Asset:  # noqa: ANN001 - Biling
                                     "received_at": now()})
 
 
-def inspect_object(asset: Asset, svc: Services) -> Asset:
-    """The verdict on one stored object: accepted with its clean copy, or rejected with why."""
-    head = svc.uploads.head(asset.key)
+def inspect_object(asset: Asset, svc: Services, version_id: str | None = None) -> Asset:
+    """The verdict on one stored version: accepted with its clean copy, or rejected with why.
+
+    Every read names ``version_id``, and the verdict records it: the register's SHA-256 describes
+    that version, which a later upload to the same key can never replace.
+    """
+    head = svc.uploads.head(asset.key, version_id)
     if head is None:
         return _reject(asset, "missing", t("Berkas tidak ditemukan.", "The file was not found."))
+    version_id = version_id or head.get("VersionId")
+    asset = asset.model_copy(update={"version_id": version_id})
     size = int(head["ContentLength"])
     if size != asset.size:
         return _reject(asset, "size_mismatch", t(
             f"Ukuran berkas {size} byte, padahal dinyatakan {asset.size} byte. Unggah ulang berkas aslinya.",
             f"The file has {size} bytes but {asset.size} were declared. Upload the original file again."))
-    first = svc.uploads.get_range(asset.key, 0, SNIFF_BYTES - 1)
+    first = svc.uploads.get_range(asset.key, 0, SNIFF_BYTES - 1, version_id)
     sniffed = sniff(first)
     try:
         check_declared(asset.kind, asset.content_type, sniffed)
         if asset.kind is FileKind.PHOTO:
-            data = svc.uploads.get(asset.key)
+            data = svc.uploads.get(asset.key, version_id)
             digest = hashlib.sha256(data).hexdigest()
             clean = sanitize_photo(data)
-            clean_key = f"{asset.tenant_id}/{asset.submission_id}/photos/{asset.asset_id}.jpg"
+            clean_key = f"{asset.tenant_id}/{asset.submission_id}/photos/{asset.asset_id}{_of(version_id)}.jpg"
             svc.media.put(clean_key, clean.data, clean.content_type)
             extra = {"width": clean.width, "height": clean.height}
         else:
             check_video(first)
-            clean_key = f"{asset.tenant_id}/{asset.submission_id}/videos/{asset.asset_id}{_suffix(asset.key)}"
-            digest = _publish_video(svc, asset.key, clean_key, asset.content_type)
+            clean_key = (f"{asset.tenant_id}/{asset.submission_id}/videos/"
+                         f"{asset.asset_id}{_of(version_id)}{_suffix(asset.key)}")
+            digest = _publish_video(svc, asset.key, clean_key, asset.content_type, version_id)
             extra = {}
     except MediaRejected as err:
         return _reject(asset, err.code, err.message)
@@ -72,14 +79,14 @@ def inspect_object(asset: Asset, svc: Services) -> Asset:
                                     "clean_key": clean_key, "received_at": now(), "problem": None, **extra})
 
 
-def _publish_video(svc: Services, key: str, clean_key: str, content_type: str) -> str:
+def _publish_video(svc: Services, key: str, clean_key: str, content_type: str, version_id: str | None) -> str:
     """One streamed pass over the original: its SHA-256, its box structure checked (a cut-off upload
     is refused), and the publishing copy written without location or camera metadata. Constant memory."""
     hasher = hashlib.sha256()
     cleaner = VideoCleaner()
 
     def cleaned() -> Iterator[bytes]:
-        for chunk in svc.uploads.iter_chunks(key):
+        for chunk in svc.uploads.iter_chunks(key, version_id=version_id):
             hasher.update(chunk)
             yield cleaner.feed(chunk)
         cleaner.finish()  # raising here aborts the copy before it is completed
@@ -88,16 +95,24 @@ def _publish_video(svc: Services, key: str, clean_key: str, content_type: str) -
     return hasher.hexdigest()
 
 
+def _of(version_id: str | None) -> str:
+    """A clean copy's name names the version it was made from: two uploads judged at once (a double
+    tap) never overwrite each other's copy, and the one recorded is the recorded version's."""
+    return f"-{hashlib.sha256(version_id.encode()).hexdigest()[:12]}" if version_id else ""
+
+
 def _suffix(key: str) -> str:
     name = key.rsplit("/", 1)[-1]
     return name[name.index("."):] if "." in name else ""
 
 
-def process_object(key: str, svc: Services | None = None, bucket: str | None = None) -> IntakeResult:
+def process_object(key: str, svc: Services | None = None, bucket: str | None = None,
+                   version_id: str | None = None) -> IntakeResult:
     """Judge one uploaded object of the uploads bucket.
 
     ``bucket`` is the one the notification names: a record for any other bucket is ignored, never
-    acted on in ours (a key is only meaningful in the bucket it was written to).
+    acted on in ours (a key is only meaningful in the bucket it was written to). ``version_id`` is the
+    version the notification names (S3 sends it for a versioned bucket); without it, the current one.
     """
     svc = svc or services()
     if bucket is not None and bucket != svc.uploads.bucket:
@@ -111,8 +126,18 @@ def process_object(key: str, svc: Services | None = None, bucket: str | None = N
         svc.uploads.delete(key)
         return IntakeResult(key, "undeclared")
     outcome = "duplicate"
-    if asset.status is AssetStatus.EXPECTED:
-        verdict = inspect_object(asset, svc)
+    if asset.status is not AssetStatus.EXPECTED:
+        version_id = version_id or _current_version(svc, key)
+        if asset.version_id and version_id and version_id != asset.version_id:
+            # A later upload to a file already decided (a still valid presigned POST used again, a
+            # double tap): never recorded, never read; the lifecycle rule removes it.
+            svc.uploads.discard(key, version_id)
+            logger.warning("later version of a decided file discarded",
+                           extra={"submission_id": asset.submission_id, "tenant_id": asset.tenant_id,
+                                  "file_id": asset.asset_id, "status": asset.status.value})
+            return IntakeResult(key, "later_version_discarded")
+    else:
+        verdict = inspect_object(asset, svc, version_id)
         audit = AuditEntry(tenant_id=asset.tenant_id, submission_id=asset.submission_id, at=now(), actor="intake",
                            action=f"file_{verdict.status.value}", subject=f"file:{asset.asset_id}",
                            from_state="expected", to_state=verdict.status.value, note=verdict.problem)
@@ -121,8 +146,17 @@ def process_object(key: str, svc: Services | None = None, bucket: str | None = N
             logger.info("file checked", extra={"submission_id": asset.submission_id, "tenant_id": asset.tenant_id,
                                                "file_id": asset.asset_id, "outcome": outcome,
                                                "problem": verdict.problem})
+        else:
+            recorded = svc.store.get_asset(asset.tenant_id, asset.submission_id, asset.asset_id)
+            if recorded and recorded.version_id and verdict.version_id not in (None, recorded.version_id):
+                svc.uploads.discard(key, verdict.version_id)  # another delivery recorded another version
     complete = complete_if_ready(asset.tenant_id, asset.submission_id, svc)
     return IntakeResult(key, outcome, complete)
+
+
+def _current_version(svc: Services, key: str) -> str | None:
+    head = svc.uploads.head(key)
+    return head.get("VersionId") if head else None
 
 
 def complete_if_ready(tenant_id: str, submission_id: str, svc: Services) -> bool:
