@@ -380,6 +380,25 @@ def test_the_uploads_bucket_keeps_every_version_and_removes_only_what_intake_dis
         assert not rule.get("Prefix"), rule["Id"]
 
 
+def _grants_on(cfn: dict[str, Any], role: str, resource: dict[str, Any]) -> set[str]:
+    return {action for policy in props(cfn, role)["Policies"]
+            for st in as_list(policy["PolicyDocument"]["Statement"]) if st["Effect"] == "Allow"
+            and resource in as_list(st["Resource"]) for action in as_list(st["Action"])}
+
+
+def test_intake_cannot_delete_from_the_record(cfn):
+    """Intake reads the originals and tags what it refuses; it may never delete an original or a version."""
+    objects = {"Fn::Sub": "${UploadsBucket.Arn}/*"}
+    actions = _grants_on(cfn, "IntakeFunctionRole", objects)
+    assert {"s3:GetObject", "s3:GetObjectVersion", "s3:PutObjectVersionTagging"} <= actions
+    forbidden = {a for a in actions if a in ("s3:*", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject",
+                                              "s3:PutLifecycleConfiguration", "s3:PutBucketVersioning")
+                 or a.startswith("s3:Delete")}
+    assert forbidden == set()
+    # nor anything on the bucket itself that could switch versioning or the lifecycle rules
+    assert _grants_on(cfn, "IntakeFunctionRole", {"Fn::GetAtt": ["UploadsBucket", "Arn"]}) == {"s3:ListBucket"}
+
+
 def test_only_cloudfront_of_this_distribution_reads_the_site_bucket(cfn):
     allows = [s for s in props(cfn, "SiteBucketPolicy")["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
     assert allows

@@ -97,14 +97,14 @@ def test_an_upload_aimed_at_another_submissions_or_villages_key_is_refused_twice
         with pytest.raises(PolicyRefused) as refused:  # the storage refuses (what the local stack runs)
             check_post_policy({**fields, "key": target}, len(blobs[0]), "a.jpg", bucket)
         assert refused.value.code == "AccessDenied"
-    # Should an object land under a key nobody was given, intake removes it and records nothing
+    # Should an object land under a key nobody was given, intake discards it and records nothing
     stray = f"{OTHER}/{theirs['submission_id']}/ffffffffffffffff.jpg"
     services().uploads.put(stray, blobs[0], "image/jpeg")
     event = load_event("intake/s3_object_created",
                        **{"purwobinangun%2F0123456789abcdef0123%2F0123456789abcdef.jpg": quote_plus(stray),
                           "kabar-dev-uploads-123456789012": services().uploads.bucket})
     assert aws.invoke("IntakeFunction", event) == {"batchItemFailures": []}
-    assert services().uploads.head(stray) is None
+    assert services().uploads.tags(stray) == {"kabar-intake": "discarded"}  # for the lifecycle rule
     assert {a.status.value for a in services().store.list_assets(OTHER, theirs["submission_id"])} == {"expected"}
 
 

@@ -51,8 +51,18 @@ class S3Storage:
     def discard(self, key: str, version_id: str | None) -> None:
         """Hand one version to the bucket's lifecycle rule (tag ``kabar-intake=discarded``): whoever
         calls this needs no right to delete, so it cannot delete a recorded original either."""
-        client("s3").put_object_tagging(Bucket=self.bucket, Key=key, **self._version(version_id),
-                                        Tagging={"TagSet": [{"Key": DISCARD_TAG, "Value": DISCARD_VALUE}]})
+        from botocore.exceptions import ClientError
+
+        try:
+            client("s3").put_object_tagging(Bucket=self.bucket, Key=key, **self._version(version_id),
+                                            Tagging={"TagSet": [{"Key": DISCARD_TAG, "Value": DISCARD_VALUE}]})
+        except ClientError as err:  # already gone: nothing left to discard
+            if err.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NoSuchVersion"):
+                raise
+
+    def tags(self, key: str, version_id: str | None = None) -> dict[str, str]:
+        tagging = client("s3").get_object_tagging(Bucket=self.bucket, Key=key, **self._version(version_id))
+        return {tag["Key"]: tag["Value"] for tag in tagging["TagSet"]}
 
     def put_stream(self, key: str, chunks: Iterable[bytes], content_type: str,
                    part_size: int = 8 * 1024 * 1024) -> int:

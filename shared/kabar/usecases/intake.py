@@ -121,9 +121,10 @@ def process_object(key: str, svc: Services | None = None, bucket: str | None = N
     match = KEY_RE.match(key)
     asset = svc.store.get_asset(match["tenant"], match["sub"], match["asset"]) if match else None
     if asset is None or asset.key != key:
-        # Nobody was given an instruction for this key: it is not part of any register entry.
-        logger.warning("undeclared object removed", extra={"key": key})
-        svc.uploads.delete(key)
+        # Nobody was given an instruction for this key: it is not part of any register entry. Intake
+        # may not delete (its role cannot touch the record): the lifecycle rule removes what it tags.
+        logger.warning("undeclared object discarded", extra={"key": key[:200]})
+        svc.uploads.discard(key, version_id or _current_version(svc, key))
         return IntakeResult(key, "undeclared")
     outcome = "duplicate"
     if asset.status is not AssetStatus.EXPECTED:
