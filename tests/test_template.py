@@ -226,6 +226,50 @@ def test_every_rule_and_schedule_target_has_retry_and_an_alarmed_dlq(cfn):
         assert dlq in alarms, f"{lid}: dead-letter queue {dlq} has no alarm"
 
 
+SCHEDULED_FUNCTIONS = {"ReportSchedulerFunction", "SlaWatchFunction", "IntakeWatchFunction",
+                       "MetricsSchedulerFunction", "InboxDigestFunction", "TokenWatchFunction"}
+
+
+def _async_callers(cfn: dict[str, Any]) -> set[str]:
+    """Functions invoked asynchronously: a schedule's or a rule's target, or a Lambda permission for a
+    service that invokes asynchronously (S3, SNS, EventBridge)."""
+    found = set()
+    for schedule in resources(cfn, "AWS::Scheduler::Schedule").values():
+        found.add(getatt_id(schedule["Properties"]["Target"]["Arn"], "Arn"))
+    for rule in resources(cfn, "AWS::Events::Rule").values():
+        for target in rule["Properties"]["Targets"]:
+            if cfn["Resources"][getatt_id(target["Arn"], "Arn")]["Type"] == "AWS::Lambda::Function":
+                found.add(getatt_id(target["Arn"], "Arn"))
+    for permission in resources(cfn, "AWS::Lambda::Permission").values():
+        p = permission["Properties"]
+        if p.get("Principal") in ("s3.amazonaws.com", "sns.amazonaws.com", "events.amazonaws.com"):
+            found.add(ref_id(p["FunctionName"]))
+    return found
+
+
+def test_every_asynchronously_invoked_function_has_retries_an_alarmed_failure_destination_and_may_send_to_it(cfn):
+    """A schedule's own DLQ only catches deliveries that failed; once Lambda accepted the invocation, a
+    function error is retried by Lambda and then dropped unless the function has a failure destination."""
+    callers = _async_callers(cfn)
+    assert callers == SCHEDULED_FUNCTIONS
+    configs = {ref_id(c["Properties"]["FunctionName"]): c["Properties"]
+               for c in resources(cfn, "AWS::Lambda::EventInvokeConfig").values()}
+    alarms = alarmed_queues(cfn)
+    for function in callers:
+        config = configs.get(function)
+        assert config, f"{function} is invoked asynchronously without an EventInvokeConfig"
+        assert config["MaximumRetryAttempts"] >= 1, function
+        assert 60 <= config["MaximumEventAgeInSeconds"] <= ONE_DAY, function
+        dlq = getatt_id(config["DestinationConfig"]["OnFailure"]["Destination"], "Arn")
+        assert props(cfn, dlq)["MessageRetentionPeriod"] == 14 * ONE_DAY, dlq
+        assert dlq in alarms, f"{function}: failure destination {dlq} has no alarm"
+        role = props(cfn, f"{function}Role")
+        sends = [st for policy in role["Policies"] for st in as_list(policy["PolicyDocument"]["Statement"])
+                 if st["Effect"] == "Allow" and "sqs:SendMessage" in as_list(st["Action"])
+                 and {"Fn::GetAtt": [dlq, "Arn"]} in as_list(st["Resource"])]
+        assert sends, f"{function} may not send to its failure destination {dlq}"
+
+
 def test_rules_name_their_bus_by_getatt_name(cfn):
     # The local stack (moto) fails on a Ref to a bus: keep GetAtt Name.
     for lid, rule in resources(cfn, "AWS::Events::Rule").items():

@@ -12,7 +12,9 @@
   a failing batch bisected and retried up to ``MaximumRetryAttempts``, then a failure record (the
   batch's shard and sequence numbers, as Lambda writes it) sent to the ``OnFailure`` queue.
 - **Schedules**: AWS ``cron()``/``rate()``/``at()`` evaluated in the schedule's time zone; a clock
-  thread (off unless asked) fires them when due, and :meth:`Dispatcher.fire` fires one now.
+  thread (off unless asked) fires them when due, and :meth:`Dispatcher.fire` fires one now. A
+  scheduled run is an asynchronous invocation (:meth:`Dispatcher.invoke_async`): retried as the
+  function's ``EventInvokeConfig`` says, then sent to its ``OnFailure`` queue, with an error line.
 """
 
 from __future__ import annotations
@@ -843,9 +845,66 @@ class Dispatcher:
 
     def _schedule_firer(self, function_id: str, ev: ScheduleEvent) -> Callable[[datetime], Any]:
         def fire(when: datetime) -> Any:
-            return self.invoke(function_id, self._schedule_payload(function_id, ev, when),
-                               source=f"schedule:{ev.name}")
+            return self.invoke_async(function_id, self._schedule_payload(function_id, ev, when),
+                                     source=f"schedule:{ev.name}")
         return fire
+
+    def invoke_async(self, function_id: str, event: Any, source: str = "async") -> bool:
+        """Invoke as Lambda does for an asynchronous caller (EventBridge Scheduler, a schedule rule).
+
+        A failed attempt is retried ``MaximumRetryAttempts`` times (the template's ``EventInvokeConfig``;
+        Lambda's default is 2), waiting ``retry_delay_seconds`` (else a minute) in between. When every
+        attempt failed, the event goes to the ``OnFailure`` queue in Lambda's destination record shape,
+        and an error line says so; without a destination it is dropped, also said. True on success.
+        """
+        config = self.runtime.function(function_id).async_failure
+        attempts = 1 + max(0, config.max_retries)
+        wait = 60.0 if self.retry_delay_seconds is None else float(self.retry_delay_seconds)
+        with self._busy_lock:
+            self._busy += 1  # idle only once the last retry is over
+        try:
+            error: BaseException | None = None
+            for attempt in range(1, attempts + 1):
+                try:
+                    label = source if attempt == 1 else f"{source} (retry {attempt - 1})"
+                    self.invoke(function_id, event, source=label)
+                    return True
+                except Exception as err:  # noqa: BLE001 - Lambda records the error and retries
+                    error = err
+                    log.error("%s failed (attempt %d of %d, asynchronous invocation from %s)",
+                              function_id, attempt, attempts, source, exc_info=True)
+                if attempt < attempts and self._stop.wait(wait):
+                    break
+            assert error is not None
+            self._dead_letter(function_id, event, error, attempts, config.queue_logical_id)
+            return False
+        finally:
+            with self._busy_lock:
+                self._busy -= 1
+
+    def _dead_letter(self, function_id: str, event: Any, error: BaseException, attempts: int,
+                     queue_logical_id: str | None) -> None:
+        fn = self.runtime.function(function_id)
+        if queue_logical_id is None:
+            log.error("%s: asynchronous invocation dropped after %d attempts: the function has no "
+                      "failure destination (EventInvokeConfig OnFailure)", function_id, attempts)
+            return
+        import traceback
+
+        record = {
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "requestContext": {"requestId": str(uuid.uuid4()), "functionArn": f"{fn.arn}:$LATEST",
+                               "condition": "RetriesExhausted", "approximateInvokeCount": attempts},
+            "requestPayload": event,
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "responsePayload": {"errorMessage": str(error), "errorType": type(error).__name__,
+                                "stackTrace": traceback.format_exception(error)[-5:]},
+        }
+        queue = self.model.queue(queue_logical_id)
+        self._sqs.send_message(QueueUrl=queue.url, MessageBody=json.dumps(record, default=str))
+        log.error("%s: asynchronous invocation failed %d times; the event is in %s (its failure destination)",
+                  function_id, attempts, queue.name)
 
     def _resource_schedule_firer(self, schedule: Any) -> Callable[[datetime], Any]:
         arn = f"arn:aws:scheduler:{self.region}:{ACCOUNT_ID}:schedule/default/{schedule.name}"
@@ -855,16 +914,19 @@ class Dispatcher:
             if schedule.function_logical_id:
                 event = _json_or_text(payload) if schedule.input is not None else scheduled_event(
                     "aws.scheduler", arn, when)
-                return self.invoke(schedule.function_logical_id, event, source=f"schedule:{schedule.logical_id}")
+                return self.invoke_async(schedule.function_logical_id, event, source=f"schedule:{schedule.logical_id}")
             queue = self.model.queue(schedule.queue_logical_id)
             return self._sqs.send_message(QueueUrl=queue.url, MessageBody=payload)
         return fire
 
-    def fire(self, function_logical_id: str, input: Any = None, event_name: str | None = None) -> Any:  # noqa: A002
+    def fire(self, function_logical_id: str, input: Any = None, event_name: str | None = None,  # noqa: A002
+             asynchronous: bool = False) -> Any:
         """Invoke a scheduled function now, with the event its schedule would send.
 
         ``input`` replaces the payload (a dict or a JSON string); otherwise the schedule's ``Input``,
         or a Scheduled Event envelope when it has none. Returns the handler's result; raises its error.
+        ``asynchronous=True`` invokes as the schedule does (:meth:`invoke_async`: retries, then the
+        failure destination) and returns whether it succeeded.
         """
         now = datetime.now(UTC)
         if input is not None:
@@ -872,6 +934,8 @@ class Dispatcher:
         else:
             ev = self._schedule_event(function_logical_id, event_name)
             payload = self._schedule_payload(function_logical_id, ev, now)
+        if asynchronous:
+            return self.invoke_async(function_logical_id, payload, source="fire")
         return self.invoke(function_logical_id, payload, source="fire")
 
     def tick(self, now: datetime) -> list[str]:

@@ -251,6 +251,16 @@ FunctionEvent = SqsEvent | HttpApiEvent | ScheduleEvent | EventBridgeRuleEvent |
 
 
 @dataclass(frozen=True)
+class AsyncFailure:
+    """A function's ``EventInvokeConfig``: how Lambda retries an asynchronous invocation (a schedule's)
+    and where the event goes when every attempt failed (``DestinationConfig.OnFailure``, a queue)."""
+
+    max_retries: int = 2
+    max_event_age_seconds: int = 21600
+    queue_logical_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Function:
     logical_id: str
     name: str
@@ -262,6 +272,7 @@ class Function:
     memory_size: int
     env: Mapping[str, str]
     events: tuple[FunctionEvent, ...]
+    async_failure: AsyncFailure = AsyncFailure()  # Lambda's defaults: 2 retries, then dropped
 
     @property
     def module_file(self) -> Path:
@@ -1081,6 +1092,20 @@ def _env_value(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _async_failure(config: Any, queue_by_arn: Mapping[str, str]) -> AsyncFailure:
+    if not config:
+        return AsyncFailure()
+    destination = ((config.get("DestinationConfig") or {}).get("OnFailure") or {})
+    queue_id = None
+    if destination:
+        if str(destination.get("Type", "SQS")) != "SQS":
+            raise TemplateError(f"OnFailure destination type {destination.get('Type')!r} is not emulated (use SQS)")
+        queue_id = _queue_id(str(destination["Destination"]), queue_by_arn, "OnFailure destination")
+    return AsyncFailure(max_retries=int(config.get("MaximumRetryAttempts", 2)),
+                        max_event_age_seconds=int(config.get("MaximumEventAgeInSeconds", 21600)),
+                        queue_logical_id=queue_id)
+
+
 def _function(r: _Resolver, logical_id: str, props: dict[str, Any], base_dir: Path,
               queue_by_arn: Mapping[str, str]) -> Function:
     code_uri = props.get("CodeUri")
@@ -1176,6 +1201,7 @@ def _function(r: _Resolver, logical_id: str, props: dict[str, Any], base_dir: Pa
                 f"(supported: {', '.join(KNOWN_EVENT_TYPES)})")
 
     return Function(
+        async_failure=_async_failure(props.get("EventInvokeConfig"), queue_by_arn),
         logical_id=logical_id,
         name=r.name(logical_id),
         arn=r.arn(logical_id),

@@ -147,7 +147,7 @@ def test_fire_sends_the_schedule_input_or_a_scheduled_event(stack):
 def test_the_clock_fires_due_schedules_once(stack):
     calls(stack, "SchedFunction").clear()
     due = stack.dispatcher.next_fire_times()
-    assert set(due) == {"SchedFunction.Monthly", "SchedFunction.Often"}
+    assert set(due) == {"SchedFunction.Monthly", "SchedFunction.Often", "FailingScheduledFunction.Yearly"}
     later = due["SchedFunction.Often"] + timedelta(seconds=1)
     assert stack.dispatcher.tick(later) == ["SchedFunction.Often"]
     assert stack.dispatcher.tick(later) == []  # not twice
@@ -174,3 +174,40 @@ def test_direct_invoke_propagates_the_handler_error(stack):
         stack.invoke("BoomFunction", {"Records": [{"body": "boom"}]})
     with pytest.raises(KeyError):
         stack.invoke("NoSuchFunction", {})
+
+
+def test_a_failed_scheduled_run_is_retried_then_lands_in_its_failure_destination(stack, sqs, caplog):
+    """EventBridge Scheduler invokes asynchronously: Lambda retries, then the OnFailure queue (issue 9)."""
+    module = stack.runtime.module("FailingScheduledFunction")
+    module.CALLS.clear()
+    module.FAIL[0] = True
+    dlq = stack.model.queue("ScheduledRunsDLQ")
+    due = stack.dispatcher.next_fire_times()["FailingScheduledFunction.Yearly"]
+    with caplog.at_level("ERROR", logger="kabar_local.dispatcher"):
+        assert "FailingScheduledFunction.Yearly" in stack.dispatcher.tick(due + timedelta(seconds=1))
+        time.sleep(0.2)  # the timer's thread has begun
+        stack.dispatcher.wait_idle(timeout=20)
+    assert len(module.CALLS) == 2  # the first attempt and MaximumRetryAttempts: 1
+    (body,) = [json.loads(b) for b in drain(sqs, dlq.url)]
+    assert body["requestContext"]["condition"] == "RetriesExhausted"
+    assert body["requestContext"]["approximateInvokeCount"] == 2
+    assert body["requestContext"]["functionArn"].endswith("FailingScheduledFunction:$LATEST")
+    assert body["requestPayload"]["detail-type"] == "Scheduled Event"
+    assert body["responsePayload"]["errorType"] == "RuntimeError"
+    # visibly: the traceback of each attempt and where the event went
+    text = caplog.text
+    assert "attempt 1 of 2" in text and "attempt 2 of 2" in text
+    assert "RuntimeError: scheduled run failed" in text
+    assert "kabar-local-ScheduledRunsDLQ" in text or dlq.name in text
+
+
+def test_a_scheduled_run_that_recovers_on_its_retry_leaves_nothing_in_the_failure_destination(stack, sqs):
+    module = stack.runtime.module("FailingScheduledFunction")
+    module.CALLS.clear()
+    module.FAIL[0] = False
+    try:
+        assert stack.dispatcher.fire("FailingScheduledFunction", asynchronous=True) is True
+    finally:
+        module.FAIL[0] = True
+    assert len(module.CALLS) == 1
+    assert drain(sqs, stack.model.queue("ScheduledRunsDLQ").url) == []

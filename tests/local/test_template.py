@@ -337,3 +337,15 @@ def test_real_template_environment_is_one_process_and_satisfies_settings():
     consumed = {ev.queue_logical_id for fn in model.functions for ev in fn.events if isinstance(ev, SqsEvent)}
     for logical_id in consumed:
         assert model.queue(logical_id).redrive is not None, f"{logical_id} has no dead-letter queue"
+
+
+@real_template
+def test_real_template_every_scheduled_function_has_its_failure_destination_locally():
+    """The local dispatcher reads EventInvokeConfig: a failed scheduled run ends in the same DLQ as on AWS."""
+    model = load_model(REAL_TEMPLATE, parameters=REAL_PARAMETERS, endpoint_url=MOTO)
+    scheduled = [fn for fn in model.functions if any(isinstance(ev, ScheduleEvent) for ev in fn.events)]
+    assert len(scheduled) == 6
+    for fn in scheduled:
+        assert fn.async_failure.queue_logical_id == "ScheduledRunsDLQ", fn.logical_id
+        assert fn.async_failure.max_retries == 2, fn.logical_id
+    assert model.queue("ScheduledRunsDLQ").name.endswith("scheduled-runs-dlq")
