@@ -39,10 +39,9 @@ def _say(text: str = "") -> None:
 
 
 def cmd_local(args: argparse.Namespace) -> int:
-    from .stack import LocalStack
+    from .stack import LocalStack, configure_logging
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("botocore").setLevel(logging.WARNING)
+    configure_logging(logging.INFO)  # stack and handler errors stay visible (see StackLogHandler)
     stack = LocalStack(args.template, port=args.port, clock=True, retry_delay_seconds=args.retry_delay,
                        villages_file=args.villages)
     try:

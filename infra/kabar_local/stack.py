@@ -27,6 +27,48 @@ from .routes import HttpRoute
 from .template import REGION, HttpApiEvent, StackModel, TemplateError, declared_parameters, load_model
 
 log = logging.getLogger("kabar_local.stack")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class _ServiceLoggers(logging.Filter):
+    """Drops the records of one Powertools service's own loggers (``kabar``, ``kabar.*``), which that
+    service's handler already prints: Powertools' intent, without its substring match."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == self.service or record.name.startswith(self.service + "."))
+
+
+class StackLogHandler(logging.StreamHandler):
+    """The local stack's output (stderr).
+
+    Powertools' ``Logger``, created by every handler at import, adds ``SuppressFilter(<service>)`` to
+    each root handler so that its own records do not print twice; that filter drops any record whose
+    logger *name contains* the service name, so with the service ``kabar`` it dropped every
+    ``kabar_local.*`` line: gateway 500 tracebacks, batch retries, policy refusals, failed schedules.
+    This handler takes such a filter as what it means (the service's own loggers) and nothing more.
+    """
+
+    def addFilter(self, filter: Any) -> None:  # noqa: A002, N802 - logging's own names
+        from aws_lambda_powertools.logging.filters import SuppressFilter
+
+        if isinstance(filter, SuppressFilter):
+            filter = _ServiceLoggers(filter.logger)
+        super().addFilter(filter)
+
+
+def configure_logging(level: int = logging.INFO, stream: Any = None) -> logging.Handler:
+    """What ``kabar local`` prints: every logger at ``level`` through one :class:`StackLogHandler`."""
+    handler = StackLogHandler(stream)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    return handler
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_VILLAGES = Path(__file__).with_name("villages.json")
