@@ -53,11 +53,14 @@ def test_the_token_never_travels_in_a_url(graph, make_post, photos):
 
 
 def test_text_only_post_without_link_keeps_the_caption_untouched(graph, make_post):
-    published = page(graph).publish(make_post())
+    channel = page(graph)
+    published = channel.publish(make_post())
     (stored,) = graph.fake.posts(PAGE_ID)
     assert stored["message"] == make_post().text
     assert stored["photos"] == []
-    assert page(graph).find(make_post()) == published
+    assert channel.find(make_post()) == published  # the object that made it knows it
+    # another process has nothing unique to look for: the caption could be another item's
+    assert page(graph).find(make_post()) is None
 
 
 def test_find_after_a_crash_returns_the_earlier_post(graph, make_post, photos):
@@ -135,14 +138,14 @@ def test_throttle_carries_the_wait_meta_announces(graph, make_post):
     assert caught.value.retry_after == 300
     assert not caught.value.ambiguous
     channel = page(graph)
-    channel.find(make_post())
+    channel.find(make_post(link=LINK))
     assert channel.last_usage["X-Page-Usage"]["call_count"] == 100
 
 
 def test_timeout_is_transient(graph, make_post):
     graph.fake.slow_next(1.0, on="feed", method="GET")
     with pytest.raises(TransientChannelError):
-        page(graph, timeout=0.2).find(make_post())
+        page(graph, timeout=0.2).find(make_post(link=LINK))
 
 
 def test_unreachable_api_is_transient(make_post):
@@ -185,3 +188,45 @@ def test_error_after_success_then_find_before_the_retry(graph, make_post, photos
     # Then there is exactly one post
     assert len(graph.fake.posts(PAGE_ID)) == 1
     assert published.remote_id == graph.fake.posts(PAGE_ID)[0]["id"]
+
+
+# -- two submissions with the same caption (issue 9): reconciliation never takes another item's post --
+
+
+def _no_link_post(graph, make_post, photos, marker):
+    urls = tuple(graph.host_file(f"{marker}-{n}.jpg", data) for n, data in enumerate(photos, 1))
+    return make_post(marker=marker, photo_urls=urls, link=None)
+
+
+def test_an_unclear_answer_never_takes_another_submissions_post_with_the_same_text(graph, make_post, photos):
+    graph.fake.detect_duplicates = False  # so that the two can both be online, as on a real Page a day apart
+    # Given another submission's social-only post with exactly the same caption, online
+    other = page(graph).publish(_no_link_post(graph, make_post, photos, "kabar-a-v1-facebook"))
+    # When this submission's feed post gets no clear answer and was not made
+    graph.fake.fail_next(2, http_status=500, on="feed", method="POST")
+    ours = _no_link_post(graph, make_post, photos, "kabar-b-v1-facebook")
+    with pytest.raises(TransientChannelError):
+        page(graph).publish(ours)
+    # Then it is not recorded as published (a retry posts it), and the other post is not claimed
+    assert page(graph).find(ours) is None
+    published = page(graph).publish(ours)
+    assert published.remote_id != other.remote_id
+    assert len(graph.fake.posts(PAGE_ID)) == 2
+
+
+def test_an_unclear_answer_after_the_post_was_made_finds_this_attempts_post(graph, make_post, photos):
+    graph.fake.detect_duplicates = False
+    other = page(graph).publish(_no_link_post(graph, make_post, photos, "kabar-a-v1-facebook"))
+    # When Meta makes this submission's post but answers 500: the photos this attempt attached identify it
+    graph.fake.fail_after_success_next()
+    published = page(graph).publish(_no_link_post(graph, make_post, photos, "kabar-b-v1-facebook"))
+    (mine,) = {p["id"] for p in graph.fake.posts(PAGE_ID)} - {other.remote_id}
+    assert published.remote_id == mine
+
+
+def test_a_duplicate_refusal_for_another_items_text_is_told_not_taken(graph, make_post, photos):
+    # Meta refuses a second post with the same text (506): the earlier post is another submission's
+    page(graph).publish(_no_link_post(graph, make_post, photos, "kabar-a-v1-facebook"))
+    with pytest.raises(PermanentChannelError, match="ganda"):
+        page(graph).publish(_no_link_post(graph, make_post, photos, "kabar-b-v1-facebook"))
+    assert len(graph.fake.posts(PAGE_ID)) == 1

@@ -102,12 +102,43 @@ def test_a_500_after_publishing_finds_the_post_instead_of_posting_twice(ig, make
 def test_a_retry_after_a_timeout_finds_the_earlier_post(ig, make_post, photos):
     # Given a post made by an attempt whose answer was lost
     post = photo_post(ig, make_post, photos)
-    account(ig).publish(post)
+    acct = account(ig)
+    acct.publish(post)
     # When the retry reconciles first (as the publication use case does)
-    found = account(ig).find(post)
+    found = acct.find(post)
     # Then it is the earlier post, and another post's caption does not match
     assert found and found.remote_id == ig.fake.published()[0]["id"]
-    assert account(ig).find(photo_post(ig, make_post, photos, text="lain")) is None
+    assert acct.find(photo_post(ig, make_post, photos, text="lain", marker="kbr-0002")) is None
+    # a fresh process knows no container of this post: the caption alone could be another item's
+    assert account(ig).find(post) is None
+
+
+# -- two submissions with the same caption (issue 9): reconciliation never takes another item's post --
+
+
+def test_an_unclear_answer_never_takes_another_submissions_post_with_the_same_caption(ig, make_post, photos):
+    # Given another submission's post with exactly the same caption, online
+    other = account(ig).publish(photo_post(ig, make_post, photos, marker="kabar-a-v1-instagram"))
+    # When this submission's media_publish gets no clear answer and did not publish
+    ig.fake.fail_next(2, 500, on="media_publish")
+    ours = photo_post(ig, make_post, photos, marker="kabar-b-v1-instagram")
+    acct = account(ig)
+    with pytest.raises(TransientChannelError):
+        acct.publish(ours)
+    # Then it is not taken for published: its container is not PUBLISHED, the other post is not claimed
+    assert acct.find(ours) is None
+    assert account(ig).find(ours) is None
+    published = acct.publish(ours)
+    assert published.remote_id != other.remote_id
+    assert len(ig.fake.published(IG_USER)) == 2
+
+
+def test_an_unclear_answer_after_publishing_finds_this_attempts_post(ig, make_post, photos):
+    other = account(ig).publish(photo_post(ig, make_post, photos, marker="kabar-a-v1-instagram"))
+    ig.fake.fail_after_success_next(on="media_publish")
+    published = account(ig).publish(photo_post(ig, make_post, photos, marker="kabar-b-v1-instagram"))
+    (mine,) = {m["id"] for m in ig.fake.published(IG_USER)} - {other.remote_id}
+    assert published.remote_id == mine
 
 
 def test_rate_limit_and_expired_token(ig, make_post, photos):

@@ -158,3 +158,24 @@ def test_a_site_whose_rest_api_answers_with_pages_is_unreachable_not_a_timeout(m
     # Then the admin reads the real cause, after both address forms were tried
     assert "REST API WordPress" in str(caught.value) and "tidak dapat dijangkau" in str(caught.value)
     assert seen[0].startswith("/wp-json/wp/v2/posts") and seen[1].startswith("/?rest_route=%2Fwp%2Fv2%2Fposts")
+
+
+# -- two submissions with the same text (issue 9): the marker, never the text, identifies a post ------
+
+
+def test_an_unclear_answer_never_takes_another_submissions_post_with_the_same_text(wp, make_post, photos):
+    # Given another submission's article with exactly the same title and text, online
+    other = site(wp).publish(article(wp, make_post, photos, marker="kabar-desa-a-website-v1-wordpress"))
+    ours = article(wp, make_post, photos, marker="kabar-desa-b-website-v1-wordpress")
+    # When this submission's post gets an error and was not made
+    wp.fake.fail_next(500, "internal_server_error", on="posts")
+    with pytest.raises(TransientChannelError):
+        site(wp).publish(ours)
+    # Then it is not taken for the other one, before or after its retry
+    assert site(wp).find(ours) is None
+    published = site(wp).publish(ours)
+    assert published.remote_id != other.remote_id
+    assert site(wp).find(ours).remote_id == published.remote_id
+    assert site(wp).find(article(wp, make_post, photos, marker="kabar-desa-a-website-v1-wordpress")) == other
+    # a later version of the same submission is another post too (-v1- is no part of -v11-)
+    assert site(wp).find(article(wp, make_post, photos, marker="kabar-desa-a-website-v11-wordpress")) is None

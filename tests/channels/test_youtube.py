@@ -112,3 +112,15 @@ def test_the_video_is_read_from_the_media_bucket_in_ranges(yt, buckets, make_pos
     assert yt.video_bytes(published.remote_id) == VIDEO
     with pytest.raises(PermanentChannelError):  # a key that is not there
         channel.publish(make_post(video_key="desa/s1/missing.mp4"))
+
+
+def test_a_video_with_the_same_text_as_another_submissions_is_never_taken_for_it(yt, make_post):
+    """Issue 9: the marker is the video's tag; two submissions with the same title and text stay apart."""
+    a = make_post(video_key="desa/s1/video.mp4", marker="kabar-desa-a-social-v1-youtube")
+    b = make_post(video_key="desa/s1/video.mp4", marker="kabar-desa-b-social-v1-youtube")
+    first = channel(yt).publish(a)
+    assert channel(yt).find(b) is None  # same title and description, another item
+    second = channel(yt).publish(b)
+    assert second.remote_id != first.remote_id
+    assert channel(yt).find(a).remote_id == first.remote_id
+    assert channel(yt).find(b).remote_id == second.remote_id

@@ -62,7 +62,8 @@ MESSAGES = {
     80001: "(#80001) There have been too many calls to this Page account. Wait a bit and try again.",
 }
 
-POST_FIELDS = ("id", "message", "created_time", "updated_time", "permalink_url", "full_picture", "from")
+POST_FIELDS = ("id", "message", "created_time", "updated_time", "permalink_url", "full_picture", "from",
+               "attachments")
 PAGE_FIELDS = ("id", "name", "link", "followers_count")
 ENGAGEMENT_FIELDS = ("reactions", "comments", "shares")
 
@@ -630,9 +631,22 @@ class FakeGraph:
             "updated_time": _graph_time(post.created), "permalink_url": self._permalink(post),
             "full_picture": self._media_url(post.media_ids[0]) if post.media_ids else None,
             "from": {"id": post.page_id, "name": page.name if page else post.page_id},
+            "attachments": self._attachments(post),
         }
         return {name: values[name] for name in fields
                 if values[name] is not None and not (name == "message" and not post.message)}
+
+    def _attachments(self, post: _Post) -> dict[str, Any] | None:
+        """Graph's ``attachments`` edge of a post: one photo or video as the ``target``, several photos
+        as an ``album`` with ``subattachments``."""
+        media = [self._media[media_id] for media_id in post.media_ids if media_id in self._media]
+        if not media:
+            return None
+        items = [{"type": "photo" if m.kind == "photo" else "video_inline", "target": {"id": m.id},
+                  "media": {"image": {"src": self._media_url(m.id)}}} for m in media]
+        if len(items) == 1:
+            return {"data": items}
+        return {"data": [{"type": "album", "target": {"id": post.id}, "subattachments": {"data": items}}]}
 
     def _post_json(self, post: _Post, mount: str = "/feed") -> dict[str, Any]:
         page = self._pages.get(post.page_id)

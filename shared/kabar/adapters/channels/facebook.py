@@ -88,8 +88,12 @@ class FacebookPage:
     (``/{app-id}/uploads``) is not used.
 
     Finding an earlier post (after a crash or a 5xx): when the post links to the website, the link
-    carries ``k=<marker>`` and ``find`` looks for it in the Page's recent posts; without a link the
-    caption is left untouched and ``find`` matches the exact message instead.
+    carries ``k=<marker>`` and ``find`` looks for it in the Page's recent posts. Without a link the
+    caption is left untouched and carries no marker, and a caption is text another item can share
+    (two submissions with the same caption on the same day): such a post is recognised only by what
+    this attempt made, the ids of the photos it uploaded (the post's attachments), never by its text.
+    A fresh process cannot know those ids, so it finds nothing and posts again, or Meta refuses a
+    duplicate (506) and the admin is told; it never records another item's post as this one.
     """
 
     name = "facebook"
@@ -109,6 +113,10 @@ class FacebookPage:
         self.on_token_refused = on_token_refused
         #: The last usage headers Meta sent (``X-App-Usage``, ``X-Page-Usage``, ...), parsed.
         self.last_usage: dict[str, object] = {}
+        #: marker -> the photo ids this object uploaded for it: what identifies a post without a link.
+        self._attempt_media: dict[str, tuple[str, ...]] = {}
+        #: marker -> the post this object made for it (a video post's id is only known from its answer).
+        self._made: dict[str, Published] = {}
 
     def __repr__(self) -> str:  # never show the token
         return f"FacebookPage(page_id={self.page_id!r}, base_url={self.base_url!r}, version={self.version!r})"
@@ -128,6 +136,7 @@ class FacebookPage:
     def _publish_photos(self, post: ChannelPost) -> Published:
         message = self.message_for(post)
         media_ids = [self._upload_photo(url) for url in post.photo_urls]
+        self._attempt_media[post.marker] = tuple(media_ids)
         form = {"message": message}
         for index, media_id in enumerate(media_ids):
             form[f"attached_media[{index}]"] = json.dumps({"media_fbid": media_id})
@@ -153,7 +162,8 @@ class FacebookPage:
         if not post_id:
             raise FacebookTransientError(
                 t("Facebook tidak mengembalikan nomor posting.", "Facebook returned no post id."), ambiguous=True)
-        return Published(remote_id=post_id, url=self._permalink(post_id))
+        self._made[post.marker] = Published(remote_id=post_id, url=self._permalink(post_id))
+        return self._made[post.marker]
 
     def find(self, post: ChannelPost) -> Published | None:
         """The earlier post; with a video, only once the video's post is online too (else publish()
@@ -173,18 +183,28 @@ class FacebookPage:
         part = self.video_part(post)
         form = {"file_url": str(post.video_url), "description": self.message_for(part), "title": post.title[:255]}
         try:
-            self._call("POST", f"{self.page_id}/videos", form=form)
+            created = self._call("POST", f"{self.page_id}/videos", form=form)
+            video_id = str(created.get("id") or "")
+            if video_id:
+                self._made[part.marker] = Published(remote_id=video_id, url=default_url(video_id))
         except FacebookTransientError as err:
             if not err.ambiguous or self._find_quietly(part) is None:
                 raise
             log.info("facebook: the video was posted despite the error")
 
     def _find_one(self, post: ChannelPost) -> Published | None:
-        answer = self._call("GET", f"{self.page_id}/feed", query={
-            "fields": "id,message,created_time,permalink_url", "limit": str(self.find_limit)})
-        matches = self._matcher(post)
+        if post.marker in self._made:
+            return self._made[post.marker]
+        ours = self._attempt_media.get(post.marker)
+        if not post.link and not ours:
+            # nothing unique to look for: the caption alone could be another item's
+            log.info("facebook: a post without a link is recognised only by this attempt's photos; none known")
+            return None
+        fields = "id,message,created_time,permalink_url" + ("" if post.link else ",attachments")
+        answer = self._call("GET", f"{self.page_id}/feed", query={"fields": fields, "limit": str(self.find_limit)})
+        matches = self._matcher(post, ours or ())
         for item in answer.get("data") or []:
-            if matches(item.get("message") or ""):
+            if matches(item):
                 post_id = str(item["id"])
                 return Published(remote_id=post_id, url=item.get("permalink_url") or default_url(post_id))
         return None
@@ -206,12 +226,13 @@ class FacebookPage:
         return f"{text}\n\nSelengkapnya: {link}" if link else text
 
     @classmethod
-    def _matcher(cls, post: ChannelPost):
+    def _matcher(cls, post: ChannelPost, media_ids: tuple[str, ...]) -> Callable[[dict], bool]:
+        """Whether a feed item is this post: the marker in its link, or (no link) this attempt's photos."""
         if post.link:
             pattern = re.compile(r"[?&]k=" + re.escape(urllib.parse.quote(post.marker, safe="")) + r"(?![\w%.~-])")
-            return lambda message: bool(pattern.search(message))
-        expected = cls.message_for(post).strip()
-        return lambda message: message.strip() == expected
+            return lambda item: bool(pattern.search(item.get("message") or ""))
+        ours = set(media_ids)
+        return lambda item: bool(ours) and ours <= attached_ids(item)
 
     # -- Graph calls --------------------------------------------------------------------------------
 
@@ -338,6 +359,20 @@ def classify(error: GraphError, secret_name: str | None = None, retry_after: flo
     if code in TRANSIENT_CODES or server_side or error.http_status == 429 or error.is_transient:
         return FacebookTransientError(_EXPLAIN_UNAVAILABLE, error, ambiguous=server_side or code in (1, 2))
     return FacebookPermanentError(_EXPLAIN_OTHER, error)
+
+
+def attached_ids(item: dict) -> set[str]:
+    """The ids of what a feed item attaches (``attachments``: a photo's ``target``, an album's
+    ``subattachments``)."""
+    ids: set[str] = set()
+    for attachment in (item.get("attachments") or {}).get("data") or []:
+        target = (attachment.get("target") or {}).get("id")
+        if target:
+            ids.add(str(target))
+        for sub in (attachment.get("subattachments") or {}).get("data") or []:
+            if (sub.get("target") or {}).get("id"):
+                ids.add(str(sub["target"]["id"]))
+    return ids
 
 
 def default_url(post_id: str) -> str:

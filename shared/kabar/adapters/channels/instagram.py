@@ -10,7 +10,11 @@ The Graph calls, token handling and error classification are the Facebook adapte
 Page token and the error body is the Graph API's.
 
 Finding an earlier post: captions on Instagram carry no clickable link, so the marker is not written
-into the caption; ``find`` matches the exact caption among the account's recent media.
+into the caption, and a caption is text another item can share (two submissions with the same caption
+on one day). So a post is recognised only through what this attempt made: its container, which Meta
+reports as ``PUBLISHED`` once ``media_publish`` took it (then the newest media with the caption is the
+one). A fresh process cannot know that container: it finds nothing and publishes again rather than
+record another item's post as this one.
 """
 
 from __future__ import annotations
@@ -65,6 +69,10 @@ class InstagramAccount:
         self.max_polls = max_polls
         self.find_limit = find_limit
         self._sleep = sleep
+        #: marker -> the container this object asked Meta to publish for it: the proof that a post is ours.
+        self._attempt_containers: dict[str, str] = {}
+        #: marker -> the media this object published for it.
+        self._made: dict[str, Published] = {}
 
     def debug_token(self) -> dict:
         """As ``FacebookPage.debug_token``: the same Graph call for this account's token."""
@@ -88,6 +96,7 @@ class InstagramAccount:
         self._check_quota()
         container = self._container(post, caption)
         self._wait_until_finished(container)
+        self._attempt_containers[post.marker] = container
         try:
             answer = self._call("POST", f"{self.ig_user_id}/media_publish", form={"creation_id": container})
         except FacebookTransientError as err:
@@ -102,9 +111,18 @@ class InstagramAccount:
         if not media_id:
             raise FacebookTransientError(t("Instagram tidak mengembalikan nomor media.",
                                            "Instagram returned no media id."), ambiguous=True)
-        return Published(remote_id=media_id, url=self._permalink(media_id))
+        self._made[post.marker] = Published(remote_id=media_id, url=self._permalink(media_id))
+        return self._made[post.marker]
 
     def find(self, post: ChannelPost) -> Published | None:
+        if post.marker in self._made:
+            return self._made[post.marker]
+        container = self._attempt_containers.get(post.marker)
+        if container is None:
+            log.info("instagram: a post is recognised only by this attempt's container; none known")
+            return None
+        if self._call("GET", container, query={"fields": "status_code"}).get("status_code") != "PUBLISHED":
+            return None  # Meta did not publish this attempt's container: nothing of ours is online
         answer = self._call("GET", f"{self.ig_user_id}/media", query={
             "fields": "id,caption,permalink,timestamp", "limit": str(self.find_limit)})
         expected = self.caption_for(post).strip()
