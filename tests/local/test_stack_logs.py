@@ -8,6 +8,7 @@ logging, because pytest's own capture handler is exempt from that filter (caplog
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -41,8 +42,10 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_a_handler_traceback_and_a_batch_retry_appear_in_the_local_stack_output():
+    # a clean environment, as a terminal's: nothing left by other tests (AWS endpoints, log levels)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "KABAR_", "POWERTOOLS_"))}
     done = subprocess.run([sys.executable, "-c", SCRIPT, str(FIXTURES / "template.yaml")], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     output = done.stderr
     # the batch retry line, from the dispatcher
