@@ -54,7 +54,9 @@ EXPECTED_ROUTES = {
                                ("POST", "/submissions/{id}/files/{file_id}/upload"),
                                ("DELETE", "/submissions/{id}/files/{file_id}/upload"),
                                ("GET", "/submissions/{id}/files/{file_id}/parts"),
-                               ("POST", "/submissions/{id}/files/{file_id}/complete")},
+                               ("POST", "/submissions/{id}/files/{file_id}/complete"),
+                               # the submitter's side of issue 11: replace a refused file, their own history
+                               ("POST", "/submissions/{id}/files/{file_id}/replace"), ("GET", "/submissions")},
     "ReviewApiFunction": {("GET", "/review/{token}"), ("HEAD", "/review/{token}"), ("POST", "/review/{token}")},
     "ClicksFunction": {("GET", "/r/{tenant}/{item}"), ("HEAD", "/r/{tenant}/{item}")},
     "MetaWebhookFunction": {("GET", "/webhooks/meta"), ("POST", "/webhooks/meta")},

@@ -29,6 +29,14 @@ def create_submission() -> Response:
     return json_response(201, result)
 
 
+@app.get("/submissions")
+def my_submissions() -> Response:
+    """Who the personal link belongs to and their recent hand-overs (the upload page checks the link on load)."""
+    staff = authenticate(app.current_event.headers.get("authorization"), {Role.SUBMITTER, Role.ADMIN})
+    logger.append_keys(tenant_id=staff.tenant_id)
+    return json_response(200, submissions.my_submissions(staff))
+
+
 @app.get("/submissions/<submission_id>")
 def get_submission(submission_id: str) -> Response:
     staff = authenticate(app.current_event.headers.get("authorization"),
@@ -66,6 +74,15 @@ def _uploader(submission_id: str) -> Staff:
 def fresh_upload_instruction(submission_id: str, file_id: str) -> Response:
     staff = _uploader(submission_id)
     return json_response(200, uploads.fresh_instruction(staff, submission_id, file_id))
+
+
+@app.post("/submissions/<submission_id>/files/<file_id>/replace")
+def replace_file(submission_id: str, file_id: str) -> Response:
+    staff = _uploader(submission_id)
+    request = uploads.ReplacementFile.model_validate_json(app.current_event.decoded_body or "")
+    result = uploads.replace_file(staff, submission_id, file_id, request)
+    logger.info("refused file reopened for a replacement", extra={"file_id": file_id})
+    return json_response(200, result)
 
 
 @app.delete("/submissions/<submission_id>/files/<file_id>/upload")

@@ -4,6 +4,7 @@ photos straight to storage, a big video in parts that survives a broken connecti
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -15,6 +16,8 @@ from kabar_local.stack import LocalStack
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("e2e")]
 
 MIB = 1024 * 1024
+SHOTS = Path(__file__).resolve().parents[2] / ".kabar" / "screenshots"
+SHOTS.mkdir(parents=True, exist_ok=True)
 VIDEO_SIZE = 5 * MIB + 200_000  # two parts: 5 MiB (the smallest S3 allows) and the rest
 
 
@@ -128,3 +131,58 @@ def test_a_big_video_broken_off_midway_resumes_after_a_reload_without_sending_st
 
     submission = services().store.get_submission("purwobinangun", _sid(page))
     assert submission.status.value == "complete"
+
+
+# -- the submitter's side of issue 11 ------------------------------------------------------------
+
+
+def test_an_invalid_link_is_refused_on_load_and_a_valid_one_says_whose_it_is(stack, page):
+    page.goto(f"{stack.base_url}/upload#token=purwobinangun.{'x' * 43}")
+    who = page.locator("#who")
+    expect(who).to_contain_text("Tautan ini tidak sah", timeout=10_000)
+    assert not page.locator("#form").is_visible()  # refused before anything is filled in
+    page.click("#lang")
+    expect(who).to_contain_text("This link is not valid")
+    page.click("#lang")
+    token = add_staff("purwobinangun", "submitter", "Sri Rahayu", "sri@purwobinangun.desa.id")[1]
+    page.goto(f"{stack.base_url}/upload#token={token}")
+    page.reload()  # the token was moved out of the address bar into this tab's session
+    expect(who).to_contain_text("Tautan pribadi Sri Rahayu (pengirim dokumentasi, Kalurahan Purwobinangun)",
+                                timeout=10_000)
+    assert page.locator("#form").is_visible()
+    page.screenshot(path=str(SHOTS / "upload-who-360.png"), full_page=True)
+
+
+def test_a_refused_file_is_replaced_from_the_page_and_the_history_comes_from_the_server(stack, page):
+    from kabar.domain.clock import now
+    from kabar_local.demo import Http
+
+    token = add_staff("purwobinangun", "submitter", "Sri", "sri@purwobinangun.desa.id")[1]
+    http = Http(stack.base_url)
+    payload, blobs = samples.submission_payload(now().date(), with_video=False, channels=("website",))
+    created = http.post_json("/submissions", payload, token).json()
+    bad = b"<html>bukan foto</html>".ljust(len(blobs[0]), b" ")
+    for instruction, blob, declared in zip(created["uploads"], [bad, *blobs[1:]], payload["files"], strict=True):
+        assert http.upload(instruction, blob, declared["name"], declared["content_type"]).status_code == 201
+    stack.dispatcher.wait_idle(timeout=60)
+    sid = created["submission_id"]
+    # a new browser (nothing in its storage) shows the submission from the server, the refused file first
+    page.goto(f"{stack.base_url}/upload#token={token}")
+    row = page.locator(f"#history-list li[data-sid='{sid}']")
+    row.wait_for(timeout=10_000)
+    assert page.evaluate("localStorage.getItem('kabar-history')") is None
+    assert "menunggu berkas" in row.inner_text() and "4/5 berkas diterima" in row.inner_text()
+    expect(row.locator("label.replace")).to_contain_text(f"Ganti berkas {payload['files'][0]['name']}")
+    page.screenshot(path=str(SHOTS / "upload-replace-360.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(SHOTS / "upload-replace-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 360, "height": 740})
+    # the right photo goes in its place, and the submission completes
+    row.locator("label.replace input[type=file]").set_input_files(_photo(7))
+    expect(page.locator("#bars")).to_contain_text("Terkirim", timeout=20_000)
+    stack.dispatcher.wait_idle(timeout=60)
+    page.reload()
+    row = page.locator(f"#history-list li[data-sid='{sid}']")
+    expect(row).to_contain_text("5/5 berkas diterima", timeout=10_000)
+    assert "lengkap" in row.inner_text() and row.locator("label.replace").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360

@@ -261,6 +261,31 @@ class DynamoStore:
             "ConditionExpression": "attribute_exists(PK) AND #s = :e", "ExpressionAttributeNames": {"#s": "status"},
             "ExpressionAttributeValues": self._ser({":e": AssetStatus.EXPECTED.value})}}], change or Change())
 
+    def reopen_asset(self, refused: Asset, reopened: Asset, audit: AuditEntry) -> bool:
+        """A refused file expected again (the submitter replaces it), with its audit entry, in one
+        transaction: only while the file is still the refused one and the submission still receiving."""
+        pk = _sub_pk(refused.tenant_id, refused.submission_id)
+        item = {"PK": pk, "SK": f"ASSET#{refused.asset_id}", "rtype": "asset", **reopened.model_dump(mode="json")}
+        refused_at = refused.model_dump(mode="json")["received_at"]
+        try:
+            self._commit([
+                {"Put": {"TableName": self.table_name, "Item": self._ser(item),
+                         "ConditionExpression": "#s = :rejected AND received_at = :at",
+                         "ExpressionAttributeNames": {"#s": "status"},
+                         "ExpressionAttributeValues": self._ser({":rejected": AssetStatus.REJECTED.value,
+                                                                 ":at": refused_at})}},
+                {"ConditionCheck": {"TableName": self.table_name, "Key": self._ser({"PK": pk, "SK": "META"}),
+                                    "ConditionExpression": "#s = :receiving",
+                                    "ExpressionAttributeNames": {"#s": "status"},
+                                    "ExpressionAttributeValues": self._ser(
+                                        {":receiving": SubmissionStatus.RECEIVING.value})}},
+            ], Change(audit=audit))
+        except Exception as err:
+            if self._is_condition_failure(err):
+                return False
+            raise
+        return True
+
     def mark_complete(self, submission: Submission, completed_at: datetime, change: Change | None = None) -> bool:
         """receiving -> complete, once, with its consequences. False when another delivery got there first."""
         return self._commit_once([{"Update": {

@@ -112,6 +112,17 @@ class AssetStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class RefusedAttempt(BaseModel):
+    """A version of a file that intake refused, kept in the record when the submitter replaces it."""
+
+    name: str
+    content_type: str
+    size: int
+    version_id: str | None = None  # that version stays in the uploads bucket, under the file's key
+    problem: str | None = None
+    received_at: datetime | None = None
+
+
 class Asset(BaseModel):
     """One declared file and what intake found in it."""
 
@@ -132,6 +143,7 @@ class Asset(BaseModel):
     height: int | None = None
     problem: str | None = None
     received_at: datetime | None = None
+    refused_before: list[RefusedAttempt] = Field(default_factory=list)  # earlier refused versions, oldest first
 
 
 class SubmissionStatus(StrEnum):

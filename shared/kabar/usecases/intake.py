@@ -137,6 +137,10 @@ def process_object(key: str, svc: Services | None = None, bucket: str | None = N
                            extra={"submission_id": asset.submission_id, "tenant_id": asset.tenant_id,
                                   "file_id": asset.asset_id, "status": asset.status.value})
             return IntakeResult(key, "later_version_discarded")
+    elif asset.refused_before and (version_id or _current_version(svc, key)) in {
+            r.version_id for r in asset.refused_before if r.version_id}:
+        # the refused version again (a late duplicate notification, before the replacement arrived)
+        logger.info("refused version not judged again", extra={"file_id": asset.asset_id})
     else:
         verdict = inspect_object(asset, svc, version_id)
         audit = AuditEntry(tenant_id=asset.tenant_id, submission_id=asset.submission_id, at=now(), actor="intake",

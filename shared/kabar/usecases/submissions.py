@@ -234,10 +234,40 @@ def view_submission(staff: Staff, submission_id: str, svc: Services | None = Non
                 "drafts": iso(sop.batas_draf(sub.completed_at)) if sub.completed_at else None,
                 "publication": iso(sop.batas_unggah(sub.activity.date))},
         "files": [{"file_id": a.asset_id, "name": a.name, "kind": a.kind.value, "status": a.status.value,
-                   "size": a.size, "problem": a.problem} for a in items["asset"]],
+                   "size": a.size, "problem": a.problem,
+                   # a refused file of an open submission can be replaced (POST .../files/{id}/replace)
+                   "replaceable": a.status is AssetStatus.REJECTED and sub.status is SubmissionStatus.RECEIVING,
+                   "refused_before": [{"name": r.name, "problem": r.problem,
+                                       "received_at": iso(r.received_at) if r.received_at else None}
+                                      for r in a.refused_before]} for a in items["asset"]],
         "drafts": list(latest.values()),
         "publications": [{"procedure": p.procedure.value, "version": p.version, "channel": p.channel,
                           "status": p.status.value, "url": p.url, "error": p.error,
                           "published_at": iso(p.published_at) if p.published_at else None}
                          for p in items["publication"]],
     }
+
+
+#: How far back a person's own history goes (``GET /submissions``): this month and the two before.
+HISTORY_MONTHS = 3
+HISTORY_LIMIT = 20
+
+
+def my_submissions(staff: Staff, svc: Services | None = None, at: datetime | None = None) -> dict:
+    """Who the token belongs to, and their recent hand-overs with each one's status (newest first):
+    the upload page shows them from the server, not only from one phone's storage."""
+    from ..domain.clock import month_of
+
+    svc = svc or services()
+    at = at or now()
+    village = svc.store.get_village(staff.tenant_id)
+    months: list[str] = []
+    year, month = (int(x) for x in month_of(at).split("-"))
+    for _ in range(HISTORY_MONTHS):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    mine = [s for m in months for s in svc.store.submissions_in_month(staff.tenant_id, m) if _visible(staff, s)
+            and (staff.role is not Role.ADMIN or s.submitter_id == staff.staff_id)]
+    mine.sort(key=lambda s: s.created_at, reverse=True)
+    return {"you": {"name": staff.name, "role": staff.role.value, "village": village.id, "village_name": village.name},
+            "submissions": [view_submission(staff, s.submission_id, svc) for s in mine[:HISTORY_LIMIT]]}

@@ -18,9 +18,22 @@ import math
 import re
 from datetime import datetime, timedelta
 
+from pydantic import BaseModel, Field
+
 from ..domain.clock import iso, now
 from ..domain.errors import Conflict, InvalidInput, NotFound
-from ..domain.models import Asset, AssetStatus, FileKind, Role, Staff
+from ..domain.media import canonical_type
+from ..domain.models import (
+    Asset,
+    AssetStatus,
+    AuditEntry,
+    DeclaredFile,
+    FileKind,
+    RefusedAttempt,
+    Role,
+    Staff,
+    SubmissionStatus,
+)
 from ..domain.text import t
 from ..ports import StoredPart
 from ..services import Services, services
@@ -90,8 +103,8 @@ def _still_expected(asset: Asset) -> None:
         msg = (t("Berkas ini sudah diterima; tidak perlu diunggah lagi.",
                  "This file has already been received; there is no need to upload it again.")
                if asset.status is AssetStatus.ACCEPTED else
-               t("Berkas ini sudah diperiksa dan ditolak. Buat pengajuan baru dengan berkas yang benar.",
-                 "This file was checked and refused. Make a new submission with the right file."))
+               t("Berkas ini sudah diperiksa dan ditolak. Ganti dengan berkas yang benar (Ganti berkas).",
+                 "This file was checked and refused. Replace it with the right file (Replace file)."))
         raise Conflict(msg, [{"field": "file", "code": f"file_{asset.status.value}", "message": msg.id,
                               "message_en": msg.en}])
 
@@ -169,3 +182,63 @@ def abort_upload(staff: Staff, submission_id: str, file_id: str, svc: Services |
         if upload_id is None:
             return
         svc.uploads.abort_multipart(asset.key, upload_id)
+
+
+class ReplacementFile(BaseModel):
+    """The file the submitter sends instead of a refused one (its kind stays the declared one)."""
+
+    name: str = Field(min_length=1, max_length=255)
+    content_type: str = Field(min_length=1, max_length=100)
+    size: int = Field(gt=0)
+
+
+def _conflict(code: str, message_id: str, message_en: str) -> Conflict:
+    msg = t(message_id, message_en)
+    return Conflict(msg, [{"field": "file", "code": code, "message": msg.id, "message_en": msg.en}])
+
+
+def replace_file(staff: Staff, submission_id: str, file_id: str, request: ReplacementFile,
+                 svc: Services | None = None, at: datetime | None = None) -> dict:
+    """A refused file of an open submission expected again: a new upload instruction for it.
+
+    The refused version stays in the uploads bucket and in the record (``refused_before``); the new
+    upload is a new version of the same key, judged by intake like the first, and the submission
+    completes when every file is accepted.
+    """
+    from .submissions import _file_problems, display_name
+
+    svc = svc or services()
+    at = at or now()
+    asset = _asset_for(staff, submission_id, file_id, svc)
+    submission = svc.store.get_submission(staff.tenant_id, submission_id)
+    if submission.status is not SubmissionStatus.RECEIVING:
+        raise _conflict("submission_closed", "Pengajuan ini sudah lengkap atau ditutup; berkasnya tidak dapat diganti.",
+                        "This submission is complete or closed; its files can no longer be replaced.")
+    if asset.status is AssetStatus.ACCEPTED:
+        raise _conflict("file_accepted", "Berkas ini sudah diterima; tidak perlu diganti.",
+                        "This file has already been accepted; there is no need to replace it.")
+    if asset.status is AssetStatus.EXPECTED:
+        raise _conflict("file_expected", "Berkas ini belum diperiksa; unggah saja berkasnya (tidak perlu diganti).",
+                        "This file has not been checked yet; just upload it (no need to replace it).")
+    declared = DeclaredFile(name=request.name, kind=asset.kind, content_type=request.content_type, size=request.size)
+    problems = _file_problems([declared], svc)
+    if problems:
+        for problem in problems:
+            problem["field"] = problem["field"].replace("files[0]", "file")
+        raise InvalidInput(t("Berkas pengganti tidak dapat diterima.", "The replacement file cannot be accepted."),
+                           problems)
+    attempt = RefusedAttempt(name=asset.name, content_type=asset.content_type, size=asset.size,
+                             version_id=asset.version_id, problem=asset.problem, received_at=asset.received_at)
+    reopened = asset.model_copy(update={
+        "status": AssetStatus.EXPECTED, "name": display_name(request.name),
+        "content_type": canonical_type(request.content_type), "size": request.size, "version_id": None,
+        "sniffed_type": None, "sha256": None, "clean_key": None, "width": None, "height": None, "problem": None,
+        "received_at": None, "refused_before": [*asset.refused_before, attempt]})
+    audit = AuditEntry(tenant_id=staff.tenant_id, submission_id=submission_id, at=at, actor=staff.staff_id,
+                       action="file_replaced", subject=f"file:{file_id}", from_state="rejected", to_state="expected",
+                       note=asset.problem)
+    if not svc.store.reopen_asset(asset, reopened, audit):
+        raise _conflict("file_changed", "Berkas ini baru saja berubah; muat ulang halaman lalu coba lagi.",
+                        "This file changed meanwhile; reload the page and try again.")
+    return {"submission_id": submission_id, "upload": instruction(reopened, svc),
+            "expires_at": iso(at + timedelta(seconds=svc.settings.upload_expiry_seconds))}
