@@ -97,12 +97,6 @@ def check_duration(duration: float, limits: Iterable[ChannelVideoLimit]) -> Refu
     """Before any work: is the video's length one every configured channel (and this step) accepts?"""
     if duration <= 0:
         return Refusal(code="video_corrupt", message=VIDEO_UNREADABLE)
-    if duration > MAX_PROCESS_SECONDS:
-        return Refusal(code="video_too_long", message=t(
-            f"Video terlalu panjang ({_clock(duration)}). Batasnya {_minutes(MAX_PROCESS_SECONDS)}; "
-            "potong video di ponsel lalu unggah ulang.",
-            f"The video is too long ({_clock(duration)}). The limit is {_minutes_en(MAX_PROCESS_SECONDS)}; "
-            "trim it on the phone and upload it again."))
     for limit in limits:
         if duration > limit.max_seconds:
             return Refusal(code=f"too_long_for_{limit.channel}", message=t(
@@ -116,6 +110,12 @@ def check_duration(duration: float, limits: Iterable[ChannelVideoLimit]) -> Refu
                 f"{_minutes(limit.min_seconds)}). Unggah video yang lebih panjang.",
                 f"The video is too short for {limit.label} ({duration:.1f} seconds; at least "
                 f"{_minutes_en(limit.min_seconds)}). Upload a longer video."))
+    if duration > MAX_PROCESS_SECONDS:
+        return Refusal(code="video_too_long", message=t(
+            f"Video terlalu panjang ({_clock(duration)}). Batasnya {_minutes(MAX_PROCESS_SECONDS)}; "
+            "potong video di ponsel lalu unggah ulang.",
+            f"The video is too long ({_clock(duration)}). The limit is {_minutes_en(MAX_PROCESS_SECONDS)}; "
+            "trim it on the phone and upload it again."))
     return None
 
 
