@@ -114,6 +114,7 @@ def _make(svc: Services, submission: Submission, video: Asset, at: datetime, wor
             largest = max(size, made.vertical.stat().st_size if made.vertical else 0)
             refusal = check_size(largest, limits)
         if refusal is not None:
+            _drop_blanked_copy(svc, video)  # nothing to publish: the original stays as the record
             return _record(svc, village, submission, VideoDraft(
                 **base, status="refused", problem_code=refusal.code, problem=refusal.message,
                 duration=probe.duration if probe else None, made_at=at))
@@ -126,13 +127,18 @@ def _make(svc: Services, submission: Submission, video: Asset, at: datetime, wor
         for path, key, content_type in copies:
             svc.media.put_stream(key, _chunks(path), content_type)
         svc.media.put(keys["cover"], made.cover.read_bytes(), "image/jpeg")
-    # the published copy replaces intake's blanked copy: one copy for publishing, the original as the record
-    if video.clean_key and video.clean_key not in keys.values():
-        svc.media.delete(video.clean_key)
+    _drop_blanked_copy(svc, video, keep=set(keys.values()))
     return _record(svc, village, submission, VideoDraft(
         **base, status="ready", published_key=keys["published"],
         vertical_key=keys["vertical"] if made.vertical is not None else None, cover_key=keys["cover"],
         duration=made.duration, width=made.width, height=made.height, fps=made.fps, size=size, made_at=at))
+
+
+def _drop_blanked_copy(svc: Services, video: Asset, keep: set[str] | None = None) -> None:
+    """Intake's blanked copy goes: the published copy replaces it (one copy for publishing, the original
+    in the uploads bucket as the record)."""
+    if video.clean_key and video.clean_key not in (keep or set()):
+        svc.media.delete(video.clean_key)
 
 
 def _chunks(path: Path):  # noqa: ANN202 - Iterator[bytes]
