@@ -62,7 +62,8 @@ class Made:
 def _av():  # noqa: ANN202 - the module
     import av
 
-    av.logging.set_level(av.logging.ERROR)
+    # PyAV ignores FFmpeg's log by default; routing it to Python (set_level) can deadlock decoder
+    # threads against the GIL when this runs off the main thread (the local stack's dispatcher does).
     return av
 
 
