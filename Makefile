@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup demo test test-fast test-wordpress lint template-check build bench local clean
+.PHONY: help setup demo test test-fast test-wordpress lint template-check build bench local clean chromium ffmpeg
 
 help:
 	@echo "make demo            - start the local stack, run the whole SOP once, print where to look"
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,video]'
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -31,7 +31,7 @@ demo: $(STAMP)
 local: $(STAMP)
 	$(VENV)/bin/kabar local
 
-test: $(STAMP) chromium lint template-check
+test: $(STAMP) chromium ffmpeg lint template-check
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory test-wordpress; \
 	  else echo "not root: the real-WordPress cases did not run (make test-wordpress as root runs them)"; fi
@@ -45,7 +45,7 @@ test-wordpress: $(STAMP) chromium
 	@KABAR_WORDPRESS_SITE="$(CURDIR)/$(WP_STATE)" $(PY) -m pytest -q -p no:cacheprovider -m wordpress tests; \
 	  status=$$?; $(PY) infra/wordpress/site.py down $(WP_STATE); exit $$status
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) ffmpeg
 	$(PY) -m pytest -q -m "not e2e and not browser" tests
 
 lint: $(STAMP)
@@ -57,13 +57,19 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "browser tests need Debian's chromium: sudo apt-get install -y chromium"; exit 1; fi; }
 
+# Debian's ffmpeg: the video tests make phone-shaped clips with it, and `make bench` times it against the video step.
+ffmpeg:
+	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
+	  else echo "the video tests need Debian's ffmpeg: sudo apt-get install -y ffmpeg"; exit 1; fi; }
+
 template-check: $(STAMP)
 	$(MAKE) -f infra/sam.mk check
 
 build: $(STAMP)
 	$(MAKE) -f infra/sam.mk build
 
-bench: $(STAMP)
+bench: $(STAMP) ffmpeg
 	$(PY) -m kabar_local.bench
 
 clean:

@@ -63,6 +63,15 @@ verify-build:
 	@for id in $$(sed -n 's/^build-\([A-Za-z0-9]*\):.*/\1/p' $(foreach d,$(FUNCTION_DIRS),functions/$(d)/Makefile)); do \
 	  test -f $(BUILD_DIR)/$$id/app.py || { echo "verify-build: $$id has no app.py"; exit 1; }; \
 	done
+	@# PyAV's modules are abi3 (no platform in their names): the ELF header says the machine (183 = aarch64)
+	@ls $(BUILD_DIR)/VideoLayer/python/av.libs/libx264-*.so* >/dev/null \
+	  && $(PYTHON) -c 'import sys; h = open(sys.argv[1], "rb").read(20); sys.exit(h[:4] != b"\x7fELF" or h[18] != 183)' \
+	     $(BUILD_DIR)/VideoLayer/python/av/_core.abi3.so \
+	  || { echo "verify-build: no aarch64 PyAV with libx264 in the VideoLayer"; exit 1; }
+	@# Lambda: a function and all its layers, unzipped, at most 250 MB (262144000 bytes)
+	@total=$$(du -sb $(BUILD_DIR)/KabarLayer $(BUILD_DIR)/VideoLayer $(BUILD_DIR)/VideoDraftingFunction | awk '{s+=$$1} END {print s}'); \
+	  echo "verify-build: VideoDraftingFunction + KabarLayer + VideoLayer unzipped: $$((total / 1048576)) MB of 250"; \
+	  test "$$total" -lt 262144000 || { echo "verify-build: over Lambda's 250 MB unzipped limit"; exit 1; }
 	@echo "verify-build: layer (aarch64 wheels, kabar) and $(words $(FUNCTION_DIRS)) functions OK"
 
 check: lint validate build verify-build

@@ -194,7 +194,7 @@ def test_sam_translates_offline_into_plain_cloudformation(cfn):
 def test_every_consumed_queue_has_a_dlq_with_an_alarm_and_a_visibility_of_six_timeouts(cfn):
     queues = consumers(cfn)
     assert {"IntakeQueue", "DraftingQueue", "NotificationQueue", "NoticeQueue", "PublicationQueue", "ReportQueue",
-            "MetricsQueue"} <= set(queues)
+            "MetricsQueue", "VideoDraftingQueue"} <= set(queues)
     alarms = alarmed_queues(cfn)
     for queue, function in queues.items():
         q = props(cfn, queue)
@@ -282,12 +282,15 @@ def test_rules_name_their_bus_by_getatt_name(cfn):
 
 def test_rules_route_the_sop_events_to_their_consumers(cfn):
     routes = {}
-    for rule in resources(cfn, "AWS::Events::Rule").values():
+    for lid, rule in resources(cfn, "AWS::Events::Rule").items():
+        if lid == "VideoDraftingRule":
+            continue  # the one event with two consumers, checked below
         (target,) = rule["Properties"]["Targets"]
         for detail_type in rule["Properties"]["EventPattern"]["detail-type"]:
             routes[detail_type] = consumers(cfn)[getatt_id(target["Arn"], "Arn")]
     assert routes == {
         "SubmissionCompleted": "DraftingFunction",
+        "VideoDrafted": "DraftingFunction",
         "RevisionSubmitted": "DraftingFunction",
         "DraftReady": "ReviewNotificationFunction",
         "DraftApproved": "PublicationFunction",
@@ -308,6 +311,23 @@ def test_the_outbox_reaches_the_relay_by_the_stream_with_a_failure_destination_a
     dlq = getatt_id(mapping["DestinationConfig"]["OnFailure"]["Destination"], "Arn")
     assert dlq in alarmed_queues(cfn)
     assert props(cfn, dlq)["MessageRetentionPeriod"] == 14 * ONE_DAY
+
+
+def test_a_completed_hand_over_also_reaches_the_video_step_on_its_own_queue(cfn):
+    (target,) = props(cfn, "VideoDraftingRule")["Targets"]
+    assert props(cfn, "VideoDraftingRule")["EventPattern"]["detail-type"] == ["SubmissionCompleted"]
+    assert consumers(cfn)[getatt_id(target["Arn"], "Arn")] == "VideoDraftingFunction"
+
+
+def test_the_video_function_has_ffmpeg_more_memory_disk_and_time_and_reads_originals_only(cfn, source):
+    p = props(source, "VideoDraftingFunction")
+    assert p["Layers"] == [{"Ref": "VideoLayer"}]
+    assert p["Timeout"] == 900 and p["MemorySize"] >= 2048 and p["EphemeralStorage"]["Size"] >= 2048
+    role = props(cfn, "VideoDraftingFunctionRole")
+    uploads = {(a, str(r)) for policy in role["Policies"] for st in as_list(policy["PolicyDocument"]["Statement"])
+               for a in as_list(st["Action"]) for r in as_list(st["Resource"]) if "UploadsBucket" in str(r)}
+    assert uploads == {("s3:GetObject", str({"Fn::Sub": "${UploadsBucket.Arn}/*"}))}
+    assert props(source, "VideoLayer")["CompatibleRuntimes"] == props(source, "KabarLayer")["CompatibleRuntimes"]
 
 
 def _schedules(cfn: dict[str, Any], with_input: bool = False) -> dict[str, dict[str, Any]]:
@@ -516,8 +536,12 @@ def test_every_function_runs_on_the_layer_with_the_runtime_the_layer_is_built_fo
         p = function["Properties"]
         assert (p["Runtime"], p["Architectures"]) == (runtime, ["arm64"]), lid
         assert p["TracingConfig"] == {"Mode": "Active"}, lid
-        (layer,) = p["Layers"]
-        assert cfn["Resources"][ref_id(layer)]["Type"] == "AWS::Lambda::LayerVersion", lid
+        # translated layer versions carry a hash suffix: KabarLayer3c51...
+        layers = [re.sub(r"[0-9a-f]{10}$", "", ref_id(layer)) for layer in p["Layers"]]
+        # every function has the kabar layer first; only the video step also loads FFmpeg
+        assert layers == (["KabarLayer", "VideoLayer"] if lid == "VideoDraftingFunction" else ["KabarLayer"]), lid
+        for layer in (ref_id(layer) for layer in p["Layers"]):
+            assert cfn["Resources"][layer]["Type"] == "AWS::Lambda::LayerVersion", lid
 
 
 def test_every_handler_exists_and_every_function_has_a_build_target(source):
@@ -631,3 +655,11 @@ def test_layer_requirements_equal_the_project_dependencies():
     assert expected, "pyproject.toml lists no dependencies"
     assert _requirements(layer) == expected
     assert all(spec.startswith("==") for spec in expected.values()), "pin the layer's dependencies exactly"
+
+
+def test_video_layer_requirements_equal_the_video_extra():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    layer = (ROOT / "shared" / "requirements-video-layer.txt").read_text(encoding="utf-8").splitlines()
+    expected = _requirements(pyproject["project"]["optional-dependencies"]["video"])
+    assert expected and _requirements(layer) == expected
+    assert all(spec.startswith("==") for spec in expected.values())

@@ -1,10 +1,10 @@
-"""SubmissionCompleted / RevisionSubmitted -> drafts for each procedure -> DraftReady."""
+"""SubmissionCompleted / VideoDrafted / RevisionSubmitted -> drafts for each procedure -> DraftReady."""
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from kabar.batch import bus_event, consume
-from kabar.domain.events import RevisionSubmitted, SubmissionCompleted
+from kabar.domain.events import RevisionSubmitted, SubmissionCompleted, VideoDrafted
 from kabar.usecases import drafting
 
 logger = Logger()
@@ -13,7 +13,7 @@ logger = Logger()
 def record_handler(record: SQSRecord) -> None:
     event = bus_event(record)
     logger.append_keys(tenant_id=event.tenant_id, submission_id=event.submission_id)
-    if isinstance(event, SubmissionCompleted):
+    if isinstance(event, SubmissionCompleted | VideoDrafted):
         drafting.make_drafts(event)
     elif isinstance(event, RevisionSubmitted):
         drafting.announce_revision(event)

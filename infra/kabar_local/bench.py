@@ -62,6 +62,9 @@ def main() -> int:
     from .bench_drafting import print_drafting
 
     print_drafting()
+    from .bench_video import print_video
+
+    print_video()
     from .bench_intake import main as intake_bench
 
     print()

@@ -23,8 +23,9 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
-PAGE_CSP = ("default-src 'none'; img-src 'self' https: http: data:; style-src 'unsafe-inline'; "
-            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+# media-src: the draft video plays from /files/{token}, which redirects to the storage (as images do)
+PAGE_CSP = ("default-src 'none'; img-src 'self' https: http: data:; media-src 'self' https: http:; "
+            "style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
 def json_response(status: int, body: object, headers: dict[str, str] | None = None) -> Response:

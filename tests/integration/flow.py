@@ -68,7 +68,9 @@ def submitted_and_uploaded(aws: AwsEnv, day: date | None = None, **kw) -> tuple[
 def drafted(aws: AwsEnv) -> tuple[str, dict]:
     token, created = submitted_and_uploaded(aws)
     aws.deliver("IntakeQueue", "IntakeFunction")
-    aws.deliver("DraftingQueue", "DraftingFunction")
+    aws.deliver("DraftingQueue", "DraftingFunction")  # the website draft; the social one waits for the video
+    aws.deliver("VideoDraftingQueue", "VideoDraftingFunction")  # the draft video -> VideoDrafted
+    aws.deliver("DraftingQueue", "DraftingFunction")  # the social draft, with the video
     return token, created
 
 

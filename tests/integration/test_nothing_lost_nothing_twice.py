@@ -108,7 +108,9 @@ def _intake(aws) -> dict:
 
 def _drafting(aws) -> dict:
     created = _intake(aws)
-    _redeliver_until_done(aws, "DraftingQueue", "DraftingFunction")
+    _redeliver_until_done(aws, "DraftingQueue", "DraftingFunction")  # the website draft
+    _redeliver_until_done(aws, "VideoDraftingQueue", "VideoDraftingFunction")  # the draft video -> VideoDrafted
+    _redeliver_until_done(aws, "DraftingQueue", "DraftingFunction")  # the social draft, with its video
     _redeliver_until_done(aws, "NotificationQueue", "ReviewNotificationFunction")
     return created
 
@@ -344,7 +346,8 @@ def test_replaying_the_outbox_after_a_relay_outage_repeats_no_effect(aws):
     # the operator replays everything promised since then (the relay's failure queue alarmed)
     counts = replay(services().store.outbox_since(since, VILLAGE), services().events)
     assert counts["event"] >= 4 and counts["notice"] == 0  # every email was sent: none is due again
-    for queue, function in (("DraftingQueue", "DraftingFunction"), ("NotificationQueue", "ReviewNotificationFunction"),
+    for queue, function in (("DraftingQueue", "DraftingFunction"), ("VideoDraftingQueue", "VideoDraftingFunction"),
+                            ("DraftingQueue", "DraftingFunction"), ("NotificationQueue", "ReviewNotificationFunction"),
                             ("PublicationQueue", "PublicationFunction")):
         aws.deliver(queue, function)
     aws.settle()

@@ -101,6 +101,7 @@ def test_intake_ignores_test_events_removes_undeclared_objects_and_dedupes(aws):
 def test_drafting_makes_one_versioned_draft_per_procedure_even_when_redelivered(aws):
     _, created = submitted_and_uploaded(aws)
     aws.deliver("IntakeQueue", "IntakeFunction")
+    aws.deliver("VideoDraftingQueue", "VideoDraftingFunction")  # the social draft waits for the draft video
     event = aws.drain("DraftingQueue")
     assert aws.invoke("DraftingFunction", {"Records": event}) == {"batchItemFailures": []}
     assert aws.invoke("DraftingFunction", {"Records": event}) == {"batchItemFailures": []}  # redelivery
@@ -114,6 +115,7 @@ def test_drafting_makes_one_versioned_draft_per_procedure_even_when_redelivered(
     assert "saluran irigasi" in website.lead and "Kegiatan dimulai" in website.article_html
     assert website.dateline.startswith("Purwobinangun")
     ready = [json.loads(r["body"])["detail-type"] for r in aws.drain("NotificationQueue")]
+    assert [json.loads(r["body"])["detail-type"] for r in event] == ["SubmissionCompleted", "VideoDrafted"]
     assert ready.count("DraftReady") == 2  # two drafts, each announced in the commit that made it
 
 

@@ -22,6 +22,7 @@ def _drafted_with(aws, title=HOSTILE_TITLE, narrative=NARRATIVE) -> str:
     assert status == 201, created
     upload_all(created, blobs, payload)
     aws.deliver("IntakeQueue", "IntakeFunction")
+    aws.deliver("VideoDraftingQueue", "VideoDraftingFunction")  # the social draft waits for the draft video
     aws.deliver("DraftingQueue", "DraftingFunction")
     aws.deliver("NotificationQueue", "ReviewNotificationFunction")
     return created["submission_id"]

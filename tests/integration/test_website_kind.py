@@ -18,6 +18,7 @@ def _drafted(aws, **extra) -> str:
     assert status == 201, created
     upload_all(created, blobs, payload)
     aws.deliver("IntakeQueue", "IntakeFunction")
+    aws.deliver("VideoDraftingQueue", "VideoDraftingFunction")  # the social draft waits for the draft video
     aws.deliver("DraftingQueue", "DraftingFunction")
     return created["submission_id"]
 

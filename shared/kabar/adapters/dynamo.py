@@ -5,7 +5,8 @@ Key layout (PK / SK):
 - ``T#<t>`` / ``STAFF#<id>``: a person; ``T#<t>#AUTH#<sha256>`` / ``AUTH``: their token's hash
 - ``T#<t>#S#<sid>`` / ``META``: a submission (GSI1: ``T#<t>#M#<yyyy-mm>`` / ``<created>#<sid>``)
 - same PK / ``ASSET#<aid>``, ``DRAFT#<procedure>#<vvvv>``, ``PUB#<procedure>#<vvvv>#<channel>``,
-  ``AUDIT#<at>#<n>``, ``SLA#<action>#<procedure>#<vvvv>`` (an SLA reminder or re-drive, done once)
+  ``AUDIT#<at>#<n>``, ``SLA#<action>#<procedure>#<vvvv>`` (an SLA reminder or re-drive, done once),
+  ``VIDEO#<aid>`` (the draft video made of a submitted video)
 - ``T#<t>#RT#<sha256>`` / ``RT``: a review link (hash only)
 - ``T#<t>#AUDIT`` / ``E#<seq>``: the village's hash-chained audit trail; ``HEAD``: its last seq and hash
 - ``T#<t>#CLICKS#<yyyy-mm>`` / ``<item>#<channel>#<yyyy-mm-dd>``: click counters
@@ -20,10 +21,12 @@ Key layout (PK / SK):
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
@@ -51,6 +54,7 @@ from ..domain.models import (
 from ..domain.outbox import Change, Notice, NoticeRecord, event_id
 from ..domain.report import ClickCount
 from ..domain.text import t
+from ..domain.video import VideoDraft
 from .aws import client
 
 _KEYS = ("PK", "SK", "GSI1PK", "GSI1SK", "rtype", "ttl")
@@ -649,6 +653,19 @@ class DynamoStore:
             links.append(ChainLink(body=body, prev_hash=item.get("prev_hash", ""), hash=item.get("hash", "")))
         head = self._get(f"T#{tenant_id}#AUDIT", "HEAD")
         return links, int(head["seq"]) if head else 0, head["hash"] if head else GENESIS
+
+    # --- the draft video (SK ``VIDEO#<asset id>``): what the video step made of a submission's video -------
+
+    def put_video_draft(self, video: VideoDraft, change: Change | None = None) -> bool:
+        """The video step's result, once, with its consequences: False when a delivery before this one recorded it."""
+        item = {"PK": _sub_pk(video.tenant_id, video.submission_id), "SK": f"VIDEO#{video.asset_id}",
+                "rtype": "video", **json.loads(video.model_dump_json(), parse_float=Decimal)}  # no floats in DynamoDB
+        return self._commit_once([{"Put": {"TableName": self.table_name, "Item": self._ser(item),
+                                           "ConditionExpression": "attribute_not_exists(PK)"}}], change or Change())
+
+    def get_video_draft(self, tenant_id: str, submission_id: str, asset_id: str) -> VideoDraft | None:
+        item = self._get(_sub_pk(tenant_id, submission_id), f"VIDEO#{asset_id}")
+        return VideoDraft.model_validate(_data(item)) if item else None
 
     # --- SLA watch: each reminder, escalation and re-drive once ---------------------------------
 

@@ -25,6 +25,14 @@ class SubmissionCompleted(Event):
     """Every declared file arrived and passed intake: drafting can start (SOP step 2)."""
 
 
+class VideoDrafted(Event):
+    """The video step is done with a submission's video: its copies are ready, or it was refused or
+    came too late (``status``). The social draft, which waits for it, can be made."""
+
+    asset_id: str
+    status: str  # ready | refused | late
+
+
 class RevisionSubmitted(Event):
     procedure: Procedure
     version: int
@@ -63,7 +71,7 @@ class ContentPublished(Event):
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
-    for cls in (SubmissionCompleted, RevisionSubmitted, DraftReady, DraftApproved, DraftRejected,
+    for cls in (SubmissionCompleted, VideoDrafted, RevisionSubmitted, DraftReady, DraftApproved, DraftRejected,
                 RevisionRequested, ContentPublished)
 }
 

@@ -198,7 +198,9 @@ class Draft(BaseModel):
     lead: str = ""
     graphic_key: str | None = None  # media bucket
     photo_keys: list[str] = []  # media bucket, the sanitized photos to publish
-    video_key: str | None = None
+    video_key: str | None = None  # media bucket: the published copy of the video (domain/video.py)
+    video_vertical_key: str | None = None  # media bucket: its 9:16 copy (Reels / Shorts), when configured
+    video_cover_key: str | None = None  # media bucket: the frame chosen as the video's thumbnail
     created_at: datetime
     decided_at: datetime | None = None
     decided_by: str | None = None

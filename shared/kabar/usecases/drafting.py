@@ -8,10 +8,11 @@ from ..domain import drafting
 from ..domain.carousel import build_carousel
 from ..domain.clock import long_date_id, now
 from ..domain.errors import NotFound
-from ..domain.events import DraftReady, RevisionSubmitted, SubmissionCompleted
+from ..domain.events import DraftReady, RevisionSubmitted, SubmissionCompleted, VideoDrafted
 from ..domain.graphic import make_cover
 from ..domain.models import AssetStatus, AuditEntry, Draft, DraftStatus, FileKind, Procedure, SubmissionStatus
 from ..domain.outbox import Change
+from ..domain.video import menunggu_video
 from ..services import Services, services
 
 logger = Logger(child=True)
@@ -20,8 +21,11 @@ logger = Logger(child=True)
 MAX_CAROUSEL_PHOTOS = 9
 
 
-def make_drafts(event: SubmissionCompleted, svc: Services | None = None) -> list[DraftReady]:
-    """Draft version 1 of each chosen procedure, once, announced in the same commit (a redelivery finds it made)."""
+def make_drafts(event: SubmissionCompleted | VideoDrafted, svc: Services | None = None) -> list[DraftReady]:
+    """Draft version 1 of each chosen procedure, once, announced in the same commit (a redelivery finds it made).
+
+    The social draft of a hand-over with a video waits for the draft video (``VideoDrafted``), but
+    never past ``batas_tunggu_video``; the website draft never waits."""
     svc = svc or services()
     store = svc.store
     submission = store.get_submission(event.tenant_id, event.submission_id)
@@ -33,12 +37,17 @@ def make_drafts(event: SubmissionCompleted, svc: Services | None = None) -> list
     photos = sorted((a for a in assets if a.kind is FileKind.PHOTO), key=lambda a: a.name)
     video = next((a for a in assets if a.kind is FileKind.VIDEO), None)
     photo_keys = [a.clean_key for a in photos if a.clean_key]
+    video_draft = store.get_video_draft(event.tenant_id, event.submission_id, video.asset_id) if video else None
     ready: list[DraftReady] = []
     for procedure in submission.procedures:
         try:
             existing = store.get_draft(event.tenant_id, event.submission_id, procedure)
         except NotFound:
             existing = None
+        if (existing is None and procedure is Procedure.SOCIAL and video is not None and video_draft is None
+                and submission.completed_at is not None and menunggu_video(submission.completed_at, now())):
+            logger.info("the social draft waits for the draft video")
+            continue
         if existing is None:
             at = now()
             article = drafting.build_article(village, submission)
@@ -60,7 +69,7 @@ def make_drafts(event: SubmissionCompleted, svc: Services | None = None) -> list
                 svc.media.put(cover_key, cover, "image/jpeg")
                 draft = draft.model_copy(update={
                     "caption": drafting.build_caption(village, submission), "graphic_key": cover_key,
-                    "photo_keys": carousel_keys, "video_key": video.clean_key if video else None})
+                    "photo_keys": carousel_keys, **_video_fields(video_draft)})
             else:
                 website = drafting.build_website(village, submission, submission.website_kind)
                 draft = draft.model_copy(update={
@@ -77,6 +86,14 @@ def make_drafts(event: SubmissionCompleted, svc: Services | None = None) -> list
                 ready.append(announce)
                 logger.info("draft made", extra={"procedure": procedure.value, "version": 1})
     return ready
+
+
+def _video_fields(video_draft) -> dict:  # noqa: ANN001 - VideoDraft | None
+    """The draft video's copies, when the video step made them (a refused or late video: none)."""
+    if video_draft is None or video_draft.status != "ready":
+        return {"video_key": None, "video_vertical_key": None, "video_cover_key": None}
+    return {"video_key": video_draft.published_key, "video_vertical_key": video_draft.vertical_key,
+            "video_cover_key": video_draft.cover_key}
 
 
 def announce_revision(event: RevisionSubmitted, svc: Services | None = None) -> list[DraftReady]:

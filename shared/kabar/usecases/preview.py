@@ -50,7 +50,10 @@ def social_post(draft: Draft, svc: Services, image: Callable[[str], str],
     keys = list(post.photo_keys)  # the cover graphic first, then the carousel's photos
     slides = [{"url": image(key), "cover": key == draft.graphic_key, "number": n, "of": len(keys)}
               for n, key in enumerate(keys, 1)]
-    return {"slides": slides, "text": FacebookPage.message_for(post), "has_video": bool(draft.video_key)}
+    return {"slides": slides, "text": FacebookPage.message_for(post), "has_video": bool(draft.video_key),
+            # the draft video as published, its poster the cover frame every channel shows (domain/video.py)
+            "video_url": image(draft.video_key) if draft.video_key else None,
+            "poster_url": image(draft.video_cover_key) if draft.video_cover_key else None}
 
 
 def draft_preview(staff: Staff, submission_id: str, procedure: str, svc: Services | None = None,

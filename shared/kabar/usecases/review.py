@@ -74,6 +74,7 @@ def _preview(draft: Draft, svc: Services, until: datetime) -> dict:
         "graphic_url": image(draft.graphic_key) if draft.graphic_key else None,
         "photo_urls": [image(k) for k in draft.photo_keys],
         "has_video": bool(draft.video_key),
+        "poster_url": image(draft.video_cover_key) if draft.video_cover_key else None,
         "changes": _changes(draft, svc),
         # exactly as published: the site's own page, or the post with its carousel (usecases/preview.py)
         "site_html": preview.website_page(draft, svc, image) if draft.procedure is Procedure.WEBSITE else None,
