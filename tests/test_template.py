@@ -55,7 +55,9 @@ EXPECTED_ROUTES = {
                                ("DELETE", "/submissions/{id}/files/{file_id}/upload"),
                                ("GET", "/submissions/{id}/files/{file_id}/parts"),
                                ("POST", "/submissions/{id}/files/{file_id}/complete")},
-    "ReviewApiFunction": {("GET", "/review/{token}"), ("HEAD", "/review/{token}"), ("POST", "/review/{token}")},
+    "ReviewApiFunction": {("GET", "/review/{token}"), ("HEAD", "/review/{token}"), ("POST", "/review/{token}"),
+                          # one tap: a personal-data finding masked in a new version (issue 16)
+                          ("POST", "/review/{token}/redact")},
     "ClicksFunction": {("GET", "/r/{tenant}/{item}"), ("HEAD", "/r/{tenant}/{item}")},
     "MetaWebhookFunction": {("GET", "/webhooks/meta"), ("POST", "/webhooks/meta")},
     # durable signed links to reports and draft images in emails

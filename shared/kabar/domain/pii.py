@@ -142,6 +142,8 @@ _AID = re.compile(
     r"miskin\s+ekstrem|keluarga\s+miskin|DTKS|P3KE|jatah\s+bantuan)\b", re.I)
 _RECEIVES = re.compile(r"\b(?:menerima|penerima|diterima|mendapat(?:kan)?|memperoleh|diberikan\s+kepada|"
                        r"diserahkan\s+kepada|disalurkan\s+kepada|kepada|untuk|dicairkan)\b", re.I)
+_HELP = re.compile(r"\b(?:bantuan|sembako|paket)\b", re.I)
+_RECEIVED = re.compile(r"\b(?:menerima|diterima|penerima|mendapat(?:kan)?)\b", re.I)
 _AMOUNT = re.compile(r"\bRp\.?\s?\d", re.I)
 _HEALTH = re.compile(
     r"\b(?:stunting|gizi\s+buruk|gizi\s+kurang|kurang\s+gizi|malnutrisi|wasting|underweight|berat\s+badan\s+kurang|"
@@ -345,7 +347,8 @@ def _contextual(text: str, add) -> None:  # noqa: ANN001 (the screen's own adder
         sentence = text[sent_start:sent_end]
         if _HEALTH.search(sentence):
             add("health", s, e, 0.75)
-        elif listed or _AID.search(sentence) or (_AMOUNT.search(sentence) and _RECEIVES.search(sentence)):
+        elif listed or _AID.search(sentence) or (_AMOUNT.search(sentence) and _RECEIVES.search(sentence)) or (
+                _HELP.search(sentence) and _RECEIVED.search(sentence)):
             add("aid_recipient", s, e, 0.75)
     for m in _RT_RW.finditer(text):
         if _RT_TITLE.search(text[max(0, m.start() - 12):m.start()]):
