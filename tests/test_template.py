@@ -552,3 +552,33 @@ def test_layer_requirements_equal_the_project_dependencies():
     assert expected, "pyproject.toml lists no dependencies"
     assert _requirements(layer) == expected
     assert all(spec.startswith("==") for spec in expected.values()), "pin the layer's dependencies exactly"
+
+
+# --- retention of personal data and the audit trail's anchors (issue 16) ----------------------------
+
+def _lifecycle(source: dict[str, Any], bucket: str) -> dict[str, dict[str, Any]]:
+    return {r["Id"]: r for r in props(source, bucket)["LifecycleConfiguration"]["Rules"]}
+
+
+def test_retention_periods_are_enforced_as_the_policy_says(source):
+    from kabar.domain import retention
+
+    params = source["Parameters"]
+    assert params["OriginalsRetentionDays"]["Default"] == retention.ORIGINALS_DAYS
+    assert params["MediaRetentionDays"]["Default"] == retention.MEDIA_DAYS
+    assert params["LogRetentionDays"]["Default"] == retention.LOG_DAYS
+    originals = _lifecycle(source, "UploadsBucket")["expire-originals"]
+    media = _lifecycle(source, "MediaBucket")["expire-media"]
+    assert originals["Status"] == media["Status"] == "Enabled"
+    assert ref_id(originals["ExpirationInDays"]) == "OriginalsRetentionDays"
+    assert ref_id(media["ExpirationInDays"]) == "MediaRetentionDays"
+    assert props(source, "Table")["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
+
+
+def test_the_reports_bucket_keeps_anchors_under_object_lock_and_only_the_report_may_set_their_retention(source, cfn):
+    reports = props(source, "ReportsBucket")
+    assert reports["ObjectLockEnabled"] is True and reports["VersioningConfiguration"]["Status"] == "Enabled"
+    assert "ObjectLockConfiguration" not in reports  # retention per anchor, not on every report
+    holders = {lid for lid, doc in policy_documents(cfn) for st in as_list(doc.get("Statement"))
+               if "s3:PutObjectRetention" in as_list(st.get("Action"))}
+    assert holders == {"MonthlyReportFunctionRole"}
