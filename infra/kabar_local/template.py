@@ -121,6 +121,7 @@ class Bucket:
     cors_rules: tuple[dict[str, Any], ...] = ()  # boto3 ``CORSRules`` shape
     notifications: tuple[QueueNotification, ...] = ()
     eventbridge: bool = False
+    object_lock: bool = False  # ObjectLockEnabled: write-once objects (the audit trail's anchors)
 
 
 @dataclass(frozen=True)
@@ -965,7 +966,8 @@ def _bucket(r: _Resolver, logical_id: str, props: dict[str, Any], queue_by_arn: 
         if notification.get(kind):
             raise TemplateError(f"bucket {kind} are not emulated locally (use a queue notification)")
     eventbridge = _truthy((notification.get("EventBridgeConfiguration") or {}).get("EventBridgeEnabled", False))
-    return Bucket(logical_id, r.name(logical_id), r.arn(logical_id), tuple(cors_rules), tuple(notes), eventbridge)
+    return Bucket(logical_id, r.name(logical_id), r.arn(logical_id), tuple(cors_rules), tuple(notes), eventbridge,
+                  object_lock=_truthy(props.get("ObjectLockEnabled", False)))
 
 
 _QUEUE_PASSTHROUGH = {
