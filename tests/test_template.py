@@ -46,6 +46,8 @@ ALLOWED_WILDCARD_RESOURCES: dict[tuple[str, str], str] = {}
 EXPECTED_ROUTES = {
     "SubmissionsApiFunction": {("POST", "/submissions"), ("GET", "/submissions/{id}"),
                                ("GET", "/register"), ("GET", "/upload"),
+                               # the privacy notice (issue 16)
+                               ("GET", "/privasi"),
                                # the admin's corrected version of a draft (issue 4)
                                ("PUT", "/drafts/{submission_id}/{procedure}"),
                                # the draft and its preview as published (issue 5)
