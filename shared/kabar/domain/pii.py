@@ -152,7 +152,11 @@ _HEALTH = re.compile(
     r"tunarungu|autis(?:me)?|down\s+syndrome|thalasemia|thalassemia|epilepsi|hamil\s+risiko\s+tinggi|"
     r"ibu\s+hamil\s+risti|demam\s+berdarah|DBD|diare|pneumonia|gagal\s+ginjal|cuci\s+darah|hemodialisis|"
     r"hepatitis|dirawat|rawat\s+inap|opname|dioperasi|operasi|didiagnosis|diagnosa|menderita|mengidap|"
-    r"positif|sakit|gizi|patah\s+tulang|terbaring|kecelakaan|luka\s+bakar|cacat)\b", re.I)
+    r"positif|sakit|gizi|patah\s+tulang|terbaring|kecelakaan|luka\s+bakar|cacat|katarak|garis\s+merah|BGM)\b",
+    re.I)
+#: a child's parent named in the sentence after the child's health: the same specific data
+_KIN = re.compile(r"\b(?:orang\s+tua(?:nya)?|ibunya|ayahnya|bapaknya|ibu\s+(?:dari|kandung)|ayah\s+(?:dari|kandung)|"
+                  r"wali(?:nya)?|keluarganya)\b", re.I)
 _ADDRESS_WORDS = re.compile(r"\b(?:tinggal|bertempat\s+tinggal|beralamat|alamat|rumah(?:nya)?|kediaman|domisili|"
                             r"berdomisili|warga|menempati|huni|dihuni)\b", re.I)
 _RT_RW = re.compile(r"\bRT\.?\s?0*\d{1,3}\s*(?:/\s*|\s+)?(?:RW\.?\s?)?0*\d{1,3}\b|\bRT\.?\s?0*\d{1,3}\b")
@@ -345,7 +349,8 @@ def _contextual(text: str, add) -> None:  # noqa: ANN001 (the screen's own adder
     for s, e, _, listed in people:
         sent_start, sent_end = _sentence_bounds(text, s)
         sentence = text[sent_start:sent_end]
-        if _HEALTH.search(sentence):
+        before = text[_sentence_bounds(text, max(sent_start - 2, 0))[0]:sent_start] if sent_start else ""
+        if _HEALTH.search(sentence) or (_KIN.search(sentence) and _HEALTH.search(before)):
             add("health", s, e, 0.75)
         elif listed or _AID.search(sentence) or (_AMOUNT.search(sentence) and _RECEIVES.search(sentence)) or (
                 _HELP.search(sentence) and _RECEIVED.search(sentence)):
