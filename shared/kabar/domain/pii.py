@@ -24,8 +24,9 @@ report itself must not spread the data it found.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from .text import Bilingual, t
 
@@ -227,16 +228,19 @@ def _near(words: re.Pattern[str], text: str, start: int, end: int, before: int =
     return bool(words.search(text[max(0, start - before):start])) or bool(after and words.search(text[end:end + after]))
 
 
+@lru_cache(maxsize=16)
+def _sentence_ends(text: str) -> tuple[int, ...]:
+    """Where sentences end: at . ! ? ; or a line break, not inside "Rp.", "Sdr." or "3404.01"."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)
+            if not (m.group() == "." and _ABBREVIATION.search(text[max(0, m.start() - 6):m.start()]))]
+    return (*ends, len(text))
+
+
 def _sentence_bounds(text: str, pos: int) -> tuple[int, int]:
-    """The sentence around ``pos``: ends at . ! ? ; or a line break, not inside "Rp.", "Sdr." or "3404.01"."""
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        if m.group() == "." and _ABBREVIATION.search(text[max(0, m.start() - 6):m.start()]):
-            continue
-        if m.end() > pos:
-            return start, m.end()
-        start = m.end()
-    return start, len(text)
+    """The sentence around ``pos``."""
+    ends = _sentence_ends(text)
+    i = bisect_right(ends, pos)
+    return (ends[i - 1] if i else 0), (ends[i] if i < len(ends) else len(text))
 
 
 def _nik_structure(digits: str) -> str | None:
@@ -343,17 +347,30 @@ def _people(text: str) -> list[tuple[int, int, int, bool]]:
     return people
 
 
+#: how much of a sentence around a name is read for its context (a sentence with no full stop can be long)
+_CONTEXT = 300
+
+
+@lru_cache(maxsize=256)
+def _says(sentence: str) -> tuple[bool, bool, bool]:
+    """What a sentence speaks of: (health, aid received, kinship)."""
+    aid = bool(_AID.search(sentence) or (_AMOUNT.search(sentence) and _RECEIVES.search(sentence))
+               or (_HELP.search(sentence) and _RECEIVED.search(sentence)))
+    return bool(_HEALTH.search(sentence)), aid, bool(_KIN.search(sentence))
+
+
 def _contextual(text: str, add) -> None:  # noqa: ANN001 (the screen's own adder)
     """Specific personal data: found by what is said about a named private person."""
     people = _people(text)
     for s, e, _, listed in people:
         sent_start, sent_end = _sentence_bounds(text, s)
-        sentence = text[sent_start:sent_end]
-        before = text[_sentence_bounds(text, max(sent_start - 2, 0))[0]:sent_start] if sent_start else ""
-        if _HEALTH.search(sentence) or (_KIN.search(sentence) and _HEALTH.search(before)):
+        health, aid, kin = _says(text[max(sent_start, s - _CONTEXT):min(sent_end, e + _CONTEXT)])
+        if not health and kin and sent_start:
+            before_start = _sentence_bounds(text, max(sent_start - 2, 0))[0]
+            health = _says(text[max(before_start, sent_start - _CONTEXT):sent_start])[0]
+        if health:
             add("health", s, e, 0.75)
-        elif listed or _AID.search(sentence) or (_AMOUNT.search(sentence) and _RECEIVES.search(sentence)) or (
-                _HELP.search(sentence) and _RECEIVED.search(sentence)):
+        elif listed or aid:
             add("aid_recipient", s, e, 0.75)
     for m in _RT_RW.finditer(text):
         if _RT_TITLE.search(text[max(0, m.start() - 12):m.start()]):
@@ -401,20 +418,27 @@ def screen(text: str, field: str, public_numbers: tuple[str, ...] = ()) -> list[
         groups = re.split(r"[ .-]", m.group())
         # a run may hold a number and what follows it ("…0002 2) Bapak"): try the longest prefix that fits
         offset = m.start()
+        starts = [offset]
+        for g in groups[:-1]:
+            starts.append(starts[-1] + len(g) + 1)
         i = 0
         while i < len(groups):
-            for j in range(len(groups), i, -1):
-                digits = "".join(groups[i:j])
+            # the groups from i that make at most 16 digits; the longest fitting prefix wins
+            j, length = i, 0
+            while j < len(groups) and length + len(groups[j]) <= 16:
+                length += len(groups[j])
+                j += 1
+            for stop in range(j, i, -1):
+                digits = "".join(groups[i:stop])
                 if len(digits) not in (15, 16):
                     continue
-                start = offset + sum(len(g) + 1 for g in groups[:i])
-                end = offset + sum(len(g) + 1 for g in groups[:j]) - 1
-                if _MONEY_BEFORE.search(text[:start]):
+                start, end = starts[i], starts[stop - 1] + len(groups[stop - 1])
+                if _MONEY_BEFORE.search(text[max(0, start - 12):start]):
                     continue
                 kind = _id_number(digits, text, start, end)
                 if kind:
                     add(kind[0], start, end, kind[1])
-                    i = j - 1
+                    i = stop - 1
                     break
             i += 1
     for pattern in (_MOBILE, _LANDLINE):
