@@ -148,3 +148,10 @@ def test_masks_of_names_and_addresses_show_only_initials_and_no_digits():
     text = "Balita bernama Nayla Putri di rumah Ibu Sutinah yang tinggal di RT 04 RW 15 tercatat stunting."
     assert [(f.kind, f.masked) for f in screen(text, "narrative")] == [
         ("health", "N**** P****"), ("health", "S******"), ("address", "RT ** RW **")]
+
+
+def test_the_villages_own_published_account_is_public_in_any_notation():
+    account = ("001.111.000456",)
+    text = "Retribusi pasar disetor ke rekening BPD DIY 001 111 000456 a.n. Kalurahan."
+    assert [f.kind for f in screen(text, "narrative")] == ["bank_account"]
+    assert screen(text, "narrative", account) == []

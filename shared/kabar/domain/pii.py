@@ -383,7 +383,8 @@ def _contextual(text: str, add) -> None:  # noqa: ANN001 (the screen's own adder
 
 
 def screen(text: str, field: str, public_numbers: tuple[str, ...] = ()) -> list[Finding]:
-    """Every personal-data finding in one field's text, in order."""
+    """Every personal-data finding in one field's text, in order. ``public_numbers``: the office's
+    published phone numbers and accounts (any notation), never flagged."""
     found: list[Finding] = []
     taken: list[tuple[int, int]] = []
 
@@ -397,6 +398,10 @@ def screen(text: str, field: str, public_numbers: tuple[str, ...] = ()) -> list[
         taken.append((start, end))
 
     public = {_norm_phone(n) for n in public_numbers}
+    public_digits = {re.sub(r"\D", "", n) for n in public_numbers}
+    for m in _GROUPS.finditer(text):
+        if public_digits and re.sub(r"\D", "", m.group()) in public_digits:
+            reserve(m.start(), m.end())
     # public information first: it is never a finding, and nothing inside it is either
     for pattern in (_BUDGET_CODE, _DATE):
         for m in pattern.finditer(text):

@@ -85,7 +85,7 @@ def screening(village: Village, submission: Submission, draft: Draft) -> list[Fi
     """Personal data in what the reviewer is asked to publish: the narrative and the draft's text."""
     return screen_fields({"narrative": submission.narrative, "title": draft.title, "lead": draft.lead,
                           "caption": draft.caption, "article": plain(draft.article_html)},
-                         tuple(village.public_phones))
+                         (*village.public_phones, *village.public_accounts))
 
 
 def _changes(draft: Draft, svc: Services) -> list[FieldDiff]:
