@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from datetime import datetime
 
 from aws_lambda_powertools import Logger
@@ -51,25 +52,22 @@ def _replace_nth(haystack: str, needle: str, nth: int, new: str) -> str | None:
 
 
 def _redacted_fields(draft: Draft, finding: Finding, value: str) -> dict[str, str]:
-    """The changed fields of the draft with ``value`` masked where the finding stands."""
+    """The changed fields of the draft with ``value`` masked: at the finding's span, and wherever else the
+    draft repeats the same text as a whole word (one datum, one tap; the narrative is never published)."""
     mask = redaction_text(finding.kind)
+    whole = re.compile(r"(?<!\w)" + re.escape(value) + r"(?!\w)")
     texts = {"title": draft.title, "lead": draft.lead, "caption": draft.caption}
-    update: dict[str, str] = {}
     if finding.field in texts:
         text = texts[finding.field]
-        update[finding.field] = text[:finding.start] + mask + text[finding.end:]
-    elif finding.field == "article":
+        texts[finding.field] = text[:finding.start] + mask + text[finding.end:]
+    update: dict[str, str] = {name: whole.sub(lambda _: mask, text) for name, text in texts.items()}
+    article = draft.article_html
+    if finding.field == "article":
         # the screening read the article's text; the same occurrence is replaced in its escaped HTML
-        nth = plain(draft.article_html).count(value, 0, finding.start)
-        html = _replace_nth(draft.article_html, str(escape(value)), nth, str(escape(mask)))
-        if html is not None:
-            update["article_html"] = html
-    else:  # the narrative: the same text wherever the draft repeats it
-        for name, text in texts.items():
-            if value in text:
-                update[name] = text.replace(value, mask)
-        if value in plain(draft.article_html):
-            update["article_html"] = draft.article_html.replace(str(escape(value)), str(escape(mask)))
+        nth = plain(article).count(value, 0, finding.start)
+        article = _replace_nth(article, str(escape(value)), nth, str(escape(mask))) or article
+    escaped = re.compile(r"(?<![\w&#])" + re.escape(str(escape(value))) + r"(?!\w)")
+    update["article_html"] = escaped.sub(lambda _: str(escape(mask)), article)
     return {k: v for k, v in update.items() if v != getattr(draft, k)}
 
 
