@@ -46,6 +46,8 @@ ALLOWED_WILDCARD_RESOURCES: dict[tuple[str, str], str] = {}
 EXPECTED_ROUTES = {
     "SubmissionsApiFunction": {("POST", "/submissions"), ("GET", "/submissions/{id}"),
                                ("GET", "/register"), ("GET", "/upload"),
+                               # the privacy notice (issue 16)
+                               ("GET", "/privasi"),
                                # the admin's corrected version of a draft (issue 4)
                                ("PUT", "/drafts/{submission_id}/{procedure}"),
                                # the draft and its preview as published (issue 5)
@@ -57,7 +59,9 @@ EXPECTED_ROUTES = {
                                ("POST", "/submissions/{id}/files/{file_id}/complete"),
                                # the submitter's side of issue 11: replace a refused file, their own history
                                ("POST", "/submissions/{id}/files/{file_id}/replace"), ("GET", "/submissions")},
-    "ReviewApiFunction": {("GET", "/review/{token}"), ("HEAD", "/review/{token}"), ("POST", "/review/{token}")},
+    "ReviewApiFunction": {("GET", "/review/{token}"), ("HEAD", "/review/{token}"), ("POST", "/review/{token}"),
+                          # one tap: a personal-data finding masked in a new version (issue 16)
+                          ("POST", "/review/{token}/redact")},
     "ClicksFunction": {("GET", "/r/{tenant}/{item}"), ("HEAD", "/r/{tenant}/{item}")},
     "MetaWebhookFunction": {("GET", "/webhooks/meta"), ("POST", "/webhooks/meta")},
     # durable signed links to reports and draft images in emails
@@ -663,3 +667,33 @@ def test_video_layer_requirements_equal_the_video_extra():
     expected = _requirements(pyproject["project"]["optional-dependencies"]["video"])
     assert expected and _requirements(layer) == expected
     assert all(spec.startswith("==") for spec in expected.values())
+
+
+# --- retention of personal data and the audit trail's anchors (issue 16) ----------------------------
+
+def _lifecycle(source: dict[str, Any], bucket: str) -> dict[str, dict[str, Any]]:
+    return {r["Id"]: r for r in props(source, bucket)["LifecycleConfiguration"]["Rules"]}
+
+
+def test_retention_periods_are_enforced_as_the_policy_says(source):
+    from kabar.domain import retention
+
+    params = source["Parameters"]
+    assert params["OriginalsRetentionDays"]["Default"] == retention.ORIGINALS_DAYS
+    assert params["MediaRetentionDays"]["Default"] == retention.MEDIA_DAYS
+    assert params["LogRetentionDays"]["Default"] == retention.LOG_DAYS
+    originals = _lifecycle(source, "UploadsBucket")["expire-originals"]
+    media = _lifecycle(source, "MediaBucket")["expire-media"]
+    assert originals["Status"] == media["Status"] == "Enabled"
+    assert ref_id(originals["ExpirationInDays"]) == "OriginalsRetentionDays"
+    assert ref_id(media["ExpirationInDays"]) == "MediaRetentionDays"
+    assert props(source, "Table")["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
+
+
+def test_the_reports_bucket_keeps_anchors_under_object_lock_and_only_the_report_may_set_their_retention(source, cfn):
+    reports = props(source, "ReportsBucket")
+    assert reports["ObjectLockEnabled"] is True and reports["VersioningConfiguration"]["Status"] == "Enabled"
+    assert "ObjectLockConfiguration" not in reports  # retention per anchor, not on every report
+    holders = {lid for lid, doc in policy_documents(cfn) for st in as_list(doc.get("Statement"))
+               if "s3:PutObjectRetention" in as_list(st.get("Action"))}
+    assert holders == {"MonthlyReportFunctionRole"}

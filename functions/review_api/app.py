@@ -6,7 +6,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 
 from kabar.http import make_resolver, page
-from kabar.usecases import review
+from kabar.usecases import redaction, review
 
 logger = Logger()
 app = make_resolver()
@@ -31,6 +31,15 @@ def decide(token: str) -> Response:
     body = app.current_event.decoded_body or ""
     form = dict(parse_qsl(body[:MAX_FORM_BYTES], keep_blank_values=True))
     result = review.decide(token, form)
+    return page(result.status, result.html)
+
+
+@app.post("/review/<token>/redact")
+def redact(token: str) -> Response:
+    """One tap: one personal-data finding masked in a new draft version (usecases/redaction.py)."""
+    body = app.current_event.decoded_body or ""
+    form = dict(parse_qsl(body[:MAX_FORM_BYTES], keep_blank_values=True))
+    result = redaction.redact(token, form)
     return page(result.status, result.html)
 
 

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from kabar.domain import sop
 from kabar.domain.models import Role, Staff
 from kabar.http import json_response, make_resolver, page
-from kabar.usecases import preview, register, revision, submissions, uploads
+from kabar.usecases import preview, privacy, register, revision, submissions, uploads
 from kabar.usecases.staff import authenticate
 from kabar.web import render
 
@@ -125,6 +125,15 @@ def upload_page() -> Response:
     return page(200, render("upload.html", rules=rules, min_narrative=sop.MIN_NARRATIVE_CHARS), csp=(
         "default-src 'self'; connect-src 'self' https: http:; img-src 'self' blob: data:; "
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action 'none'; base-uri 'none'"))
+
+
+@app.get("/privasi")
+def privacy_notice() -> Response:
+    """The privacy notice, Indonesian first (``?lang=en``), for one village with ``?desa=<id>``."""
+    query = app.current_event.query_string_parameters or {}
+    html = privacy.notice(query.get("desa"), query.get("lang"))
+    return page(200, html, csp="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+                               "form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -183,7 +183,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     except NotFound:
         raise CliError(f"Desa {args.village!r} tidak dikenal. / Unknown village {args.village!r}.") from None
     if verdict.intact:
-        _say(f"Jejak audit {verdict.village} utuh / audit trail intact: {verdict.entries} entri / entries")
+        _say(f"Jejak audit {verdict.village} utuh / audit trail intact: {verdict.entries} entri / entries, "
+             f"{verdict.anchors} jangkar di luar tabel / anchors outside the table")
         return 0
     _say(f"Jejak audit {verdict.village} TIDAK UTUH / audit trail TAMPERED ({verdict.entries} entri / entries):")
     for problem in verdict.problems:
@@ -240,6 +241,29 @@ def cmd_outbox_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_erase(args: argparse.Namespace) -> int:
+    """A person's erasure on request (usecases/erasure.py): staff who leave, commenters."""
+    from kabar.domain.errors import NotFound
+    from kabar.usecases import erasure
+
+    attach()
+    try:
+        if args.action == "staff":
+            result = erasure.erase_staff(args.village, args.staff_id, f"operator:{args.by}", args.reason)
+        else:
+            result = erasure.erase_commenter(args.village, args.author_id, f"operator:{args.by}", args.reason)
+    except NotFound as err:
+        raise CliError(f"Tidak ditemukan / not found: {err}") from None
+    _say(f"Penghapusan tercatat di jejak audit / erasure recorded in the audit trail "
+         f"({result.village}, {result.subject})")
+    for what, n in result.removed.items():
+        _say(f"  dihapus / removed: {what} = {n}")
+    for what, n in result.anonymised.items():
+        _say(f"  dianonimkan / anonymised: {what} = {n}")
+    _say(f"  tetap sebagai arsip / kept as the record: {', '.join(result.kept)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kabar", description="Kabar: tumpukan lokal / the local stack")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -269,6 +293,18 @@ def build_parser() -> argparse.ArgumentParser:
     verify = audit.add_parser("verify", help="periksa rantai hash satu desa / verify one village's hash chain")
     verify.add_argument("--village", required=True)
     verify.set_defaults(func=cmd_audit_verify)
+
+    erase = sub.add_parser("erase", help="hapus data pribadi seseorang atas permintaan / erase a person's data on "
+                           "request").add_subparsers(dest="action", required=True)
+    erase_staff = erase.add_parser("staff", help="staf yang keluar / a staff member who leaves")
+    erase_staff.add_argument("--staff-id", required=True)
+    erase_commenter = erase.add_parser("commenter", help="pengirim komentar atau pesan / a commenter")
+    erase_commenter.add_argument("--author-id", required=True, help="id Facebook/Instagram pengirim / sender's id")
+    for p in (erase_staff, erase_commenter):
+        p.add_argument("--village", required=True)
+        p.add_argument("--by", required=True, help="siapa yang memproses permintaan / who handles the request")
+        p.add_argument("--reason", default="permintaan penghapusan data pribadi (UU 27/2022)")
+        p.set_defaults(func=cmd_erase)
 
     publish = sub.add_parser("publish", help="publikasi / publication").add_subparsers(dest="action", required=True)
     retry = publish.add_parser("retry", help="terbitkan ulang kanal yang gagal / publish failed channels again")

@@ -160,7 +160,8 @@ def _queue(sqs: Any, queue: Queue) -> str:
 
 def _bucket(s3: Any, bucket: Bucket, model: StackModel, region: str) -> None:
     try:
-        s3.create_bucket(Bucket=bucket.name, CreateBucketConfiguration={"LocationConstraint": region})
+        s3.create_bucket(Bucket=bucket.name, CreateBucketConfiguration={"LocationConstraint": region},
+                         **({"ObjectLockEnabledForBucket": True} if bucket.object_lock else {}))
     except s3.exceptions.BucketAlreadyOwnedByYou:
         pass
     if bucket.versioned:

@@ -122,6 +122,7 @@ class Bucket:
     notifications: tuple[QueueNotification, ...] = ()
     eventbridge: bool = False
     versioned: bool = False  # VersioningConfiguration Status Enabled: every upload keeps its own version
+    object_lock: bool = False  # ObjectLockEnabled: write-once objects (the audit trail's anchors)
 
 
 @dataclass(frozen=True)
@@ -979,7 +980,7 @@ def _bucket(r: _Resolver, logical_id: str, props: dict[str, Any], queue_by_arn: 
     eventbridge = _truthy((notification.get("EventBridgeConfiguration") or {}).get("EventBridgeEnabled", False))
     versioned = str((props.get("VersioningConfiguration") or {}).get("Status", "")) == "Enabled"
     return Bucket(logical_id, r.name(logical_id), r.arn(logical_id), tuple(cors_rules), tuple(notes), eventbridge,
-                  versioned)
+                  versioned, object_lock=_truthy(props.get("ObjectLockEnabled", False)))
 
 
 _QUEUE_PASSTHROUGH = {

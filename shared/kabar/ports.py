@@ -10,7 +10,7 @@ from .domain.events import Event
 from .domain.outbox import NoticeDue
 
 if TYPE_CHECKING:
-    from datetime import date
+    from datetime import date, datetime
 
     from .domain.metrics import Reading
 
@@ -73,6 +73,16 @@ class ObjectStorage(Protocol):
     def presign_post(self, key: str, content_type: str, size: int, expires_in: int) -> PresignedPost: ...
 
     def presign_get(self, key: str, expires_in: int) -> str: ...
+
+
+class LockedStorage(ObjectStorage, Protocol):
+    """Write-once storage under Object Lock: the audit trail's anchors (usecases/anchor.py)."""
+
+    def put_locked(self, key: str, data: bytes, content_type: str, retain_until: datetime) -> bool:
+        """Write once; False when the key already exists."""
+        ...
+
+    def keys(self, prefix: str) -> list[str]: ...
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from .config import Settings, settings
 
 if TYPE_CHECKING:
     from .adapters.dynamo import DynamoStore
-    from .ports import EventPublisher, Mailer, ObjectStorage, UploadStorage
+    from .ports import EventPublisher, LockedStorage, Mailer, ObjectStorage, UploadStorage
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Services:
     uploads: UploadStorage
     media: ObjectStorage
     site: ObjectStorage
-    reports: ObjectStorage
+    reports: LockedStorage
 
 
 @cache

@@ -139,3 +139,10 @@ def test_unsafe_slug_is_refused(site, make_post):
 def test_click_counter_link(site, village):
     assert site.click_url("kerja-bakti", "fb") == f"https://api.example.id/r/{village.id}/kerja-bakti?c=fb"
     assert click_url("https://x.id", "desa", "a-b", "ig") == "https://x.id/r/desa/a-b?c=ig"
+
+
+def test_every_page_links_the_villages_privacy_notice(site, article, village, buckets):
+    site.publish(article)
+    notice = f'href="https://api.example.id/privasi?desa={village.id}"'
+    assert notice in text_of(buckets.site, f"{village.id}/berita/{article.slug}/index.html")
+    assert notice in text_of(buckets.site, f"{village.id}/index.html")

@@ -38,10 +38,14 @@ def test_personal_data_is_shown_masked_to_the_reviewer_and_kept_with_the_decisio
     token = next(u for u in mails[0]["links"] if "/review/" in u).rsplit("/", 1)[1]
     page = aws.invoke("ReviewApiFunction", review_event("GET", token))
     assert "Kemungkinan data pribadi" in page["body"] and "************0002" in page["body"]
-    assert aws.invoke("ReviewApiFunction", review_event("POST", token, "decision=approve"))["statusCode"] == 200
+    # approving anyway needs a reason, and the reason is kept with what the screening showed
+    refused = aws.invoke("ReviewApiFunction", review_event("POST", token, "decision=approve"))
+    assert refused["statusCode"] == 422 and "alasan menyetujui" in refused["body"]
+    assert aws.invoke("ReviewApiFunction", review_event(
+        "POST", token, "decision=approve&note=Penerima+sudah+memberi+izin+tertulis"))["statusCode"] == 200
     decided = [e for e in services().store.submission_items(VILLAGE, sid)["audit"] if e.action == "decision_approve"]
-    assert len(decided) == 1
-    assert {r.split(":")[0] for r in decided[0].personal_data} == {"nik", "phone"}
+    assert len(decided) == 1 and decided[0].note == "Penerima sudah memberi izin tertulis"
+    assert {r.split(":")[0] for r in decided[0].personal_data} == {"nik", "phone", "aid_recipient"}
     assert all("3404014508900002" not in r for r in decided[0].personal_data)
 
 

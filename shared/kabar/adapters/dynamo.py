@@ -53,6 +53,7 @@ from ..domain.models import (
 )
 from ..domain.outbox import Change, Notice, NoticeRecord, event_id
 from ..domain.report import ClickCount
+from ..domain.retention import INQUIRY_DAYS, expires
 from ..domain.text import t
 from ..domain.video import VideoDraft
 from .aws import client
@@ -667,6 +668,11 @@ class DynamoStore:
         item = self._get(_sub_pk(tenant_id, submission_id), f"VIDEO#{asset_id}")
         return VideoDraft.model_validate(_data(item)) if item else None
 
+    def audit_head(self, tenant_id: str) -> tuple[int, str]:
+        """The chain's last sequence number and hash (what an anchor records)."""
+        head = self._get(f"T#{tenant_id}#AUDIT", "HEAD")
+        return (int(head["seq"]), head["hash"]) if head else (0, GENESIS)
+
     # --- SLA watch: each reminder, escalation and re-drive once ---------------------------------
 
     def claim_once(self, tenant_id: str, submission_id: str, key: str, at: datetime) -> bool:
@@ -724,7 +730,8 @@ class DynamoStore:
         """Record a comment or message once; False for a duplicate delivery (same comment_id / mid)."""
         item = {"PK": f"T#{inq.tenant_id}#INQ#{inq.inquiry_id}", "SK": "INQ", "rtype": "inquiry",
                 "GSI1PK": f"T#{inq.tenant_id}#INBOX#{month_of(inq.received_at)}",
-                "GSI1SK": f"{iso(inq.received_at)}#{inq.inquiry_id}", **inq.model_dump(mode="json")}
+                "GSI1SK": f"{iso(inq.received_at)}#{inq.inquiry_id}", **inq.model_dump(mode="json"),
+                "ttl": expires(inq.received_at, INQUIRY_DAYS)}  # commenters' names: kept no longer than needed
         return self._conditional(self._put, item, "attribute_not_exists(PK)")
 
     def get_inquiry(self, tenant_id: str, inquiry_id: str) -> Inquiry | None:
@@ -790,3 +797,57 @@ class DynamoStore:
         """The month's report record (keys, digest and what was kept with it), if one was made."""
         item = self._get(f"T#{tenant_id}#REPORT", month)
         return {k: v for k, v in item.items() if k not in ("PK", "SK")} if item else None
+
+    # --- privacy: a person's erasure on request (usecases/erasure.py) --------------------------
+    # Erasure is rare and asked for by an operator: it scans the village's items instead of keeping an
+    # index of every place a person appears.
+
+    def _scan_village(self, prefix: str, **filters: str) -> Iterator[dict]:
+        from boto3.dynamodb.conditions import Attr
+
+        condition = Attr("PK").begins_with(prefix)
+        for name, value in filters.items():
+            condition &= Attr(name).eq(value)
+        kwargs: dict[str, Any] = {"FilterExpression": condition, "ConsistentRead": True}
+        while True:
+            page = self._table.scan(**kwargs)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def get_staff(self, tenant_id: str, staff_id: str) -> Staff | None:
+        item = self._get(_tenant(tenant_id), f"STAFF#{staff_id}")
+        return Staff.model_validate(_data(item)) if item else None
+
+    def remove_staff(self, tenant_id: str, staff_id: str) -> int:
+        """Delete a person's staff record and every token of theirs; the number of items removed."""
+        items = [i for i in self._scan_village(f"T#{tenant_id}#AUTH#", staff_id=staff_id)]
+        items += [i for i in [self._get(_tenant(tenant_id), f"STAFF#{staff_id}")] if i]
+        for item in items:
+            self._table.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
+        return len(items)
+
+    def submissions_of(self, tenant_id: str, submitter_id: str) -> list[Submission]:
+        items = self._scan_village(f"T#{tenant_id}#S#", rtype="submission", submitter_id=submitter_id)
+        return [Submission.model_validate(_data(i)) for i in items if i["SK"] == "META"]
+
+    def forget_submitter_contact(self, tenant_id: str, submission_id: str) -> None:
+        """The register keeps who handed the documentation over (a public role), not how to reach them."""
+        self._table.update_item(Key={"PK": _sub_pk(tenant_id, submission_id), "SK": "META"},
+                                UpdateExpression="SET submitter_email = :e", ConditionExpression="attribute_exists(PK)",
+                                ExpressionAttributeValues={":e": ""})
+
+    def inquiries_from(self, tenant_id: str, author_id: str) -> list[Inquiry]:
+        items = self._scan_village(f"T#{tenant_id}#INQ#", rtype="inquiry", author_id=author_id)
+        return [Inquiry.model_validate(_data(i)) for i in items]
+
+    def anonymise_inquiry(self, inq: Inquiry, pseudonym: str) -> None:
+        """Keep the times (the 1-day answer KPI of the report), drop who wrote and what."""
+        names = {"#t": "text"}
+        update = "SET author_id = :p, author_name = :blank, #t = :blank"
+        if inq.thread_id == inq.author_id:  # a direct message's thread is the person
+            update += ", thread_id = :p"
+        self._table.update_item(Key={"PK": f"T#{inq.tenant_id}#INQ#{inq.inquiry_id}", "SK": "INQ"},
+                                UpdateExpression=update, ExpressionAttributeNames=names,
+                                ExpressionAttributeValues={":p": pseudonym, ":blank": ""})

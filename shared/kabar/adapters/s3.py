@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 
 from ..ports import PresignedPost, StoredPart
 from .aws import client
@@ -22,6 +23,27 @@ class S3Storage:
     @staticmethod
     def _version(version_id: str | None) -> dict:
         return {"VersionId": version_id} if version_id else {}
+
+    def put_locked(self, key: str, data: bytes, content_type: str, retain_until: datetime) -> bool:
+        """Write once under Object Lock (compliance mode: nobody, root included, can delete or shorten
+        it before ``retain_until``). False when the key already exists (the first write stands)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            client("s3").put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type,
+                                    IfNoneMatch="*", ObjectLockMode="COMPLIANCE",
+                                    ObjectLockRetainUntilDate=retain_until)
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") in ("PreconditionFailed", "ConditionalRequestConflict"):
+                return False
+            raise
+        return True
+
+    def keys(self, prefix: str) -> list[str]:
+        """Every object key under ``prefix``."""
+        paginator = client("s3").get_paginator("list_objects_v2")
+        return [o["Key"] for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix)
+                for o in page.get("Contents", [])]
 
     def get(self, key: str, version_id: str | None = None) -> bytes:
         return client("s3").get_object(Bucket=self.bucket, Key=key, **self._version(version_id))["Body"].read()

@@ -70,6 +70,8 @@ class Village(BaseModel):
     reviewers: list[Contact] = Field(min_length=1)
     deputy_reviewers: list[Contact] = []
     public_phones: list[str] = []  # the office's published numbers: public information, never flagged
+    #: the village's own published account numbers (Rekening Kas Desa, BUMKal): public, never flagged
+    public_accounts: list[str] = []
     admins: list[Contact] = Field(min_length=1)
     report_recipients: list[Contact] = []
     hashtags: list[str] = []

@@ -760,7 +760,7 @@ def _data_uri(data: bytes | None) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(data).decode() if data else None
 
 
-def render_report_html(village: Village, figures: MonthlyFigures) -> str:
+def render_report_html(village: Village, figures: MonthlyFigures, anchor: object = None) -> str:
     """The report as one printable HTML page: Indonesian first, English beneath; dated ``issued_on``."""
     template = _environment().get_template("report.html")
     issued = issued_on(figures)
@@ -770,4 +770,4 @@ def render_report_html(village: Village, figures: MonthlyFigures) -> str:
                            number=report_number(figures.month), issued=long_date_id(issued.date()),
                            thumbs={k: _data_uri(v) for k, v in figures.thumbnails.items()},
                            account=lambda a: account_name(figures, a.channel, a.account_id),
-                           deadline=long_date_id(sop.batas_laporan(figures.month)))
+                           deadline=long_date_id(sop.batas_laporan(figures.month)), anchor=anchor)

@@ -15,6 +15,7 @@ from ..domain.clock import iso, month_bounds, now, previous_month
 from ..domain.outbox import Change
 from ..domain.report import aggregate, figures_digest, render_report_html, report_moment, thumbnail
 from ..services import Services, services
+from .anchor import anchor_audit_chain
 from .files import file_link
 from .notices import rendered
 
@@ -120,7 +121,8 @@ def build_report(tenant_id: str, month: str, svc: Services | None = None,
     said = figures_digest(figures)
     figures.issued_at = datetime.fromisoformat(
         svc.store.report_issued_at(tenant_id, month, said, iso(now().replace(microsecond=0))))
-    documents = {"html": render_report_html(village, figures).encode(),
+    anchor = anchor_audit_chain(tenant_id, month, svc)  # the audit trail's head, outside the table (issue 16)
+    documents = {"html": render_report_html(village, figures, anchor=anchor).encode(),
                  "pdf": render_report_pdf(village, figures),
                  "xlsx": render_report_xlsx(village, figures)}
     keys: dict[str, str] = {}
@@ -132,19 +134,19 @@ def build_report(tenant_id: str, month: str, svc: Services | None = None,
     if send:
         # promised before the report is recorded: a retry after a failure here promises the same notices
         # again (one notice per content and recipient), so the email is neither lost nor doubled
-        _send(village, figures, keys, digest.hexdigest(), svc)
+        _send(village, figures, keys, digest.hexdigest(), svc, anchor)
     is_new = svc.store.put_report_record(tenant_id, month, keys, digest.hexdigest(), figures_digest=said,
                                          issued_at=iso(figures.issued_at))
     logger.info("report built", extra={"tenant_id": tenant_id, "month": month, "new": is_new})
     return keys
 
 
-def _send(village, figures, keys: dict[str, str], digest: str, svc: Services) -> None:  # noqa: ANN001
+def _send(village, figures, keys: dict[str, str], digest: str, svc: Services, anchor=None) -> None:  # noqa: ANN001
     recipients = village.report_recipients or village.admins
     expires_at = now() + timedelta(days=LINK_DAYS)
     links = {fmt: file_link("reports", village.id, k, expires_at, svc) for fmt, k in keys.items()}
     context = {"village": village, "month": figures.month_name, "links": links, "f": figures,
-               "days": LINK_DAYS}
+               "days": LINK_DAYS, "anchor": anchor}
     svc.store.enqueue(Change(notices=rendered(
         village.id, "report", f"report:{figures.month}:{digest[:16]}", [str(r.email) for r in recipients],
         f"[Kabar {village.name}] Laporan bulanan {figures.month_name}",

@@ -86,7 +86,7 @@ def screening(village: Village, submission: Submission, draft: Draft) -> list[Fi
     """Personal data in what the reviewer is asked to publish: the narrative and the draft's text."""
     return screen_fields({"narrative": submission.narrative, "title": draft.title, "lead": draft.lead,
                           "caption": draft.caption, "article": plain(draft.article_html)},
-                         tuple(village.public_phones))
+                         (*village.public_phones, *village.public_accounts))
 
 
 def _changes(draft: Draft, svc: Services) -> list[FieldDiff]:
@@ -222,11 +222,11 @@ def show(raw_token: str, svc: Services | None = None, at: datetime | None = None
     usable = _usable(raw_token, svc, at)
     if isinstance(usable, Page):
         return usable
-    return _confirmation(*usable, svc, at)
+    return _confirmation(*usable, svc, at, raw_token=raw_token)
 
 
 def _confirmation(token: ReviewToken, draft: Draft, svc: Services, at: datetime, error: str | None = None,
-                  note: str = "", status: int = 200) -> Page:
+                  note: str = "", status: int = 200, raw_token: str = "") -> Page:
     submission = svc.store.get_submission(token.tenant_id, token.submission_id)
     village = svc.store.get_village(token.tenant_id)
     due = sop.batas_keputusan(draft.created_at)
@@ -235,7 +235,20 @@ def _confirmation(token: ReviewToken, draft: Draft, svc: Services, at: datetime,
         "review/confirm.html", village=village, submission=submission, draft=_preview(draft, svc, token.expires_at),
         token=token, due=due.strftime("%H.%M WIB"), minutes_left=minutes_left, error=error, note=note,
         reasons=REJECT_REASONS, activity_date=long_date_id(submission.activity.date),
-        findings=screening(village, submission, draft), pii_fields=PII_FIELDS))
+        findings=screening(village, submission, draft), pii_fields=PII_FIELDS,
+        **redaction_form(raw_token, draft.version, svc)))
+
+
+def redaction_form(raw_token: str, version: int, svc: Services) -> dict[str, str]:
+    """What the confirmation page needs for its one-tap "mask" buttons (usecases/redaction.py)."""
+    if not raw_token:
+        return {}
+    from urllib.parse import urlsplit
+
+    from .redaction import form_token
+
+    base = urlsplit(svc.settings.public_url).path.rstrip("/")
+    return {"redact_csrf": form_token(raw_token, version), "redact_action": f"{base}/review/{raw_token}/redact"}
 
 
 def decide(raw_token: str, form: dict[str, str], svc: Services | None = None, at: datetime | None = None) -> Page:
@@ -262,6 +275,10 @@ def decide(raw_token: str, form: dict[str, str], svc: Services | None = None, at
     # what the screening showed the reviewer is kept with the decision (approving anyway is a decision too)
     findings = screening(svc.store.get_village(token.tenant_id),
                          svc.store.get_submission(token.tenant_id, token.submission_id), draft)
+    if decision is Decision.APPROVE and findings and not note:  # approving anyway is recorded with its reason
+        return _confirmation(token, draft, svc, at, note=note, status=422, raw_token=raw_token, error=(
+            "Draf ini memuat kemungkinan data pribadi: samarkan temuannya, atau tulis alasan menyetujui tetap. "
+            "(This draft may hold personal data: mask the findings, or write why you approve it anyway.)"))
     common = {"tenant_id": token.tenant_id, "submission_id": token.submission_id, "procedure": token.procedure,
               "version": token.version, "reviewer": token.reviewer_name, "note": note or None, "occurred_at": at}
     outcomes: dict[Decision, DraftApproved | DraftRejected | RevisionRequested] = {

@@ -67,6 +67,10 @@ class StaticSite:
 
     # -- addresses ----------------------------------------------------------------------------------
 
+    def privacy_url(self) -> str | None:
+        """The village's privacy notice on the HTTP API (``GET /privasi``), linked from every page."""
+        return f"{self.click_base_url}/privasi?desa={self.village.id}" if self.click_base_url else None
+
     def article_url(self, slug: str) -> str:
         return f"{self.site_url}/{self.village.id}/berita/{slug}/"
 
@@ -118,7 +122,8 @@ class StaticSite:
             village=self.village, name=bare_name(self.village), post=post,
             body=Markup(post.text),  # noqa: S704 (our own drafting's escaped HTML paragraphs)
             dateline=dateline(self.village, post), photos=photos, url=url, index_url=self.index_url(),
-            og_image=og_image, published=long_date_id(to_wib(published_at).date()), published_iso=iso(published_at))
+            og_image=og_image, published=long_date_id(to_wib(published_at).date()), published_iso=iso(published_at),
+            privacy_url=self.privacy_url())
 
     def find(self, post: ChannelPost) -> Published | None:
         self._check(post)
@@ -179,7 +184,8 @@ class StaticSite:
         entries = [{**item, "date_text": _date_text(item.get("date") or "")} for item in items]
         feed = self.feed([])
         page = _env().get_template("index.html").render(village=self.village, name=bare_name(self.village),
-                                                         items=entries, url=self.index_url(), feed=feed)
+                                                         items=entries, url=self.index_url(), feed=feed,
+                                                         privacy_url=self.privacy_url())
         self.site.put(f"{self.village.id}/index.html", page.encode(), "text/html; charset=utf-8", HTML_CACHE)
 
 
