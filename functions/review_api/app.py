@@ -30,7 +30,7 @@ def head(token: str) -> Response:
 def decide(token: str) -> Response:
     body = app.current_event.decoded_body or ""
     form = dict(parse_qsl(body[:MAX_FORM_BYTES], keep_blank_values=True))
-    result = review.decide(token, form)
+    result = review.submit(token, form, dict(app.current_event.headers or {}))
     return page(result.status, result.html)
 
 
