@@ -5,7 +5,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from kabar.domain import sop
 from kabar.domain.models import Role, Staff
-from kabar.http import json_response, make_resolver, page
+from kabar.http import body_text, json_response, make_resolver, page
 from kabar.usecases import preview, register, revision, submissions, uploads
 from kabar.usecases.staff import authenticate
 from kabar.web import render
@@ -18,7 +18,7 @@ app = make_resolver()
 def create_submission() -> Response:
     staff = authenticate(app.current_event.headers.get("authorization"), {Role.SUBMITTER, Role.ADMIN})
     logger.append_keys(tenant_id=staff.tenant_id)
-    request = submissions.SubmissionRequest.model_validate_json(app.current_event.decoded_body or "")
+    request = submissions.SubmissionRequest.model_validate_json(body_text(app.current_event))
     result = submissions.create_submission(staff, request)
     logger.append_keys(submission_id=result["submission_id"])
     logger.info("submission registered", extra={"files": len(result["uploads"])})
@@ -37,7 +37,7 @@ def get_submission(submission_id: str) -> Response:
 def revise_draft(submission_id: str, procedure: str) -> Response:
     staff = authenticate(app.current_event.headers.get("authorization"), {Role.ADMIN})
     logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
-    request = revision.RevisionRequest.model_validate_json(app.current_event.decoded_body or "")
+    request = revision.RevisionRequest.model_validate_json(body_text(app.current_event))
     return json_response(200, revision.revise_draft(staff, submission_id, procedure, request))
 
 

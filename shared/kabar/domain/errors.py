@@ -17,6 +17,17 @@ class KabarError(Exception):
         self.fields = fields or []
 
 
+class UndecodableBody(KabarError):
+    """The body is not what its type says (bytes that are not UTF-8, base64 that is not base64)."""
+
+    status = 400
+    code = "undecodable_body"
+
+    def __init__(self) -> None:
+        super().__init__(t("Isi permintaan tidak dapat dibaca (harus teks UTF-8).",
+                           "The request body cannot be read (it must be UTF-8 text)."))
+
+
 class InvalidInput(KabarError):
     status = 422
     code = "invalid_input"

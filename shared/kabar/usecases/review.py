@@ -415,6 +415,13 @@ def cross_site(headers: dict[str, str]) -> bool:
     return origin.lower().split("://", 1)[-1].rstrip("/") != host
 
 
+def unreadable_page() -> str:
+    """The answer to a POST whose body cannot be read: nothing decided, nothing learnt about the link."""
+    return web.render("review/message.html", title=t("Permintaan tidak dapat dibaca", "Request cannot be read"),
+                      body=t("Isi formulir tidak dapat dibaca. Buka lagi tautan dari email Anda.",
+                             "The form's content cannot be read. Open the link from your email again."))
+
+
 def _refused(title: tuple[str, str], body: tuple[str, str], status: int = 403) -> Page:
     return Page(status, web.render("review/message.html", title=t(*title), body=t(*body)))
 
