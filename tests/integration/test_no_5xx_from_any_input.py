@@ -100,14 +100,16 @@ def test_the_date_window_follows_the_day_h_rule():
     {"object": "page", "entry": [{"id": PAGE_ID, "messaging": [{"message": {"mid": "m1", "is_echo": True},
                                                                 "timestamp": 10 ** 30, "sender": {"id": PAGE_ID}}]}]},
 ])
-def test_correctly_signed_but_malformed_webhook_bodies_are_a_4xx_and_record_nothing(aws, meta, payload):
+@pytest.mark.usefixtures("meta")
+def test_correctly_signed_but_malformed_webhook_bodies_are_a_4xx_and_record_nothing(aws, payload):
     raw = json.dumps(payload).encode()
     result = aws.invoke("MetaWebhookFunction", post_event(raw, signed(raw)))
     assert 400 <= result["statusCode"] < 500, result
     _bilingual_4xx(result, result["statusCode"])
 
 
-def test_a_signed_deeply_nested_or_non_utf8_webhook_body_is_a_4xx(aws, meta):
+@pytest.mark.usefixtures("meta")
+def test_a_signed_deeply_nested_or_non_utf8_webhook_body_is_a_4xx(aws):
     for raw in (b"[" * 100_000 + b"]" * 100_000, b'{"object": "page", "entry": "\xff"}'):
         event = post_event(b"", signed(raw))
         _binary(event, raw)
