@@ -604,6 +604,34 @@ class DynamoStore:
             ExpressionAttributeValues={":one": 1, ":k": "clicks", ":i": item, ":ch": channel,
                                        ":d": day.isoformat()})
 
+    def click_salt(self, day: date) -> str:
+        """The day's random salt for readers' click marks, made by whoever asks first; it expires with
+        the day's marks, after which no mark can be tied to a reader again."""
+        key = {"PK": "CLICKSALT", "SK": day.isoformat()}
+        found = self._get(key["PK"], key["SK"])
+        if found is not None:
+            return str(found["salt"])
+        try:
+            self._put({**key, "rtype": "click_salt", "salt": secrets.token_hex(32),
+                       "ttl": int(datetime.combine(day, datetime.min.time()).timestamp()) + 2 * 86400},
+                      condition="attribute_not_exists(PK)")
+        except Exception as err:
+            if not self._is_condition_failure(err):
+                raise
+        return str(self._get(key["PK"], key["SK"])["salt"])
+
+    def first_click(self, tenant_id: str, mark: str, day: date) -> bool:
+        """Record a reader's (salted, hashed) mark for one item on one day; False if it was there."""
+        try:
+            self._put({"PK": f"T#{tenant_id}#CLICKMARK#{day.isoformat()}", "SK": mark, "rtype": "click_mark",
+                       "ttl": int(datetime.combine(day, datetime.min.time()).timestamp()) + 2 * 86400},
+                      condition="attribute_not_exists(PK)")
+        except Exception as err:
+            if self._is_condition_failure(err):
+                return False
+            raise
+        return True
+
     def clicks_in_month(self, tenant_id: str, month: str) -> list[ClickCount]:
         items = self._query(KeyConditionExpression="PK = :p",
                             ExpressionAttributeValues={":p": f"T#{tenant_id}#CLICKS#{month}"})
