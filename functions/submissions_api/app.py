@@ -14,9 +14,15 @@ logger = Logger()
 app = make_resolver()
 
 
+def _auth(roles: set[Role]) -> Staff:
+    """The staff member of the bearer token; failed attempts are limited per client address."""
+    event = app.current_event
+    return authenticate(event.headers.get("authorization"), roles, client=event.request_context.http.source_ip)
+
+
 @app.post("/submissions")
 def create_submission() -> Response:
-    staff = authenticate(app.current_event.headers.get("authorization"), {Role.SUBMITTER, Role.ADMIN})
+    staff = _auth({Role.SUBMITTER, Role.ADMIN})
     logger.append_keys(tenant_id=staff.tenant_id)
     request = submissions.SubmissionRequest.model_validate_json(body_text(app.current_event))
     result = submissions.create_submission(staff, request)
@@ -27,15 +33,14 @@ def create_submission() -> Response:
 
 @app.get("/submissions/<submission_id>")
 def get_submission(submission_id: str) -> Response:
-    staff = authenticate(app.current_event.headers.get("authorization"),
-                         {Role.SUBMITTER, Role.ADMIN, Role.REVIEWER})
+    staff = _auth({Role.SUBMITTER, Role.ADMIN, Role.REVIEWER})
     logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
     return json_response(200, submissions.view_submission(staff, submission_id))
 
 
 @app.put("/drafts/<submission_id>/<procedure>")
 def revise_draft(submission_id: str, procedure: str) -> Response:
-    staff = authenticate(app.current_event.headers.get("authorization"), {Role.ADMIN})
+    staff = _auth({Role.ADMIN})
     logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
     request = revision.RevisionRequest.model_validate_json(body_text(app.current_event))
     return json_response(200, revision.revise_draft(staff, submission_id, procedure, request))
@@ -43,7 +48,7 @@ def revise_draft(submission_id: str, procedure: str) -> Response:
 
 @app.get("/drafts/<submission_id>/<procedure>")
 def preview_draft(submission_id: str, procedure: str) -> Response:
-    staff = authenticate(app.current_event.headers.get("authorization"), {Role.ADMIN, Role.REVIEWER})
+    staff = _auth({Role.ADMIN, Role.REVIEWER})
     logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
     result = preview.draft_preview(staff, submission_id, procedure)
     if (app.current_event.query_string_parameters or {}).get("format") == "html":
@@ -53,7 +58,7 @@ def preview_draft(submission_id: str, procedure: str) -> Response:
 
 def _uploader(submission_id: str) -> Staff:
     """The submitter or admin handing over this submission's files; both named in the logs."""
-    staff = authenticate(app.current_event.headers.get("authorization"), {Role.SUBMITTER, Role.ADMIN})
+    staff = _auth({Role.SUBMITTER, Role.ADMIN})
     logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
     return staff
 
@@ -87,7 +92,7 @@ def complete_upload(submission_id: str, file_id: str) -> Response:
 
 @app.get("/register")
 def get_register() -> Response:
-    staff = authenticate(app.current_event.headers.get("authorization"), {Role.ADMIN, Role.REVIEWER})
+    staff = _auth({Role.ADMIN, Role.REVIEWER})
     query = app.current_event.query_string_parameters or {}
     rows = register.register_rows(staff, query.get("month"))
     accept = app.current_event.headers.get("accept", "")

@@ -95,7 +95,9 @@ def make_resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(KabarError)
     def _domain(err: KabarError) -> Response:
-        return json_response(err.status, error_body(err.code, err.message.id, err.message.en, err.fields))
+        retry_after = getattr(err, "retry_after", None)
+        return json_response(err.status, error_body(err.code, err.message.id, err.message.en, err.fields),
+                             headers={"Retry-After": str(retry_after)} if retry_after else None)
 
     @app.exception_handler(ValidationError)
     def _invalid(err: ValidationError) -> Response:

@@ -66,3 +66,15 @@ class Conflict(KabarError):
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
+
+
+class TooManyAttempts(KabarError):
+    """Too many failed token attempts from one client: wait ``retry_after`` seconds."""
+
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(t(f"Terlalu banyak percobaan token yang salah. Coba lagi dalam {retry_after} detik.",
+                           f"Too many wrong token attempts. Try again in {retry_after} seconds."))
+        self.retry_after = retry_after
