@@ -37,7 +37,8 @@ def test_a_script_a_scanner_or_another_site_decides_nothing(aws):
     forged = _post(aws, token, f"decision=approve&form_token={page_token[:-4]}abcd")
     assert forged["statusCode"] == 403
     # another site's page posting the form (a valid page token does not help it)
-    for headers in ({"origin": "https://evil.example"}, {"sec-fetch-site": "cross-site"}, {"origin": "null"}):
+    for headers in ({"origin": "https://evil.example"}, {"sec-fetch-site": "cross-site"},
+                    {"origin": "null", "sec-fetch-site": "same-site"}):
         refused = _post(aws, token, f"decision=approve&form_token={page_token}", **headers)
         assert refused["statusCode"] == 403 and "Permintaan ditolak" in refused["body"], headers
     # automation user agents, even with everything else right
@@ -63,6 +64,16 @@ def test_a_script_a_scanner_or_another_site_decides_nothing(aws):
                     "user-agent": PHONE})
     assert done["statusCode"] == 200 and "Keputusan tercatat" in done["body"]
     assert "approved" in _states(sid)
+
+
+def test_the_review_page_own_post_with_a_hidden_origin_decides(aws):
+    """Chromium sends ``Origin: null`` for a form on a no-referrer page; Sec-Fetch-Site says same-origin."""
+    _, created = drafted(aws)
+    token = review_links(aws)[0].rsplit("/", 1)[1]
+    page_token = _form_token(aws, token)
+    done = _post(aws, token, f"decision=reject&note=Tidak+layak&reason=other&form_token={page_token}",
+                 origin="null", **{"sec-fetch-site": "same-origin"})
+    assert done["statusCode"] == 200 and "Keputusan tercatat" in done["body"]
 
 
 def test_an_old_phone_without_origin_headers_decides_with_the_page_token(aws):

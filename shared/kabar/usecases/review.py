@@ -404,12 +404,15 @@ def cross_site(headers: dict[str, str]) -> bool:
     """The POST came from another site's page: ``Sec-Fetch-Site`` says so, or ``Origin`` is not this host.
 
     Old phones send neither header; they are let through to the page-token check, which they pass
-    only with the form of a page this link served."""
+    only with the form of a page this link served. Sent from the review page itself, ``Origin`` is "null"
+    (the page's referrer policy is no-referrer), so it decides only when it names a site."""
     fetch_site = (headers.get("sec-fetch-site") or "").lower()
     if fetch_site and fetch_site not in ("same-origin", "none"):
         return True
     origin = headers.get("origin")
-    if origin is None:
+    if origin is None or origin.strip().lower() == "null":
+        # "null": the page's no-referrer policy makes browsers hide the origin of its own form posts;
+        # Sec-Fetch-Site (above) still tells, and the page token is checked next
         return False
     host = (headers.get("x-forwarded-host") or headers.get("host") or "").lower()
     return origin.lower().split("://", 1)[-1].rstrip("/") != host
