@@ -13,7 +13,8 @@ app = make_resolver()
 def _follow(tenant: str, item: str, method: str) -> Response:
     event = app.current_event
     target = clicks.follow(tenant, item, (event.query_string_parameters or {}).get("c"), method,
-                           event.headers.get("user-agent"))
+                           event.headers.get("user-agent"), client=event.request_context.http.source_ip or "",
+                           headers=dict(event.headers or {}))
     if target is None:
         return json_response(404, {"error": {"code": "not_found", "message": "Tidak ditemukan.",
                                              "message_en": "Not found."}})

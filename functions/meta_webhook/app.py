@@ -1,11 +1,9 @@
 """Meta's webhook for Page comments and messages: GET handshake, POST deliveries signed over the raw body."""
 
-import base64
-
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 
-from kabar.http import json_response, make_resolver
+from kabar.http import body_bytes, json_response, make_resolver
 from kabar.usecases import inbox
 
 logger = Logger()
@@ -22,8 +20,7 @@ def subscribe() -> Response:
 @app.post("/webhooks/meta")
 def deliver() -> Response:
     event = app.current_event
-    body = event.body or ""
-    raw = base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8")
+    raw = body_bytes(event)
     counts = inbox.receive(raw, event.headers.get("x-hub-signature-256"))
     return json_response(200, counts)
 

@@ -5,7 +5,8 @@ from urllib.parse import parse_qsl
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 
-from kabar.http import make_resolver, page
+from kabar.domain.errors import UndecodableBody
+from kabar.http import body_text, make_resolver, page
 from kabar.usecases import redaction, review
 
 logger = Logger()
@@ -28,16 +29,22 @@ def head(token: str) -> Response:
 
 @app.post("/review/<token>")
 def decide(token: str) -> Response:
-    body = app.current_event.decoded_body or ""
+    try:
+        body = body_text(app.current_event)
+    except UndecodableBody:
+        return page(400, review.unreadable_page())
     form = dict(parse_qsl(body[:MAX_FORM_BYTES], keep_blank_values=True))
-    result = review.decide(token, form)
+    result = review.submit(token, form, dict(app.current_event.headers or {}))
     return page(result.status, result.html)
 
 
 @app.post("/review/<token>/redact")
 def redact(token: str) -> Response:
     """One tap: one personal-data finding masked in a new draft version (usecases/redaction.py)."""
-    body = app.current_event.decoded_body or ""
+    try:
+        body = body_text(app.current_event)
+    except UndecodableBody:
+        return page(400, review.unreadable_page())
     form = dict(parse_qsl(body[:MAX_FORM_BYTES], keep_blank_values=True))
     result = redaction.redact(token, form)
     return page(result.status, result.html)

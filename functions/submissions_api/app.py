@@ -5,7 +5,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from kabar.domain import sop
 from kabar.domain.models import Role, Staff
-from kabar.http import json_response, make_resolver, page
+from kabar.http import body_text, json_response, make_resolver, page
 from kabar.usecases import preview, privacy, register, revision, submissions, uploads
 from kabar.usecases.staff import authenticate
 from kabar.web import render
@@ -14,11 +14,17 @@ logger = Logger()
 app = make_resolver()
 
 
+def _auth(roles: set[Role]) -> Staff:
+    """The staff member of the bearer token; failed attempts are limited per client address."""
+    event = app.current_event
+    return authenticate(event.headers.get("authorization"), roles, client=event.request_context.http.source_ip)
+
+
 @app.post("/submissions")
 def create_submission() -> Response:
-    staff = authenticate(app.current_event.headers.get("authorization"), {Role.SUBMITTER, Role.ADMIN})
+    staff = _auth({Role.SUBMITTER, Role.ADMIN})
     logger.append_keys(tenant_id=staff.tenant_id)
-    request = submissions.SubmissionRequest.model_validate_json(app.current_event.decoded_body or "")
+    request = submissions.SubmissionRequest.model_validate_json(body_text(app.current_event))
     key = app.current_event.headers.get("idempotency-key")
     result = submissions.create_submission(staff, request, idempotency_key=key)
     logger.append_keys(submission_id=result["submission_id"])
@@ -32,30 +38,29 @@ def create_submission() -> Response:
 @app.get("/submissions")
 def my_submissions() -> Response:
     """Who the personal link belongs to and their recent hand-overs (the upload page checks the link on load)."""
-    staff = authenticate(app.current_event.headers.get("authorization"), {Role.SUBMITTER, Role.ADMIN})
+    staff = _auth({Role.SUBMITTER, Role.ADMIN})
     logger.append_keys(tenant_id=staff.tenant_id)
     return json_response(200, submissions.my_submissions(staff))
 
 
 @app.get("/submissions/<submission_id>")
 def get_submission(submission_id: str) -> Response:
-    staff = authenticate(app.current_event.headers.get("authorization"),
-                         {Role.SUBMITTER, Role.ADMIN, Role.REVIEWER})
+    staff = _auth({Role.SUBMITTER, Role.ADMIN, Role.REVIEWER})
     logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
     return json_response(200, submissions.view_submission(staff, submission_id))
 
 
 @app.put("/drafts/<submission_id>/<procedure>")
 def revise_draft(submission_id: str, procedure: str) -> Response:
-    staff = authenticate(app.current_event.headers.get("authorization"), {Role.ADMIN})
+    staff = _auth({Role.ADMIN})
     logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
-    request = revision.RevisionRequest.model_validate_json(app.current_event.decoded_body or "")
+    request = revision.RevisionRequest.model_validate_json(body_text(app.current_event))
     return json_response(200, revision.revise_draft(staff, submission_id, procedure, request))
 
 
 @app.get("/drafts/<submission_id>/<procedure>")
 def preview_draft(submission_id: str, procedure: str) -> Response:
-    staff = authenticate(app.current_event.headers.get("authorization"), {Role.ADMIN, Role.REVIEWER})
+    staff = _auth({Role.ADMIN, Role.REVIEWER})
     logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
     result = preview.draft_preview(staff, submission_id, procedure)
     if (app.current_event.query_string_parameters or {}).get("format") == "html":
@@ -65,7 +70,7 @@ def preview_draft(submission_id: str, procedure: str) -> Response:
 
 def _uploader(submission_id: str) -> Staff:
     """The submitter or admin handing over this submission's files; both named in the logs."""
-    staff = authenticate(app.current_event.headers.get("authorization"), {Role.SUBMITTER, Role.ADMIN})
+    staff = _auth({Role.SUBMITTER, Role.ADMIN})
     logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
     return staff
 
@@ -79,7 +84,7 @@ def fresh_upload_instruction(submission_id: str, file_id: str) -> Response:
 @app.post("/submissions/<submission_id>/files/<file_id>/replace")
 def replace_file(submission_id: str, file_id: str) -> Response:
     staff = _uploader(submission_id)
-    request = uploads.ReplacementFile.model_validate_json(app.current_event.decoded_body or "")
+    request = uploads.ReplacementFile.model_validate_json(body_text(app.current_event))
     result = uploads.replace_file(staff, submission_id, file_id, request)
     logger.info("refused file reopened for a replacement", extra={"file_id": file_id})
     return json_response(200, result)
@@ -108,7 +113,7 @@ def complete_upload(submission_id: str, file_id: str) -> Response:
 
 @app.get("/register")
 def get_register() -> Response:
-    staff = authenticate(app.current_event.headers.get("authorization"), {Role.ADMIN, Role.REVIEWER})
+    staff = _auth({Role.ADMIN, Role.REVIEWER})
     query = app.current_event.query_string_parameters or {}
     rows = register.register_rows(staff, query.get("month"))
     accept = app.current_event.headers.get("accept", "")

@@ -2,6 +2,8 @@
 
     kabar local [--port 8000] [--template template.yaml]
     kabar staff add --village V --role submitter|admin|reviewer --name N --email E
+    kabar staff revoke --village V EMAIL|ID        (the token stops working, audited)
+    kabar staff rotate --village V EMAIL|ID        (a new token; the old one stops working, audited)
     kabar village put FILE
     kabar audit verify --village V
     kabar outbox replay --since 2026-12-03T08:00+07:00 [--village V]
@@ -133,6 +135,36 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
         _say("Pakai sebagai header / use it as the header:")
         _say(f"  Authorization: Bearer {token}")
         _say(f"  contoh / e.g.: curl -H 'Authorization: Bearer {token}' {base}/register")
+    return 0
+
+
+def cmd_staff_revoke(args: argparse.Namespace) -> int:
+    from kabar.domain.errors import NotFound
+    from kabar.usecases.staff import revoke_staff
+
+    attach()
+    try:
+        staff = revoke_staff(args.village, args.who, actor=f"cli:{args.by}")
+    except NotFound:
+        raise CliError(f"Staf {args.who!r} tidak ada di {args.village!r}. / "
+                       f"No staff {args.who!r} in {args.village!r}.") from None
+    _say(f"Token dicabut / token revoked: {staff.name} <{staff.email}> ({staff.role}, {staff.tenant_id})")
+    return 0
+
+
+def cmd_staff_rotate(args: argparse.Namespace) -> int:
+    from kabar.domain.errors import NotFound
+    from kabar.usecases.staff import rotate_staff
+
+    attach()
+    try:
+        staff, token = rotate_staff(args.village, args.who, actor=f"cli:{args.by}")
+    except NotFound:
+        raise CliError(f"Staf {args.who!r} tidak ada di {args.village!r}. / "
+                       f"No staff {args.who!r} in {args.village!r}.") from None
+    _say(f"Token baru / new token: {staff.name} <{staff.email}> ({staff.role}, {staff.tenant_id}); "
+         "token lama tidak berlaku lagi / the old token no longer works")
+    _say(f"  {token}")
     return 0
 
 
@@ -283,6 +315,13 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", required=True)
     add.add_argument("--email", required=True)
     add.set_defaults(func=cmd_staff_add)
+    for name, func, helptext in (("revoke", cmd_staff_revoke, "cabut token / revoke a token"),
+                                 ("rotate", cmd_staff_rotate, "ganti token / rotate a token")):
+        action = staff.add_parser(name, help=helptext)
+        action.add_argument("--village", required=True)
+        action.add_argument("who", help="email atau id staf / the staff member's email or id")
+        action.add_argument("--by", default="admin", help="siapa yang melakukannya (audit) / who does it (audit)")
+        action.set_defaults(func=func)
 
     village = sub.add_parser("village", help="desa / villages").add_subparsers(dest="action", required=True)
     put = village.add_parser("put", help="simpan satu desa dari JSON / save one village from JSON")

@@ -42,6 +42,11 @@ class Settings(BaseModel):
     # S3 needs every part but the last to be at least 5 MiB; 10 000 parts at most.
     multipart_part_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024,
                                       alias="KABAR_MULTIPART_PART_BYTES")
+    # Staff tokens: how long a personal token works; failed token attempts a client may make in a window
+    # before it is answered 429 (with Retry-After) until the window ends.
+    staff_token_days: int = Field(default=180, ge=1, alias="KABAR_STAFF_TOKEN_DAYS")
+    auth_failures_max: int = Field(default=10, ge=1, alias="KABAR_AUTH_FAILURES_MAX")
+    auth_failure_window_seconds: int = Field(default=900, ge=60, alias="KABAR_AUTH_FAILURE_WINDOW_SECONDS")
     # A hand-over still missing files this long after it began: its submitter is told what is missing.
     incomplete_after_hours: int = Field(default=6, ge=1, alias="KABAR_INCOMPLETE_AFTER_HOURS")
 

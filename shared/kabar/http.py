@@ -11,7 +11,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from pydantic import ValidationError
 
-from .domain.errors import KabarError
+from .domain.errors import KabarError, UndecodableBody
 
 logger = Logger(child=True)
 
@@ -36,6 +36,26 @@ def json_response(status: int, body: object, headers: dict[str, str] | None = No
 def page(status: int, html: str, csp: str = PAGE_CSP, head_only: bool = False) -> Response:
     return Response(status_code=status, content_type=PAGE_HEADERS["Content-Type"], body="" if head_only else html,
                     headers={**PAGE_HEADERS, "Content-Security-Policy": csp})
+
+
+def body_bytes(event) -> bytes:
+    """The request body's bytes; base64 that is not base64 is the client's error (400)."""
+    import base64
+    import binascii
+
+    body = event.body or ""
+    try:
+        return base64.b64decode(body, validate=True) if event.is_base64_encoded else body.encode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError) as err:
+        raise UndecodableBody() from err
+
+
+def body_text(event) -> str:
+    """The request body as text; a body that is not UTF-8 is the client's error (400), never the server's."""
+    try:
+        return body_bytes(event).decode("utf-8")
+    except UnicodeError as err:
+        raise UndecodableBody() from err
 
 
 def error_body(code: str, message_id: str, message_en: str, fields: list[dict] | None = None) -> dict:
@@ -76,12 +96,19 @@ def make_resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(KabarError)
     def _domain(err: KabarError) -> Response:
-        return json_response(err.status, error_body(err.code, err.message.id, err.message.en, err.fields))
+        retry_after = getattr(err, "retry_after", None)
+        return json_response(err.status, error_body(err.code, err.message.id, err.message.en, err.fields),
+                             headers={"Retry-After": str(retry_after)} if retry_after else None)
 
     @app.exception_handler(ValidationError)
     def _invalid(err: ValidationError) -> Response:
         return json_response(422, error_body("invalid_input", "Isian tidak valid.", "The input is not valid.",
                                              validation_fields(err)))
+
+    @app.exception_handler(UnicodeError)
+    def _undecodable(_: UnicodeError) -> Response:
+        err = UndecodableBody()
+        return json_response(err.status, error_body(err.code, err.message.id, err.message.en))
 
     @app.not_found
     def _not_found(_: Exception) -> Response:

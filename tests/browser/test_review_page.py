@@ -21,6 +21,12 @@ def test_loading_the_page_in_a_browser_changes_nothing_and_the_button_decides(st
     assert _status(stack, sid) == "in_review"
     page.get_by_role("button", name="TERIMA").click()
     page.wait_for_load_state()
+    assert "Yakin menerbitkan" in page.content()  # the confirmation step: nothing decided yet
+    stack.dispatcher.wait_idle(timeout=30)
+    assert _status(stack, sid) == "in_review"
+    page.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Ya, TERIMA").click()
+    page.wait_for_load_state()
     assert "Keputusan tercatat" in page.content()
     stack.dispatcher.wait_idle(timeout=30)
     assert _status(stack, sid) in ("approved", "published")

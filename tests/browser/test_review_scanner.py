@@ -5,6 +5,7 @@ Chromium and waits: none of it may decide or use the link. Two tabs posting at o
 stands. The SLA watch fired through the dispatcher with a controlled clock reminds the reviewer once.
 """
 
+import re
 import threading
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ import requests
 from kabar.domain.clock import iso
 from kabar.usecases.staff import add_staff
 from kabar_local.demo import Http
+from tests.browser.conftest import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("e2e")]
 
@@ -61,10 +63,14 @@ def test_two_tabs_posting_at_once_leave_one_decision(stack, review_link):
     link, sid = review_link()
     answers = {}
 
-    def post(decision):
-        answers[decision] = requests.post(link, data={"decision": decision, "note": "catatan"}, timeout=30)
+    page_token = re.search(r'name="form_token" value="([^"]+)"', requests.get(link, timeout=10).text).group(1)
 
-    threads = [threading.Thread(target=post, args=(d,)) for d in ("approve", "reject")]
+    def post(decision):
+        answers[decision] = requests.post(link, data={"decision": decision, "note": "catatan",
+                                                      "form_token": page_token},
+                                          headers={"User-Agent": PHONE}, timeout=30)
+
+    threads = [threading.Thread(target=post, args=(d,)) for d in ("revise", "reject")]
     for th in threads:
         th.start()
     for th in threads:
@@ -73,7 +79,7 @@ def test_two_tabs_posting_at_once_leave_one_decision(stack, review_link):
     winner = next(d for d, r in answers.items() if r.status_code == 200)
     stack.dispatcher.wait_idle(timeout=30)
     status = _draft(sid).status.value
-    assert status in ({"approved", "published"} if winner == "approve" else {"rejected"})
+    assert status == ("revision_requested" if winner == "revise" else "rejected")
 
 
 def test_the_sla_watch_fired_with_a_controlled_clock_reminds_once(stack, review_link):
@@ -95,8 +101,10 @@ def test_the_sla_watch_fired_with_a_controlled_clock_reminds_once(stack, review_
 
 def test_a_correction_over_http_goes_back_to_the_reviewer_as_version_two(stack, review_link):
     link, sid = review_link()
-    assert requests.post(link, data={"decision": "revise", "note": "Tambahkan jumlah peserta"},
-                         timeout=30).status_code == 200
+    page_token = re.search(r'name="form_token" value="([^"]+)"', requests.get(link, timeout=10).text).group(1)
+    assert requests.post(link, data={"decision": "revise", "note": "Tambahkan jumlah peserta",
+                                     "form_token": page_token},
+                         headers={"User-Agent": PHONE}, timeout=30).status_code == 200
     admin = add_staff("purwobinangun", "admin", "Admin", "admin2@purwobinangun.desa.id")[1]
     response = requests.put(f"{stack.base_url}/drafts/{sid}/website", timeout=30,
                             headers={"Authorization": f"Bearer {admin}"},
@@ -106,3 +114,41 @@ def test_a_correction_over_http_goes_back_to_the_reviewer_as_version_two(stack, 
     newest = Http(stack.base_url).outbox("ppid@purwobinangun.desa.id")[0]
     assert "(v2)" in newest["subject"] and "Perubahan dari versi 1" in newest["html"]
     assert requests.get(link, timeout=10).status_code == 409  # the v1 link acts on nothing now
+
+
+def test_a_scanner_that_presses_every_button_and_follows_every_link_decides_nothing(stack, page, review_link):
+    """A scanner with a browser's user agent: it loads the page, presses every button it finds on each
+    page it reaches (TERIMA's confirmation step included, its box left as it is) and follows every link."""
+    link, sid = review_link()
+    mails_before = len(Http(stack.base_url).outbox("sri@purwobinangun.desa.id"))
+    seen_links: set[str] = set()
+    for round_ in range(3):
+        page.goto(link, wait_until="networkidle")
+        buttons = page.locator("button")
+        for i in range(buttons.count()):
+            page.goto(link, wait_until="networkidle")
+            page.locator("button").nth(i).click()
+            page.wait_for_load_state()
+            # whatever page that gave, press its buttons too (the confirmation's "Ya, TERIMA")
+            for _ in range(2):
+                more = page.locator("button")
+                if more.count() == 0:
+                    break
+                more.first.click(no_wait_after=False)
+                page.wait_for_load_state()
+        seen_links |= {a for a in page.locator("a[href]").evaluate_all("els => els.map(e => e.href)")}
+    page.goto(link, wait_until="networkidle")
+    seen_links |= {a for a in page.locator("a[href]").evaluate_all("els => els.map(e => e.href)")}
+    for href in seen_links:
+        if href.startswith("http"):
+            page.goto(href)
+    # and a script that submits every form directly (no browser validation to stop it)
+    page.goto(link, wait_until="networkidle")
+    page.evaluate("document.querySelector('form').submit()")
+    page.wait_for_load_state()
+    if page.locator("form").count():
+        page.evaluate("document.querySelector('form').submit()")
+        page.wait_for_load_state()
+    stack.dispatcher.wait_idle(timeout=30)
+    assert _draft(sid).status.value == "in_review" and not _token_used(link)
+    assert len(Http(stack.base_url).outbox("sri@purwobinangun.desa.id")) == mails_before  # no rejection sent

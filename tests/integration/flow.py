@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
+from urllib.parse import parse_qsl
 
 import requests
 
@@ -85,5 +87,38 @@ def review_links(aws: AwsEnv) -> list[str]:
     return list(dict.fromkeys(links))
 
 
-def review_event(method: str, token: str, form: str | None = None) -> dict:
-    return api_event(method, f"/review/{token}", "/review/{token}", path_params={"token": token}, form=form)
+#: the reviewer's phone browser (automation user agents are refused the decision)
+PHONE = ("Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 (KHTML, like Gecko) "
+         "Chrome/131.0.0.0 Mobile Safari/537.36")
+
+
+def _field(html: str, name: str) -> str | None:
+    found = re.search(rf'name="{name}" value="([^"]*)"', html)
+    return found.group(1) if found else None
+
+
+def as_a_person(token: str, form: str) -> str:
+    """The form a person sends: the page's token from the page the link shows, and for TERIMA the
+    confirmation step answered (its token, the box ticked)."""
+    from kabar.usecases import review
+
+    page_token = _field(review.show(token).html, "form_token")
+    if page_token is None:  # the link no longer shows a form: the POST is told why
+        return form
+    form = f"{form}&form_token={page_token}"
+    fields = dict(parse_qsl(form, keep_blank_values=True))
+    if fields.get("decision") == "approve":
+        step = review.submit(token, fields, {"user-agent": PHONE}).html
+        confirm = _field(step, "confirm")
+        if confirm:
+            form = f"{form}&confirm={confirm}&sure=ya"
+    return form
+
+
+def review_event(method: str, token: str, form: str | None = None, raw: bool = False) -> dict:
+    """The reviewer's request; a POST carries what a person's browser sends unless ``raw``."""
+    if method == "POST" and form is not None and not raw:
+        form = as_a_person(token, form)
+    event = api_event(method, f"/review/{token}", "/review/{token}", path_params={"token": token}, form=form)
+    event["headers"]["user-agent"] = PHONE
+    return event

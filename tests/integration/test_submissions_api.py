@@ -1,15 +1,19 @@
 """POST /submissions, GET /submissions/{id}, GET /register, GET /upload against moto."""
 
 import json
-from datetime import date
+from datetime import timedelta
 
+from kabar.domain.clock import now
 from kabar_local import samples
 from tests.integration.flow import OTHER, VILLAGE, api_event, staff, submit, submitted_and_uploaded
+
+#: a past activity (handed over late), inside the window of dates a hand-over may name
+DAY = now().date() - timedelta(days=6)
 
 
 def test_a_complete_hand_over_gets_one_upload_instruction_per_file(aws):
     token = staff("submitter")
-    payload, _ = samples.submission_payload(date(2026, 11, 27))
+    payload, _ = samples.submission_payload(DAY)
     status, body = submit(aws, token, payload)
     assert status == 201
     assert len(body["uploads"]) == len(payload["files"]) == 6
@@ -21,7 +25,7 @@ def test_a_complete_hand_over_gets_one_upload_instruction_per_file(aws):
 
 def test_missing_required_items_are_refused_one_message_each(aws):
     token = staff("submitter")
-    payload, _ = samples.submission_payload(date(2026, 11, 27), photos=2, with_video=False)
+    payload, _ = samples.submission_payload(DAY, photos=2, with_video=False)
     payload["narrative"] = "pendek"
     status, body = submit(aws, token, payload)
     assert status == 422
@@ -33,7 +37,7 @@ def test_missing_required_items_are_refused_one_message_each(aws):
 
 def test_a_website_only_hand_over_needs_no_video(aws):
     token = staff("submitter")
-    payload, _ = samples.submission_payload(date(2026, 11, 27), with_video=False, channels=("website",))
+    payload, _ = samples.submission_payload(DAY, with_video=False, channels=("website",))
     assert submit(aws, token, payload)[0] == 201
 
 
@@ -43,7 +47,7 @@ def test_malformed_json_and_fields_get_bilingual_errors(aws):
     event["body"] = "{not json"
     result = aws.invoke("SubmissionsApiFunction", event)
     assert result["statusCode"] == 422
-    payload, _ = samples.submission_payload(date(2026, 11, 27))
+    payload, _ = samples.submission_payload(DAY)
     payload["files"][0]["content_type"] = "image/svg+xml"
     payload["activity"]["date"] = "kemarin"
     status, body = submit(aws, token, payload)
@@ -52,14 +56,14 @@ def test_malformed_json_and_fields_get_bilingual_errors(aws):
 
 def test_a_declared_file_type_outside_the_allowed_set_is_refused(aws):
     token = staff("submitter")
-    payload, _ = samples.submission_payload(date(2026, 11, 27))
+    payload, _ = samples.submission_payload(DAY)
     payload["files"][0]["content_type"] = "image/svg+xml"
     status, body = submit(aws, token, payload)
     assert status == 422 and body["error"]["fields"][0]["code"] == "type_not_allowed"
 
 
 def test_no_token_or_a_wrong_role_is_401(aws):
-    payload, _ = samples.submission_payload(date(2026, 11, 27))
+    payload, _ = samples.submission_payload(DAY)
     assert submit(aws, None, payload)[0] == 401
     assert submit(aws, staff("reviewer"), payload)[0] == 401
     assert submit(aws, "purwobinangun." + "x" * 43, payload)[0] == 401

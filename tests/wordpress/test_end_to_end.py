@@ -16,7 +16,7 @@ from kabar.domain.clock import now
 from kabar.domain.models import Procedure
 from kabar.usecases.staff import add_staff
 from kabar.usecases.villages import list_villages
-from kabar_local.demo import Http, links_to
+from kabar_local.demo import Http, approve_as_a_person, links_to
 from kabar_local.samples import submission_payload
 from kabar_local.stack import LocalStack
 
@@ -68,8 +68,9 @@ def test_approved_once_published_once_after_a_php_fatal(stack: LocalStack, real_
     (link,) = links_to(http.outbox(PPID)[0], r"/review/")
     # When WordPress stores the post and then dies (and stays down for the adapter's own look)
     wp.fatal_after_publish(then_requests=1)
-    assert http.session.get(link, timeout=30).status_code == 200
-    assert http.session.post(link, data={"decision": "approve", "note": ""}, timeout=30).status_code == 200
+    shown = http.session.get(link, timeout=30)
+    assert shown.status_code == 200
+    assert approve_as_a_person(http, link, shown.text).status_code == 200  # TERIMA, ticked and confirmed
     stack.dispatcher.wait_idle(timeout=120)
     wp.clear_faults()
     # Then the retry found the post: the publication is done, and WordPress holds exactly one post

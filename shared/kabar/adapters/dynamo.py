@@ -159,7 +159,8 @@ class DynamoStore:
         data = staff.model_dump(mode="json")
         client("dynamodb").transact_write_items(TransactItems=[
             {"Put": {"TableName": self.table_name, "Item": self._ser(
-                {"PK": _tenant(staff.tenant_id), "SK": f"STAFF#{staff.staff_id}", "rtype": "staff", **data})}},
+                {"PK": _tenant(staff.tenant_id), "SK": f"STAFF#{staff.staff_id}", "rtype": "staff", **data,
+                 "token_hash": token_hash})}},
             {"Put": {"TableName": self.table_name, "Item": self._ser(
                 {"PK": f"T#{staff.tenant_id}#AUTH#{token_hash}", "SK": "AUTH", "rtype": "auth", **data}),
                 "ConditionExpression": "attribute_not_exists(PK)"}},
@@ -168,6 +169,45 @@ class DynamoStore:
     def staff_by_token_hash(self, tenant_id: str, token_hash: str) -> Staff | None:
         item = self._get(f"T#{tenant_id}#AUTH#{token_hash}", "AUTH")
         return Staff.model_validate(_data(item)) if item else None
+
+    # --- staff tokens: revoke, rotate, failed attempts -------------------------------------------
+
+    def list_staff(self, tenant_id: str) -> list[tuple[Staff, str | None]]:
+        """Each person of the village with the hash of their current token (None once revoked)."""
+        items = self._query(KeyConditionExpression="PK = :p AND begins_with(SK, :s)",
+                            ExpressionAttributeValues={":p": _tenant(tenant_id), ":s": "STAFF#"})
+        return [(Staff.model_validate(_data(i)), i.get("token_hash")) for i in items]
+
+    def replace_staff_token(self, staff: Staff, old_hash: str | None, new_hash: str | None,
+                            audit: AuditEntry) -> None:
+        """The person's token changed (``new_hash``) or revoked (None), audited, in one transaction."""
+        data = staff.model_dump(mode="json")
+        ops: list[dict] = [{"Put": {"TableName": self.table_name, "Item": self._ser(
+            {"PK": _tenant(staff.tenant_id), "SK": f"STAFF#{staff.staff_id}", "rtype": "staff", **data,
+             "token_hash": new_hash})}}]
+        if old_hash:
+            ops.append({"Delete": {"TableName": self.table_name,
+                                   "Key": self._ser({"PK": f"T#{staff.tenant_id}#AUTH#{old_hash}", "SK": "AUTH"})}})
+        if new_hash:
+            ops.append({"Put": {"TableName": self.table_name, "Item": self._ser(
+                {"PK": f"T#{staff.tenant_id}#AUTH#{new_hash}", "SK": "AUTH", "rtype": "auth", **data}),
+                "ConditionExpression": "attribute_not_exists(PK)"}})
+        self._commit(ops, Change(audit=audit))
+
+    def count_auth_failure(self, client_key: str, window: int, at: datetime, window_seconds: int) -> int:
+        """One more failed token attempt of this client (a hash) in this window; the count so far."""
+        out = self._table.update_item(
+            Key={"PK": f"AUTHFAIL#{client_key}", "SK": str(window)},
+            UpdateExpression="ADD #c :one SET rtype = :k, #ttl = :ttl",
+            ExpressionAttributeNames={"#c": "count", "#ttl": "ttl"},
+            ExpressionAttributeValues={":one": 1, ":k": "auth_failures",
+                                       ":ttl": int(at.timestamp()) + 2 * window_seconds},
+            ReturnValues="UPDATED_NEW")
+        return int(out["Attributes"]["count"])
+
+    def auth_failures(self, client_key: str, window: int) -> int:
+        item = self._get(f"AUTHFAIL#{client_key}", str(window))
+        return int(item["count"]) if item else 0
 
     # --- submissions and assets --------------------------------------------------------------
 
@@ -694,6 +734,34 @@ class DynamoStore:
             ExpressionAttributeNames={"#c": "count", "#d": "day", "#i": "item", "#ch": "channel"},
             ExpressionAttributeValues={":one": 1, ":k": "clicks", ":i": item, ":ch": channel,
                                        ":d": day.isoformat()})
+
+    def click_salt(self, day: date) -> str:
+        """The day's random salt for readers' click marks, made by whoever asks first; it expires with
+        the day's marks, after which no mark can be tied to a reader again."""
+        key = {"PK": "CLICKSALT", "SK": day.isoformat()}
+        found = self._get(key["PK"], key["SK"])
+        if found is not None:
+            return str(found["salt"])
+        try:
+            self._put({**key, "rtype": "click_salt", "salt": secrets.token_hex(32),
+                       "ttl": int(datetime.combine(day, datetime.min.time()).timestamp()) + 2 * 86400},
+                      condition="attribute_not_exists(PK)")
+        except Exception as err:
+            if not self._is_condition_failure(err):
+                raise
+        return str(self._get(key["PK"], key["SK"])["salt"])
+
+    def first_click(self, tenant_id: str, mark: str, day: date) -> bool:
+        """Record a reader's (salted, hashed) mark for one item on one day; False if it was there."""
+        try:
+            self._put({"PK": f"T#{tenant_id}#CLICKMARK#{day.isoformat()}", "SK": mark, "rtype": "click_mark",
+                       "ttl": int(datetime.combine(day, datetime.min.time()).timestamp()) + 2 * 86400},
+                      condition="attribute_not_exists(PK)")
+        except Exception as err:
+            if self._is_condition_failure(err):
+                return False
+            raise
+        return True
 
     def clicks_in_month(self, tenant_id: str, month: str) -> list[ClickCount]:
         items = self._query(KeyConditionExpression="PK = :p",

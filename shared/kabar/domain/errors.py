@@ -17,6 +17,17 @@ class KabarError(Exception):
         self.fields = fields or []
 
 
+class UndecodableBody(KabarError):
+    """The body is not what its type says (bytes that are not UTF-8, base64 that is not base64)."""
+
+    status = 400
+    code = "undecodable_body"
+
+    def __init__(self) -> None:
+        super().__init__(t("Isi permintaan tidak dapat dibaca (harus teks UTF-8).",
+                           "The request body cannot be read (it must be UTF-8 text)."))
+
+
 class InvalidInput(KabarError):
     status = 422
     code = "invalid_input"
@@ -55,3 +66,15 @@ class Conflict(KabarError):
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
+
+
+class TooManyAttempts(KabarError):
+    """Too many failed token attempts from one client: wait ``retry_after`` seconds."""
+
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(t(f"Terlalu banyak percobaan token yang salah. Coba lagi dalam {retry_after} detik.",
+                           f"Too many wrong token attempts. Try again in {retry_after} seconds."))
+        self.retry_after = retry_after

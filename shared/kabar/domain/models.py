@@ -93,6 +93,8 @@ class Staff(BaseModel):
     name: str
     email: EmailStr
     created_at: datetime
+    #: the personal token stops working then (None: a token made before tokens expired)
+    token_expires_at: datetime | None = None
 
 
 class Activity(BaseModel):

@@ -100,6 +100,19 @@ def diserahkan_terlambat(handed_over_at: datetime, activity_date: date) -> bool:
     return to_wib(handed_over_at) > batas_penyerahan(activity_date)
 
 
+#: Step 1: an activity is documented on day H; a late hand-over is accepted, but an activity date more
+#: than this many days back (or after today) is a typing mistake, not a late hand-over: the monthly
+#: report of that month is already made.
+HARI_TERLAMBAT_MAKS = 31
+
+
+def tanggal_kegiatan_wajar(activity_date: date, handed_over_at: datetime) -> bool:
+    """Step 1: the activity happened on day H, not after the hand-over's day and at most
+    ``HARI_TERLAMBAT_MAKS`` days before it (its day taken in WIB)."""
+    today = to_wib(handed_over_at).date()
+    return today - timedelta(days=HARI_TERLAMBAT_MAKS) <= activity_date <= today
+
+
 def batas_draf(completed_at: datetime) -> datetime:
     """Step 2: drafts are due 2 hours after the documentation is complete."""
     return to_wib(completed_at) + WAKTU_PROSES_DRAF

@@ -11,7 +11,7 @@ from aws_lambda_powertools import Logger
 
 from .. import web
 from ..domain.clock import month_of, now, previous_month, to_wib
-from ..domain.errors import KabarError
+from ..domain.errors import InvalidInput, KabarError
 from ..domain.inbox import (
     Answer,
     ClockState,
@@ -78,6 +78,9 @@ def forget_pages() -> None:
     _page_map = (0.0, {})
 
 
+_MALFORMED = t("Isi webhook tidak sesuai bentuk dari Meta.", "The webhook body does not have Meta's shape.")
+
+
 def receive(raw_body: bytes, signature: str | None, svc: Services | None = None,
             arrived: datetime | None = None) -> dict[str, int]:
     """Check the signature over the raw bytes, then record each comment and message once and mark
@@ -89,9 +92,16 @@ def receive(raw_body: bytes, signature: str | None, svc: Services | None = None,
         payload = json.loads(raw_body)
     except ValueError:
         return {"recorded": 0, "duplicates": 0, "answered": 0}
+    except RecursionError as err:
+        raise InvalidInput(_MALFORMED) from err
     arrived = arrived or now()
     counts = {"recorded": 0, "duplicates": 0, "answered": 0}
-    for found in parse_webhook(payload, villages_by_page(svc), arrived):
+    try:  # everything is read before anything is written: a malformed delivery records nothing
+        found_all = parse_webhook(payload, villages_by_page(svc), arrived)
+    except (AttributeError, TypeError, ValueError, OverflowError, RecursionError) as err:
+        logger.warning("signed webhook body is malformed", extra={"error": type(err).__name__})
+        raise InvalidInput(_MALFORMED) from err
+    for found in found_all:
         if isinstance(found, Inquiry):
             counts["recorded" if svc.store.put_inquiry(found) else "duplicates"] += 1
         else:

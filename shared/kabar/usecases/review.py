@@ -6,7 +6,11 @@ GET and HEAD: only the button on the confirmation page (a POST) acts.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import html
+import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -232,7 +236,8 @@ def _confirmation(token: ReviewToken, draft: Draft, svc: Services, at: datetime,
     due = sop.batas_keputusan(draft.created_at)
     minutes_left = int((due - at).total_seconds() // 60)
     return Page(status, web.render(
-        "review/confirm.html", village=village, submission=submission, draft=_preview(draft, svc, token.expires_at),
+        "review/confirm.html", form_token=form_token(token, svc, at), village=village, submission=submission,
+        draft=_preview(draft, svc, token.expires_at),
         token=token, due=due.strftime("%H.%M WIB"), minutes_left=minutes_left, error=error, note=note,
         reasons=REJECT_REASONS, activity_date=long_date_id(submission.activity.date),
         findings=screening(village, submission, draft), pii_fields=PII_FIELDS,
@@ -361,6 +366,134 @@ def _tolak(draft: Draft, decided: Draft, reason: str | None, token: ReviewToken,
                            text, "<p>" + html.escape(text).replace("\n", "<br>") + "</p>",
                            submission_id=draft.submission_id)
     return withdrawn, close, audits, notices
+
+
+# --- decisions only from a person -------------------------------------------------------------
+
+#: a page's form stays usable this long (a reviewer may leave the page open while reading the draft)
+PAGE_TOKEN_HOURS = 12
+#: the TERIMA confirmation step is answered within this long
+CONFIRM_TOKEN_MINUTES = 15
+#: user agents of automation and link scanners: they may read the page, never act on it
+AUTOMATION_AGENTS = re.compile(
+    r"HeadlessChrome|PhantomJS|Puppeteer|Playwright|Selenium|WebDriver|\bcurl/|\bWget|python-requests|"
+    r"python-urllib|aiohttp|httpx|Go-http-client|libwww-perl|okhttp|Java/|BingPreview|bingbot|Googlebot|"
+    r"Barracuda|Mimecast|Proofpoint|Microsoft Office|ms-office|Safe ?Links|Slackbot|Twitterbot|"
+    r"facebookexternalhit|WhatsApp|TelegramBot|Discordbot|SkypeUriPreview|LinkPreview|bot\b|crawler|spider",
+    re.IGNORECASE)
+
+
+def _form_key(svc: Services) -> bytes:
+    from .files import _signing_key
+
+    return hmac.new(_signing_key(svc), b"kabar-review-form", hashlib.sha256).digest()
+
+
+def _sign(svc: Services, purpose: str, token_hash_: str, issued: int, nonce: str) -> str:
+    msg = f"{purpose}|{token_hash_}|{issued}|{nonce}".encode()
+    return hmac.new(_form_key(svc), msg, hashlib.sha256).hexdigest()[:40]
+
+
+def form_token(token: ReviewToken, svc: Services, at: datetime, purpose: str = "page") -> str:
+    """A token bound to this review link and the page it was served with (``purpose`` ``page`` or
+    ``confirm``): ``<issued epoch>.<nonce>.<HMAC>``. Nothing is stored: the HMAC proves it."""
+    issued = int(at.timestamp())
+    nonce = secrets.token_urlsafe(12)
+    return f"{issued}.{nonce}.{_sign(svc, purpose, token.token_hash, issued, nonce)}"
+
+
+def _form_token_ok(value: str, token: ReviewToken, svc: Services, at: datetime, purpose: str) -> bool:
+    parts = (value or "").split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or len(parts[0]) > 12:
+        return False
+    issued, nonce, mac = int(parts[0]), parts[1], parts[2]
+    ttl = PAGE_TOKEN_HOURS * 3600 if purpose == "page" else CONFIRM_TOKEN_MINUTES * 60
+    if not issued - 60 <= at.timestamp() <= issued + ttl:
+        return False
+    return hmac.compare_digest(mac, _sign(svc, purpose, token.token_hash, issued, nonce))
+
+
+def automation_agent(user_agent: str | None) -> bool:
+    """A scanner, script or headless browser by its own account (or one that gives no account)."""
+    return not (user_agent or "").strip() or bool(AUTOMATION_AGENTS.search(user_agent or ""))
+
+
+def cross_site(headers: dict[str, str]) -> bool:
+    """The POST came from another site's page: ``Sec-Fetch-Site`` says so, or ``Origin`` is not this host.
+
+    Old phones send neither header; they are let through to the page-token check, which they pass
+    only with the form of a page this link served. Sent from the review page itself, ``Origin`` is "null"
+    (the page's referrer policy is no-referrer), so it decides only when it names a site."""
+    fetch_site = (headers.get("sec-fetch-site") or "").lower()
+    if fetch_site and fetch_site not in ("same-origin", "none"):
+        return True
+    origin = headers.get("origin")
+    if origin is None or origin.strip().lower() == "null":
+        # "null": the page's no-referrer policy makes browsers hide the origin of its own form posts;
+        # Sec-Fetch-Site (above) still tells, and the page token is checked next
+        return False
+    host = (headers.get("x-forwarded-host") or headers.get("host") or "").lower()
+    return origin.lower().split("://", 1)[-1].rstrip("/") != host
+
+
+def unreadable_page() -> str:
+    """The answer to a POST whose body cannot be read: nothing decided, nothing learnt about the link."""
+    return web.render("review/message.html", title=t("Permintaan tidak dapat dibaca", "Request cannot be read"),
+                      body=t("Isi formulir tidak dapat dibaca. Buka lagi tautan dari email Anda.",
+                             "The form's content cannot be read. Open the link from your email again."))
+
+
+def _refused(title: tuple[str, str], body: tuple[str, str], status: int = 403) -> Page:
+    return Page(status, web.render("review/message.html", title=t(*title), body=t(*body)))
+
+
+def submit(raw_token: str, form: dict[str, str], headers: dict[str, str], svc: Services | None = None,
+           at: datetime | None = None) -> Page:
+    """POST from the confirmation page: a decision, only when a person made it on a page this link served.
+
+    Automation user agents and cross-site posts are refused; a form without a valid page token gets the
+    page again; TERIMA first asks for a deliberate confirmation (a tick and a second button, with its own
+    token), which a script pressing buttons does not give."""
+    svc = svc or services()
+    at = at or now()
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    usable = _usable(raw_token, svc, at)
+    if isinstance(usable, Page):
+        return usable
+    token, draft = usable
+    if automation_agent(headers.get("user-agent")):
+        logger.info("decision refused: automation user agent", extra={"tenant_id": token.tenant_id})
+        return _refused(("Keputusan hanya dari peramban", "Decisions only from a browser"),
+                        ("Keputusan PPID hanya dapat diberikan dengan membuka tautan di peramban ponsel atau "
+                         "komputer. Tidak ada yang berubah.",
+                         "A PPID decision can only be given by opening the link in a phone or computer "
+                         "browser. Nothing was changed."))
+    if cross_site(headers):
+        logger.info("decision refused: cross-site post", extra={"tenant_id": token.tenant_id})
+        return _refused(("Permintaan ditolak", "Request refused"),
+                        ("Keputusan hanya dapat dikirim dari halaman konfirmasi Kabar. Tidak ada yang berubah.",
+                         "A decision can only be sent from Kabar's confirmation page. Nothing was changed."))
+    note = (form.get("note") or "").strip()[:MAX_NOTE]
+    if not _form_token_ok(form.get("form_token", ""), token, svc, at, "page"):
+        return _confirmation(token, draft, svc, at, note=note, status=403, error=(
+            "Halaman ini sudah terlalu lama terbuka atau tidak berasal dari tautan Anda. Periksa lagi lalu "
+            "pilih keputusan. (This page was open too long or did not come from your link. Check again, "
+            "then choose.)"))
+    if form.get("decision") == Decision.APPROVE.value and not (
+            form.get("sure") == "ya" and _form_token_ok(form.get("confirm", ""), token, svc, at, "confirm")):
+        return _approve_step(token, draft, svc, at, note, form.get("form_token", ""),
+                             again=bool(form.get("confirm")))
+    return decide(raw_token, form, svc, at)
+
+
+def _approve_step(token: ReviewToken, draft: Draft, svc: Services, at: datetime, note: str, page_token: str,
+                  again: bool) -> Page:
+    """TERIMA's confirmation: what will be published where, a tick box and the button that decides."""
+    submission = svc.store.get_submission(token.tenant_id, token.submission_id)
+    return Page(422 if again else 200, web.render(
+        "review/confirm_approve.html", submission=submission, draft=draft,
+        procedure=PROCEDURE_LABEL[draft.procedure], note=note, form_token=page_token,
+        confirm=form_token(token, svc, at, "confirm"), again=again))
 
 
 # --- telling people ----------------------------------------------------------------------------

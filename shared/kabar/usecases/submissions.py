@@ -138,6 +138,13 @@ def create_submission(staff: Staff, request: SubmissionRequest, svc: Services | 
     """
     svc = svc or services()
     at = at or now()
+    if not sop.tanggal_kegiatan_wajar(request.activity.date, at):
+        raise InvalidInput(t("Tanggal kegiatan tidak wajar.", "The activity date is not plausible."), [{
+            "field": "activity.date", "code": "date_out_of_range",
+            "message": f"activity.date: tanggal kegiatan harus hari ini atau paling lama "
+                       f"{sop.HARI_TERLAMBAT_MAKS} hari yang lalu",
+            "message_en": f"activity.date: the activity date must be today or at most "
+                          f"{sop.HARI_TERLAMBAT_MAKS} days ago"}])
     key_hash = fingerprint = None
     if idempotency_key is not None:
         key_hash, fingerprint = _key_hash(staff, idempotency_key), _fingerprint(request)
