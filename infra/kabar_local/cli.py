@@ -24,7 +24,7 @@ from typing import Any
 
 from .stack import REPO_ROOT, STATE_FILE
 
-ROLES = ("submitter", "admin", "reviewer")
+ROLES = ("submitter", "admin", "reviewer", "supervisor")
 
 
 class CliError(Exception):
@@ -134,6 +134,17 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
         _say("Pakai sebagai header / use it as the header:")
         _say(f"  Authorization: Bearer {token}")
         _say(f"  contoh / e.g.: curl -H 'Authorization: Bearer {token}' {base}/register")
+    # the workspace (/app/): a personal, single-use sign-in link, emailed with --send
+    from kabar.services import services
+    from kabar.usecases.sessions import issue_sign_in_link, send_sign_in_link
+
+    if args.send:
+        link = send_sign_in_link(staff, services().store.get_village(staff.tenant_id))
+        _say("Tautan masuk ruang kerja dikirim lewat email / workspace sign-in link emailed:")
+    else:
+        link = issue_sign_in_link(staff)
+        _say("Tautan masuk ruang kerja (sekali pakai, 72 jam) / workspace sign-in link (single use, 72 hours):")
+    _say(f"  {link}")
     return 0
 
 
@@ -256,6 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--name", required=True)
     add.add_argument("--email", required=True)
+    add.add_argument("--send", action="store_true",
+                     help="kirim tautan masuk lewat email / email the workspace sign-in link")
     add.set_defaults(func=cmd_staff_add)
 
     village = sub.add_parser("village", help="desa / villages").add_subparsers(dest="action", required=True)

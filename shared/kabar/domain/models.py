@@ -44,6 +44,7 @@ class Role(StrEnum):
     SUBMITTER = "submitter"  # Pelaksana Teknis Kegiatan
     ADMIN = "admin"  # Admin Media Sosial / Admin Website
     REVIEWER = "reviewer"  # PPID Pelaksana
+    SUPERVISOR = "supervisor"  # the regency's (kabupaten) supervisor: reads every village of it, never acts
 
 
 class Contact(BaseModel):
@@ -91,6 +92,10 @@ class Staff(BaseModel):
     name: str
     email: EmailStr
     created_at: datetime
+    #: the workspace (/app/): a revoked person's links, token and sessions stop working
+    revoked_at: datetime | None = None
+    #: raised by "rotate": every sign-in link, token and session issued before stops working
+    epoch: int = 0
 
 
 class Activity(BaseModel):

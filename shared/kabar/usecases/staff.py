@@ -30,7 +30,12 @@ def authenticate(authorization: str | None, roles: set[Role], svc: Services | No
     if parts is None:
         raise Unauthorized()
     tenant_id, token = parts
-    staff = (svc or services()).store.staff_by_token_hash(tenant_id, token_hash(token))
+    svc = svc or services()
+    staff = svc.store.staff_by_token_hash(tenant_id, token_hash(token))
     if staff is None or staff.role not in roles:
         raise Unauthorized()
-    return staff
+    current = svc.store.get_staff(tenant_id, staff.staff_id)
+    # revoked or rotated in the workspace (People): the token stops working at once
+    if current is None or current.revoked_at is not None or current.epoch != staff.epoch:
+        raise Unauthorized()
+    return current
