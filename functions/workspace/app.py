@@ -77,8 +77,10 @@ def _html(status: int, template: str, session: Session | None = None, cookies: l
     html = render(template, me=session.staff if session else None, csrf=session.csrf if session else "",
                   nonce=nonce, role_label=ROLE_LABEL, when=when_id, can_act=bool(session) and may_act(session.staff.role),
                   **context)
+    # same-origin, not no-referrer: with no-referrer the browser sends "Origin: null" on our own forms,
+    # and the Origin check is part of the CSRF defence; other sites still never see our paths.
     return Response(status, PAGE_HEADERS["Content-Type"], html, cookies=cookies,
-                    headers={**PAGE_HEADERS, "Content-Security-Policy": csp})
+                    headers={**PAGE_HEADERS, "Referrer-Policy": "same-origin", "Content-Security-Policy": csp})
 
 
 def _redirect(location: str, cookies: list[Cookie] | None = None) -> Response:
