@@ -330,7 +330,8 @@ def reports(session: Session, village) -> Response:  # noqa: ANN001
 def _people_page(session: Session, village, link: str | None = None,  # noqa: ANN001
                  error: tuple[str, str] | None = None) -> Response:
     staff = sorted(services().store.list_staff(village.id), key=lambda s: (s.revoked_at is not None, s.role, s.name))
-    audit = services().store.workspace_audit(village.id)[:30]
+    names = {f"{p.role.value}:{p.email}": p.name for p in staff}
+    audit = list(reversed(workspace_pages.history_lines(services().store.workspace_audit(village.id)[:30], names)))
     return _html(200 if not error else 422, "app/people.html", session, village=village, people=staff, audit=audit,
                  page="people", link=link, error=error, flash=_q("ok"))
 

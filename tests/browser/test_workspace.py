@@ -72,6 +72,7 @@ def sign_in(page, staff) -> None:  # noqa: ANN001
 def shoot(page, name: str) -> None:  # noqa: ANN001
     """The page at 360 px and at 1280 px, whole."""
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("networkidle")
     for width in (360, 1280):
         page.set_viewport_size({"width": width, "height": 800})
         page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)

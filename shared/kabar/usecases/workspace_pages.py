@@ -68,6 +68,50 @@ STEP_WORDS = {
 }
 
 
+AUDIT_WORDS = {
+    "submitted": ("Diserahkan", "Handed over"), "file_accepted": ("Berkas diterima", "File accepted"),
+    "file_rejected": ("Berkas ditolak", "File refused"), "completed": ("Berkas lengkap", "Files complete"),
+    "marked_incomplete": ("Berkas belum lengkap", "Files incomplete"), "drafted": ("Draf dibuat", "Draft made"),
+    "revised": ("Versi baru dari admin", "New version by the admin"),
+    "decision_approve": ("TERIMA oleh PPID", "Approved by the PPID"),
+    "decision_reject": ("TOLAK oleh PPID", "Rejected by the PPID"),
+    "decision_revise": ("Koreksi diminta PPID", "Correction asked by the PPID"),
+    "published": ("Terbit", "Published"), "republish": ("Diterbitkan ulang", "Published again"),
+    "correction_sent": ("Koreksi dikirim ke PPID", "Correction sent to the PPID"),
+    "file_requested": ("Berkas diminta dari pelaksana", "File asked of the officer"),
+    "signed_in": ("Masuk", "Signed in"), "signed_out": ("Keluar", "Signed out"),
+    "person_added": ("Orang ditambahkan", "Person added"), "person_revoked": ("Akses dicabut", "Access revoked"),
+    "person_rotated": ("Tautan baru dikirim", "New link sent"), "deputy_added": ("Wakil PPID ditambahkan", "Deputy added"),
+}
+SYSTEM_ACTORS = {"intake": "Sistem penerimaan berkas", "drafting": "Sistem pembuat draf",
+                 "publication": "Sistem penerbitan", "sla-watch": "Pengawas waktu SOP", "intake-watch": "Pengawas berkas"}
+
+
+@dataclass
+class HistoryLine:
+    at: datetime
+    what: tuple[str, str]
+    who: str
+    detail: str
+    note: str
+
+
+def history_lines(entries: list, people: dict[str, str]) -> list[HistoryLine]:
+    """Audit entries in words: who (a name or the system part), what, on which draft and channel."""
+    out = []
+    for e in sorted(entries, key=lambda e: e.at):
+        who = SYSTEM_ACTORS.get(e.actor) or people.get(e.actor) or e.actor.split(":", 1)[-1]
+        parts = (e.subject or "").split(":")
+        detail = ""
+        if parts[0] == "draft" and len(parts) >= 3:
+            detail = f"{PROCEDURE_WORDS.get(Procedure(parts[1]), (parts[1],))[0]} · versi {parts[2].lstrip('v')}"
+            if len(parts) > 3:
+                detail += f" · {channel_word(parts[3])}"
+        out.append(HistoryLine(e.at, AUDIT_WORDS.get(e.action, (e.action.replace("_", " "),) * 2), who, detail,
+                               e.note or ""))
+    return out
+
+
 def village_for(staff: Staff, village_id: str, svc: Services) -> Village:
     """The village a person may read, or NotFound (also for one that exists but is not theirs)."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,40}", village_id or ""):
@@ -287,7 +331,9 @@ def submission_view(village: Village, submission_id: str, svc: Services | None =
                             "can_republish": draft.status is DraftStatus.APPROVED
                             and any(p.status is PublicationStatus.FAILED for p in pubs),
                             "photos": [{"key": k, "url": image(k)} for k in draft.photo_keys]})
-    view.history = sorted(items["audit"], key=lambda e: e.at)
+    people = {p.staff_id: p.name for p in svc.store.list_staff(village.id)}
+    people.update({f"{p.role.value}:{p.email}": p.name for p in svc.store.list_staff(village.id)})
+    view.history = history_lines(items["audit"], people)
     return view
 
 
