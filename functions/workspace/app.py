@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from pydantic import ValidationError
 
-from kabar.domain.clock import now
+from kabar.domain.clock import long_date_id, now
 from kabar.domain.errors import KabarError, NotFound
 from kabar.domain.workspace import ROLE_LABEL, SESSION_ABSOLUTE, may_act, when_id
 from kabar.http import PAGE_HEADERS
@@ -75,7 +75,7 @@ def _html(status: int, template: str, session: Session | None = None, cookies: l
     csp = (f"default-src 'none'; img-src 'self' https: http: data:; style-src 'unsafe-inline'; "
            f"script-src 'nonce-{nonce}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
     html = render(template, me=session.staff if session else None, csrf=session.csrf if session else "",
-                  nonce=nonce, role_label=ROLE_LABEL, when=when_id, can_act=bool(session) and may_act(session.staff.role),
+                  nonce=nonce, role_label=ROLE_LABEL, when=when_id, day=long_date_id, can_act=bool(session) and may_act(session.staff.role),
                   **context)
     # same-origin, not no-referrer: with no-referrer the browser sends "Origin: null" on our own forms,
     # and the Origin check is part of the CSRF defence; other sites still never see our paths.

@@ -1,0 +1,108 @@
+"""Sign-in links and sessions against the table (moto): single use, expiry, revoke, rotate, bearer tokens."""
+
+from datetime import timedelta
+
+import pytest
+
+from kabar.domain.clock import now
+from kabar.domain.errors import Unauthorized
+from kabar.domain.models import Role
+from kabar.domain.workspace import SESSION_ABSOLUTE, SESSION_IDLE, SIGN_IN_LINK_TTL
+from kabar.services import services
+from kabar.usecases import sessions, workspace_actions, workspace_pages
+from kabar.usecases.staff import add_staff, authenticate
+from tests.integration.flow import VILLAGE
+
+
+def token_of(link: str) -> str:
+    return link.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def admin(aws):
+    return add_staff(VILLAGE, "admin", "Admin", "admin@purwobinangun.desa.id")
+
+
+def test_a_link_signs_in_once_and_only_the_hash_is_stored(aws, admin):
+    staff, _ = admin
+    link = sessions.issue_sign_in_link(staff)
+    token = token_of(link)
+    assert sessions.sign_in_page(token) == staff  # looking changes nothing
+    assert sessions.sign_in_page(token) == staff
+    cookie, session = sessions.sign_in(token)
+    assert sessions.sign_in(token) is None
+    assert services().store.get_sign_in(VILLAGE, token) is None  # stored by hash, never as given
+    assert services().store.get_session(VILLAGE, cookie) is None
+    assert sessions.current_session(cookie).staff.staff_id == staff.staff_id
+    assert sessions.csrf_ok(session, session.csrf) and not sessions.csrf_ok(session, session.csrf[:-1] + "x")
+
+
+def test_an_expired_link_does_nothing(aws, admin):
+    staff, _ = admin
+    token = token_of(sessions.issue_sign_in_link(staff, at=now() - SIGN_IN_LINK_TTL - timedelta(minutes=1)))
+    assert sessions.sign_in_page(token) is None and sessions.sign_in(token) is None
+
+
+def test_a_session_ends_when_idle_and_at_its_absolute_limit(aws, admin):
+    staff, _ = admin
+    start = now()
+    cookie, _ = sessions.sign_in(token_of(sessions.issue_sign_in_link(staff, at=start)), at=start)
+    assert sessions.current_session(cookie, at=start + SESSION_IDLE - timedelta(minutes=1))
+    assert sessions.current_session(cookie, at=start + SESSION_IDLE + SESSION_IDLE - timedelta(minutes=2))
+    assert sessions.current_session(cookie, at=start + SESSION_ABSOLUTE + timedelta(minutes=1)) is None
+    cookie, _ = sessions.sign_in(token_of(sessions.issue_sign_in_link(staff, at=start)), at=start)
+    assert sessions.current_session(cookie, at=start + SESSION_IDLE + timedelta(minutes=1)) is None
+
+
+def test_revoking_ends_sessions_links_and_the_bearer_token(aws, admin):
+    boss, _ = admin
+    person, bearer = add_staff(VILLAGE, "reviewer", "PPID", "ppid2@purwobinangun.desa.id")
+    pending = token_of(sessions.issue_sign_in_link(person))
+    cookie, _ = sessions.sign_in(token_of(sessions.issue_sign_in_link(person)))
+    assert authenticate(f"Bearer {bearer}", {Role.REVIEWER}).staff_id == person.staff_id
+    village = services().store.get_village(VILLAGE)
+    workspace_actions.revoke_person(boss, village, person.staff_id)
+    assert sessions.current_session(cookie) is None
+    assert sessions.sign_in(pending) is None
+    with pytest.raises(Unauthorized):
+        authenticate(f"Bearer {bearer}", {Role.REVIEWER})
+    entry = services().store.workspace_audit(VILLAGE)[0]
+    assert (entry.action, entry.actor) == ("person_revoked", "admin:admin@purwobinangun.desa.id")
+
+
+def test_rotating_sends_a_new_link_and_everything_issued_before_stops(aws, admin):
+    boss, _ = admin
+    person, bearer = add_staff(VILLAGE, "admin", "Dua", "dua@purwobinangun.desa.id")
+    old_link = token_of(sessions.issue_sign_in_link(person))
+    cookie, _ = sessions.sign_in(token_of(sessions.issue_sign_in_link(person)))
+    new_link = workspace_actions.rotate_person(boss, services().store.get_village(VILLAGE), person.staff_id)
+    assert sessions.current_session(cookie) is None and sessions.sign_in(old_link) is None
+    with pytest.raises(Unauthorized):
+        authenticate(f"Bearer {bearer}", {Role.ADMIN})
+    assert sessions.sign_in(token_of(new_link)) is not None
+
+
+def test_only_the_villages_admin_acts(aws, admin):
+    village = services().store.get_village(VILLAGE)
+    supervisor, _ = add_staff(VILLAGE, "supervisor", "Pengawas", "pengawas@slemankab.go.id")
+    other_admin, _ = add_staff("candibinangun", "admin", "Lain", "admin@candibinangun.desa.id")
+    for who in (supervisor, other_admin):
+        with pytest.raises(workspace_actions.NotAllowed):
+            workspace_actions.add_deputy(who, village, "Wakil", "wakil@purwobinangun.desa.id")
+    assert workspace_pages.village_for(supervisor, "candibinangun", services()).id == "candibinangun"
+    from kabar.domain.errors import NotFound
+    with pytest.raises(NotFound):
+        workspace_pages.village_for(other_admin, VILLAGE, services())
+
+
+def test_the_register_xlsx_writes_formulas_as_text():
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    data = workspace_pages.register_xlsx([{"submission_id": "x", "title": "=HYPERLINK(\"http://evil\")",
+                                          "location": "@SUM(A1)", "submitter": "+62 812"}])
+    sheet = load_workbook(BytesIO(data)).active
+    row = {sheet.cell(1, c).value: sheet.cell(2, c) for c in range(1, sheet.max_column + 1)}
+    for column in ("title", "location", "submitter"):
+        assert row[column].data_type == "s" and row[column].value.startswith("'"), column
