@@ -304,6 +304,27 @@ def republish(session: Session, village, submission_id: str, procedure: str, for
     return _redirect(f"/app/{village.id}/s/{submission_id}?ok=republish")
 
 
+@app.post("/app/<village>/s/<submission_id>/send/<procedure>")
+@_village_page
+def send_to_ppid(session: Session, village, submission_id: str, procedure: str, form: dict) -> Response:  # noqa: ANN001
+    try:
+        version = workspace_actions.send_draft_to_ppid(session.staff, village, submission_id, procedure)
+    except workspace_actions.NotAllowed:
+        raise
+    except KabarError as err:
+        if isinstance(err, NotFound):
+            raise
+        return _message(err.status, ("Tidak dapat dikirim", "Cannot send"), _error_words(err), session)
+    return _redirect(f"/app/{village.id}/s/{submission_id}?ok=to-ppid-v{version}")
+
+
+@app.post("/app/<village>/settings/admin-review")
+@_village_page
+def set_admin_review(session: Session, village, form: dict) -> Response:  # noqa: ANN001
+    workspace_actions.set_admin_review(session.staff, village, (form.get("on") or [""])[0] == "1")
+    return _redirect(f"/app/{village.id}/settings?ok=saved")
+
+
 @app.post("/app/<village>/s/<submission_id>/ask-file")
 @_village_page
 def ask_file(session: Session, village, submission_id: str, form: dict) -> Response:  # noqa: ANN001
@@ -374,7 +395,7 @@ def people_action(session: Session, village, staff_id: str, action: str, form: d
 @app.get("/app/<village>/settings")
 @_village_page
 def settings_page(session: Session, village) -> Response:  # noqa: ANN001
-    return _html(200, "app/settings.html", session, village=village, page="settings",
+    return _html(200, "app/settings.html", session, village=village, page="settings", flash=_q("ok"),
                  channel_word=workspace_pages.channel_word, procedure_words=workspace_pages.PROCEDURE_WORDS)
 
 

@@ -361,3 +361,32 @@ def test_every_other_page_at_both_widths(stack, new_page):
         shoot(page, name)
     csv = page.request.get(f"{stack.base_url}/app/{VILLAGE}/register/csv")
     assert csv.status == 200 and csv.text().startswith("submission_id,")
+
+
+def test_with_admin_review_first_the_ppid_is_asked_only_when_the_admin_sends_it(stack, new_page):
+    page = new_page()
+    sign_in(page, person("admin"))
+    page.goto(f"{stack.base_url}/app/{VILLAGE}/settings")
+    page.click("#toggle-admin-review")
+    page.wait_for_url(re.compile(r"\?ok=saved$"))
+    try:
+        before = len(Http(stack.base_url).outbox("ppid@purwobinangun.desa.id"))
+        sid = hand_over(stack, ("website",))
+        http = Http(stack.base_url)
+        assert len(http.outbox("ppid@purwobinangun.desa.id")) == before  # not asked yet
+        told = http.outbox("admin@purwobinangun.desa.id")[0]
+        assert "Draf siap diperiksa" in told["subject"] and links_to(told, rf"/app/{VILLAGE}/s/{sid}")
+        page.goto(f"{stack.base_url}/app/{VILLAGE}")
+        assert page.query_selector("#tasks li[data-step=periksa]") is not None
+        page.goto(f"{stack.base_url}/app/{VILLAGE}/s/{sid}")
+        shoot(page, "submission-waiting-for-admin")
+        page.click("#send-website")
+        page.wait_for_url(re.compile(r"\?ok=to-ppid-v1$"))
+        stack.dispatcher.wait_idle(timeout=60)
+        assert len(http.outbox("ppid@purwobinangun.desa.id")) == before + 1
+        assert page.query_selector("#send-website") is None
+        assert "Dikirim admin ke PPID" in page.inner_text("#history")
+    finally:
+        page.goto(f"{stack.base_url}/app/{VILLAGE}/settings")
+        page.click("#toggle-admin-review")
+        page.wait_for_url(re.compile(r"\?ok=saved$"))

@@ -776,6 +776,10 @@ class DynamoStore:
         ])
         return rotated
 
+    def has_claim(self, tenant_id: str, submission_id: str, key: str) -> bool:
+        """Whether ``claim_once(key)`` was made for this submission (e.g. a draft released to the PPID)."""
+        return self._get(_sub_pk(tenant_id, submission_id), f"SLA#{key}") is not None
+
     def workspace_audit(self, tenant_id: str) -> list[AuditEntry]:
         items = self._query(KeyConditionExpression="PK = :p AND begins_with(SK, :s)", ConsistentRead=True,
                             ScanIndexForward=False,

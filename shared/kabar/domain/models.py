@@ -78,6 +78,8 @@ class Village(BaseModel):
     #: Publish approved drafts at this time of day (Asia/Jakarta) rather than at once; never after H+1.
     publish_time: time | None = None
     logo_key: str | None = None  # the village's logo in the media bucket, drawn on the cover graphic
+    #: SOP step 2: the admin looks at the drafts and sends them to the PPID (workspace); off = the PPID at once
+    admin_review_first: bool = False
 
     @field_validator("hashtags")
     @classmethod

@@ -215,3 +215,27 @@ def add_deputy(staff: Staff, village: Village, name: str, email: str, svc: Servi
     svc.store.put_village(updated)
     audit(svc, staff, village.id, "deputy_added", "village:deputy_reviewers", at, note=str(deputy.email))
     return updated
+
+
+def send_draft_to_ppid(staff: Staff, village: Village, submission_id: str, procedure: str,
+                       svc: Services | None = None, at: datetime | None = None) -> int:
+    """Admin review before the PPID: the admin sends the newest version on."""
+    from .admin_review import send_to_ppid
+
+    require_actor(staff, village)
+    return send_to_ppid(staff, village, submission_id, _procedure(procedure), svc, at)
+
+
+def set_admin_review(staff: Staff, village: Village, on: bool, svc: Services | None = None,
+                     at: datetime | None = None) -> Village:
+    """The village's option "admin review before the PPID" (SOP step 2)."""
+    svc = svc or services()
+    at = at or now()
+    require_actor(staff, village)
+    if village.admin_review_first == on:
+        return village
+    updated = village.model_copy(update={"admin_review_first": on})
+    svc.store.put_village(updated)
+    audit(svc, staff, village.id, "setting_changed", "village:admin_review_first", at,
+          from_state=str(village.admin_review_first).lower(), to_state=str(on).lower())
+    return updated

@@ -31,6 +31,7 @@ from ..domain.publishing import publish_moment
 from ..domain.workspace import Clock, ClockState, formula_safe, may_read_village, read_clock, when_id
 from ..services import Services, services
 from . import register
+from .admin_review import waits_for_admin
 
 SID_RE = re.compile(r"[0-9a-f]{20}")
 MONTH_RE = re.compile(r"20\d\d-(0[1-9]|1[0-2])")
@@ -65,6 +66,7 @@ STEP_WORDS = {
     "keputusan": ("Keputusan PPID (1 jam)", "PPID decision (1 hour)"),
     "unggah": ("Terbit (H+1)", "Online (H+1)"),
     "jawaban": ("Jawaban komentar/pesan (1 hari)", "Answer to a comment/message (1 day)"),
+    "periksa": ("Periksa draf lalu kirim ke PPID (2 jam)", "Check the draft, then send it to the PPID (2 hours)"),
 }
 
 
@@ -82,6 +84,8 @@ AUDIT_WORDS = {
     "signed_in": ("Masuk", "Signed in"), "signed_out": ("Keluar", "Signed out"),
     "person_added": ("Orang ditambahkan", "Person added"), "person_revoked": ("Akses dicabut", "Access revoked"),
     "person_rotated": ("Tautan baru dikirim", "New link sent"), "deputy_added": ("Wakil PPID ditambahkan", "Deputy added"),
+    "sent_to_ppid": ("Dikirim admin ke PPID", "Sent to the PPID by the admin"),
+    "setting_changed": ("Pengaturan diubah", "Setting changed"),
 }
 SYSTEM_ACTORS = {"intake": "Sistem penerimaan berkas", "drafting": "Sistem pembuat draf",
                  "publication": "Sistem penerbitan", "sla-watch": "Pengawas waktu SOP", "intake-watch": "Pengawas berkas"}
@@ -209,6 +213,12 @@ def dashboard(village: Village, svc: Services | None = None, at: datetime | None
             counts["submissions"] += 1
         link = f"/app/{village.id}/s/{sub.submission_id}"
         for step, procedure, clock in submission_clocks(sub, items["draft"], items["publication"], at):
+            if step == "keputusan" and village.admin_review_first and procedure is not None:
+                draft = _latest(items["draft"])[procedure]
+                if waits_for_admin(village, sub.submission_id, procedure, draft.version, svc):
+                    # the admin's own 2 hours (step 2) run until it goes to the PPID
+                    start = sub.completed_at or draft.created_at
+                    step, clock = "periksa", read_clock("periksa", start, sop.batas_draf(start), at)
             tasks.append(Task(clock, sub, procedure, STEP_WORDS[step], link))
             counts["late"] += clock.state is ClockState.LATE
             counts["in_review"] += step == "keputusan"
@@ -328,6 +338,8 @@ def submission_view(village: Village, submission_id: str, svc: Services | None =
         view.drafts.append({"draft": draft, "words": DRAFT_WORDS[draft.status], "preview": review_preview(draft, svc, until),
                             "notes": notes, "versions": versions, "pubs": pubs,
                             "can_edit": draft.status in (DraftStatus.IN_REVIEW, DraftStatus.REVISION_REQUESTED),
+                            "waits_for_admin": draft.status is DraftStatus.IN_REVIEW
+                            and waits_for_admin(village, submission_id, procedure, draft.version, svc),
                             "can_republish": draft.status is DraftStatus.APPROVED
                             and any(p.status is PublicationStatus.FAILED for p in pubs),
                             "photos": [{"key": k, "url": image(k)} for k in draft.photo_keys]})
