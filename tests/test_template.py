@@ -480,7 +480,8 @@ def test_every_function_has_every_required_setting(source):
     ("SlaWatchFunction", "KABAR_PUBLIC_URL"),
     ("IntakeWatchFunction", "KABAR_PUBLIC_URL"),
     ("WorkspaceFunction", "KABAR_PUBLIC_URL"),
-    *((fn, "KABAR_LINK_SIGNING_SECRET") for fn in ("NoticeSenderFunction", "ReviewApiFunction", "WorkspaceFunction",
+    *((fn, "KABAR_LINK_SIGNING_SECRET") for fn in ("NoticeSenderFunction", "ReviewApiFunction",
+                                                    "WorkspaceFunction",
                                                     "SlaWatchFunction", "MonthlyReportFunction", "FilesFunction")),
 ])
 def test_functions_that_build_links_or_send_jobs_have_the_optional_setting(source, function, variable):

@@ -75,7 +75,8 @@ def _html(status: int, template: str, session: Session | None = None, cookies: l
     csp = (f"default-src 'none'; img-src 'self' https: http: data:; style-src 'unsafe-inline'; "
            f"script-src 'nonce-{nonce}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
     html = render(template, me=session.staff if session else None, csrf=session.csrf if session else "",
-                  nonce=nonce, role_label=ROLE_LABEL, when=when_id, day=long_date_id, can_act=bool(session) and may_act(session.staff.role),
+                  nonce=nonce, role_label=ROLE_LABEL, when=when_id, day=long_date_id,
+                  can_act=bool(session) and may_act(session.staff.role),
                   **context)
     # same-origin, not no-referrer: with no-referrer the browser sends "Origin: null" on our own forms,
     # and the Origin check is part of the CSRF defence; other sites still never see our paths.
@@ -230,14 +231,16 @@ def register_export(session: Session, village, fmt: str) -> Response:  # noqa: A
     name = f"register-{village.id}-{month}"
     if fmt == "csv":
         return Response(200, "text/csv; charset=utf-8", register_csv(rows),
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"', "Cache-Control": "no-store"})
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"',
+                                 "Cache-Control": "no-store"})
     if fmt == "xlsx":
         import base64
 
         data = workspace_pages.register_xlsx(rows)
         response = Response(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                             base64.b64encode(data).decode(), headers={
-                                "Content-Disposition": f'attachment; filename="{name}.xlsx"', "Cache-Control": "no-store"})
+                                "Content-Disposition": f'attachment; filename="{name}.xlsx"',
+                                "Cache-Control": "no-store"})
         response.base64_encoded = True
         return response
     raise NotFound("format")
@@ -300,7 +303,8 @@ def republish(session: Session, village, submission_id: str, procedure: str, for
     except KabarError as err:
         if isinstance(err, NotFound):
             raise
-        return _message(err.status, ("Tidak dapat diterbitkan ulang", "Cannot publish again"), _error_words(err), session)
+        return _message(err.status, ("Tidak dapat diterbitkan ulang", "Cannot publish again"), _error_words(err),
+                        session)
     return _redirect(f"/app/{village.id}/s/{submission_id}?ok=republish")
 
 
@@ -392,11 +396,25 @@ def people_action(session: Session, village, staff_id: str, action: str, form: d
     raise NotFound("action")
 
 
+@app.post("/app/<village>/settings/test/<procedure>/<index>")
+@_village_page
+def test_channel(session: Session, village, procedure: str, index: str, form: dict) -> Response:  # noqa: ANN001
+    if not index.isdigit():
+        raise NotFound("channel")
+    ok, said = workspace_actions.test_connection(session.staff, village, procedure, int(index))
+    return _settings_page(session, village, tested={"key": f"{procedure}-{index}", "ok": ok, "said": said})
+
+
+def _settings_page(session: Session, village, tested: dict | None = None) -> Response:  # noqa: ANN001
+    return _html(200, "app/settings.html", session, village=village, page="settings", flash=_q("ok"),
+                 channel_status=workspace_pages.channel_status(village), tested=tested,
+                 channel_word=workspace_pages.channel_word, procedure_words=workspace_pages.PROCEDURE_WORDS)
+
+
 @app.get("/app/<village>/settings")
 @_village_page
 def settings_page(session: Session, village) -> Response:  # noqa: ANN001
-    return _html(200, "app/settings.html", session, village=village, page="settings", flash=_q("ok"),
-                 channel_word=workspace_pages.channel_word, procedure_words=workspace_pages.PROCEDURE_WORDS)
+    return _settings_page(session, village)
 
 
 @app.not_found

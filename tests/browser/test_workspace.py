@@ -308,7 +308,7 @@ def test_the_regency_supervisor_reads_every_village_of_the_kabupaten_but_cannot_
     page = new_page()
     sign_in(page, person("supervisor", OTHER))
     assert page.goto(f"{stack.base_url}/app/{VILLAGE}/s/{sid}").status == 200  # same kabupaten
-    assert page.query_selector(f"a[href$='/edit/website']") is None
+    assert page.query_selector("a[href$='/edit/website']") is None
     assert "hanya" in page.inner_text(".readonly").lower() or page.inner_text(".readonly")
     csrf = page.get_attribute("input[name=csrf]", "value")
     forged = post_form(page, f"/app/{VILLAGE}/s/{sid}/edit/website",
@@ -390,3 +390,17 @@ def test_with_admin_review_first_the_ppid_is_asked_only_when_the_admin_sends_it(
         page.goto(f"{stack.base_url}/app/{VILLAGE}/settings")
         page.click("#toggle-admin-review")
         page.wait_for_url(re.compile(r"\?ok=saved$"))
+
+
+def test_settings_test_each_channels_connection(stack, new_page):
+    page = new_page()
+    sign_in(page, person("admin"))
+    page.goto(f"{stack.base_url}/app/{VILLAGE}/settings")
+    page.click("#test-social-0")
+    assert "Koneksi berhasil" in page.inner_text("#tested")
+    stack.fake_graph.fail_next(190, 400)  # the Page token refused
+    page.click("#test-social-0")
+    assert "Koneksi gagal" in page.inner_text("#tested")
+    page.click("#test-website-0")
+    assert "Koneksi berhasil" in page.inner_text("#tested")
+    shoot(page, "settings-tested")

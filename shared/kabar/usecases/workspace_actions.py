@@ -239,3 +239,34 @@ def set_admin_review(staff: Staff, village: Village, on: bool, svc: Services | N
     audit(svc, staff, village.id, "setting_changed", "village:admin_review_first", at,
           from_state=str(village.admin_review_first).lower(), to_state=str(on).lower())
     return updated
+
+
+#: the marker of the read-only probe "test connection" asks each channel for (never a real post)
+PROBE_MARKER = "kabar-connection-test"
+
+
+def test_connection(staff: Staff, village: Village, procedure: str, index: int, svc: Services | None = None,
+                    at: datetime | None = None) -> tuple[bool, str]:
+    """Ask one channel, read-only, for a post that does not exist: it proves the credentials and the
+    address work without publishing anything. Returns (ok, what the channel said)."""
+    from ..adapters.channels import build_channel
+    from ..ports import ChannelPost
+
+    svc = svc or services()
+    at = at or now()
+    require_actor(staff, village)
+    configs = village.channels.get(_procedure(procedure)) or []
+    if not 0 <= index < len(configs):
+        raise NotFound("channel")
+    config = configs[index]
+    probe = ChannelPost(tenant_id=village.id, marker=PROBE_MARKER, title="-", text="-", lead="-", photo_urls=(),
+                        photo_keys=(), graphic_key=None, video_key=None, link=None,
+                        activity_date=at.date().isoformat(), location="-", slug=PROBE_MARKER)
+    try:
+        build_channel(config, village, svc.settings).find(probe)
+        ok, said = True, ""
+    except Exception as err:  # noqa: BLE001 - every failure is what the admin needs to see
+        ok, said = False, str(err)[:500]
+    audit(svc, staff, village.id, "connection_tested", f"channel:{config.type}", at,
+          to_state="ok" if ok else "failed", note=said or None)
+    return ok, said

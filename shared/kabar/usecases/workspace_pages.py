@@ -83,12 +83,15 @@ AUDIT_WORDS = {
     "file_requested": ("Berkas diminta dari pelaksana", "File asked of the officer"),
     "signed_in": ("Masuk", "Signed in"), "signed_out": ("Keluar", "Signed out"),
     "person_added": ("Orang ditambahkan", "Person added"), "person_revoked": ("Akses dicabut", "Access revoked"),
-    "person_rotated": ("Tautan baru dikirim", "New link sent"), "deputy_added": ("Wakil PPID ditambahkan", "Deputy added"),
+    "person_rotated": ("Tautan baru dikirim", "New link sent"),
+    "deputy_added": ("Wakil PPID ditambahkan", "Deputy added"),
     "sent_to_ppid": ("Dikirim admin ke PPID", "Sent to the PPID by the admin"),
     "setting_changed": ("Pengaturan diubah", "Setting changed"),
+    "connection_tested": ("Koneksi kanal diuji", "Channel connection tested"),
 }
 SYSTEM_ACTORS = {"intake": "Sistem penerimaan berkas", "drafting": "Sistem pembuat draf",
-                 "publication": "Sistem penerbitan", "sla-watch": "Pengawas waktu SOP", "intake-watch": "Pengawas berkas"}
+                 "publication": "Sistem penerbitan", "sla-watch": "Pengawas waktu SOP",
+                 "intake-watch": "Pengawas berkas"}
 
 
 @dataclass
@@ -191,7 +194,8 @@ def submission_clocks(sub: Submission, drafts: list[Draft], pubs: list[Publicati
             out.append(("keputusan", procedure,
                         read_clock("keputusan", draft.created_at, sop.batas_keputusan(draft.created_at), at)))
         elif draft.status is DraftStatus.REVISION_REQUESTED and draft.decided_at:
-            out.append(("koreksi", procedure, read_clock("koreksi", draft.decided_at, sop.batas_draf(draft.decided_at), at)))
+            out.append(("koreksi", procedure,
+                        read_clock("koreksi", draft.decided_at, sop.batas_draf(draft.decided_at), at)))
         elif draft.status is DraftStatus.APPROVED and draft.decided_at:
             out.append(("unggah", procedure, read_clock("unggah", draft.decided_at,
                                                         sop.batas_unggah(sub.activity.date), at)))
@@ -256,7 +260,8 @@ def register_page(village: Village, month: str, query: str, svc: Services | None
         if q and q not in hay:
             continue
         latest = _latest(svc.store.submission_items(village.id, sub.submission_id)["draft"])
-        states = [(PROCEDURE_WORDS[p][0], DRAFT_WORDS[latest[p].status] if p in latest else SUBMISSION_WORDS[sub.status])
+        states = [(PROCEDURE_WORDS[p][0],
+                   DRAFT_WORDS[latest[p].status] if p in latest else SUBMISSION_WORDS[sub.status])
                   for p in sub.procedures]
         rows.append(RegisterRow(sub, states))
     return rows
@@ -335,7 +340,8 @@ def submission_view(village: Village, submission_id: str, svc: Services | None =
         notes = [d for d in versions if d.decision_note]
         pubs = sorted((p for p in items["publication"] if p.procedure is procedure and p.version == draft.version),
                       key=lambda p: p.channel)
-        view.drafts.append({"draft": draft, "words": DRAFT_WORDS[draft.status], "preview": review_preview(draft, svc, until),
+        view.drafts.append({"draft": draft, "words": DRAFT_WORDS[draft.status],
+                            "preview": review_preview(draft, svc, until),
                             "notes": notes, "versions": versions, "pubs": pubs,
                             "can_edit": draft.status in (DraftStatus.IN_REVIEW, DraftStatus.REVISION_REQUESTED),
                             "waits_for_admin": draft.status is DraftStatus.IN_REVIEW
@@ -370,8 +376,9 @@ def calendar(village: Village, month: str, svc: Services | None = None) -> dict:
                     if start <= when < end:
                         for channel in village.channels.get(draft.procedure, []):
                             days.setdefault(when.day, []).append(
-                                {"kind": "scheduled", "channel": channel_word(channel.type), "title": sub.activity.title,
-                                 "url": None, "link": f"/app/{village.id}/s/{sub.submission_id}", "at": when})
+                                {"kind": "scheduled", "channel": channel_word(channel.type),
+                                 "title": sub.activity.title, "url": None,
+                                 "link": f"/app/{village.id}/s/{sub.submission_id}", "at": when})
     weeks: list[list[int | None]] = []
     first_weekday = start.weekday()  # Monday first
     n_days = (end - start).days
@@ -382,6 +389,25 @@ def calendar(village: Village, month: str, svc: Services | None = None) -> dict:
         weeks.append(cells[i:i + 7])
     return {"month": month, "name": month_name_id(month), "weeks": weeks, "days": days,
             "prev": shift_month(month, -1), "next": shift_month(month, 1)}
+
+
+# --- Village settings: each channel's last publication and last error ---------------------------------
+
+def channel_status(village: Village, svc: Services | None = None, at: datetime | None = None) -> dict[str, dict]:
+    """Per channel name: the last publication online and the last failure, over this month and the last."""
+    svc = svc or services()
+    month = month_of(to_wib(at or now()))
+    out: dict[str, dict] = {}
+    for m in (shift_month(month, -1), month):
+        for sub in svc.store.submissions_in_month(village.id, m):
+            for pub in svc.store.submission_items(village.id, sub.submission_id)["publication"]:
+                entry = out.setdefault(pub.channel, {"last": None, "error": None})
+                if pub.status is PublicationStatus.PUBLISHED and pub.published_at and (
+                        entry["last"] is None or pub.published_at > entry["last"].published_at):
+                    entry["last"] = pub
+                if pub.status is PublicationStatus.FAILED:
+                    entry["error"] = pub
+    return out
 
 
 # --- Reports --------------------------------------------------------------------------------------
