@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 from pydantic import ValidationError
 
-from kabar.domain.clock import long_date_id, now
+from kabar.domain.clock import long_date_id, month_of, now
 from kabar.domain.errors import KabarError, NotFound
 from kabar.domain.workspace import ROLE_LABEL, SESSION_ABSOLUTE, may_act, when_id
 from kabar.http import PAGE_HEADERS
@@ -349,7 +349,7 @@ def calendar(session: Session, village) -> Response:  # noqa: ANN001
 @_village_page
 def reports(session: Session, village) -> Response:  # noqa: ANN001
     return _html(200, "app/reports.html", session, village=village, reports=workspace_pages.reports(village),
-                 page="reports", flash=_q("ok"))
+                 page="reports", flash=_q("ok"), previous=workspace_pages.shift_month(month_of(now()), -1))
 
 
 def _people_page(session: Session, village, link: str | None = None,  # noqa: ANN001
@@ -359,6 +359,13 @@ def _people_page(session: Session, village, link: str | None = None,  # noqa: AN
     audit = list(reversed(workspace_pages.history_lines(services().store.workspace_audit(village.id)[:30], names)))
     return _html(200 if not error else 422, "app/people.html", session, village=village, people=staff, audit=audit,
                  page="people", link=link, error=error, flash=_q("ok"))
+
+
+@app.post("/app/<village>/reports/<month>/rebuild")
+@_village_page
+def rebuild_report(session: Session, village, month: str, form: dict) -> Response:  # noqa: ANN001
+    workspace_actions.rebuild_report(session.staff, village, month)
+    return _redirect(f"/app/{village.id}/reports?ok=rebuild-{month}")
 
 
 @app.get("/app/<village>/people")

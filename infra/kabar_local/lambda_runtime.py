@@ -139,10 +139,6 @@ class LambdaRuntime:
         self._functions: Mapping[str, Function] = {fn.logical_id: fn for fn in model.functions}
         self._loaded: dict[str, tuple[ModuleType, Callable[..., Any]]] = {}
         self._lock = threading.Lock()
-        # One event at a time per function, as one Lambda instance runs them: handlers keep per-request
-        # state in module globals (Powertools' resolver holds the current event), which concurrent
-        # gateway threads would otherwise overwrite mid-request.
-        self._running: dict[str, threading.RLock] = {}
 
     def function(self, logical_id: str) -> Function:
         try:
@@ -170,11 +166,7 @@ class LambdaRuntime:
 
     def invoke(self, logical_id: str, event: Any) -> Any:
         """Call the handler as Lambda would; exceptions propagate to the caller (the dispatcher)."""
-        handler = self.handler(logical_id)
-        with self._lock:
-            running = self._running.setdefault(logical_id, threading.RLock())
-        with running:
-            return handler(event, self.context(logical_id))
+        return self.handler(logical_id)(event, self.context(logical_id))
 
 
 def function_arn(name: str) -> str:

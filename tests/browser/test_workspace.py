@@ -353,14 +353,28 @@ def test_forms_without_the_sessions_csrf_token_or_from_another_origin_are_refuse
     assert post_form(page, f"/app/{VILLAGE}/people", {**deputy, "csrf": csrf}, origin=stack.base_url).status == 303
 
 
-def test_every_other_page_at_both_widths(stack, new_page):
+def test_every_other_page_at_both_widths_and_a_report_rebuilt(stack, new_page):
+    from kabar.domain.clock import month_of, previous_month
+
     page = new_page()
     sign_in(page, person("admin"))
-    for name in ("reports", "settings", "calendar"):
+    for name in ("settings", "calendar"):
         assert page.goto(f"{stack.base_url}/app/{VILLAGE}/{name}").status == 200
         shoot(page, name)
     csv = page.request.get(f"{stack.base_url}/app/{VILLAGE}/register/csv")
     assert csv.status == 200 and csv.text().startswith("submission_id,")
+    page.goto(f"{stack.base_url}/app/{VILLAGE}/reports")
+    month = previous_month(now())
+    page.click(f"#rebuild-{month}")
+    page.wait_for_url(re.compile(rf"\?ok=rebuild-{month}$"))
+    stack.dispatcher.wait_idle(timeout=120)
+    page.goto(f"{stack.base_url}/app/{VILLAGE}/reports")
+    links = page.query_selector_all("#reports a.button")
+    assert {a.inner_text() for a in links} >= {"HTML", "PDF", "XLSX"}
+    pdf = page.request.get(links[[a.inner_text() for a in links].index("PDF")].get_attribute("href"))
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+    assert month_of(now()) != month
+    shoot(page, "reports")
 
 
 def test_with_admin_review_first_the_ppid_is_asked_only_when_the_admin_sends_it(stack, new_page):

@@ -270,3 +270,18 @@ def test_connection(staff: Staff, village: Village, procedure: str, index: int, 
     audit(svc, staff, village.id, "connection_tested", f"channel:{config.type}", at,
           to_state="ok" if ok else "failed", note=said or None)
     return ok, said
+
+
+def rebuild_report(staff: Staff, village: Village, month: str, svc: Services | None = None,
+                   at: datetime | None = None) -> None:
+    """One report job for this village and month on the report queue (the monthly-report function builds
+    HTML, PDF and XLSX again and emails the recipients when the content changed)."""
+    from ..adapters.sqs import SqsQueue
+
+    svc = svc or services()
+    at = at or now()
+    require_actor(staff, village)
+    if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month or ""):
+        raise NotFound("report")
+    SqsQueue(svc.settings.report_queue_url).send_all([{"tenant_id": village.id, "month": month}])
+    audit(svc, staff, village.id, "report_rebuilt", f"report:{month}", at)

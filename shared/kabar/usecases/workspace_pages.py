@@ -88,6 +88,7 @@ AUDIT_WORDS = {
     "sent_to_ppid": ("Dikirim admin ke PPID", "Sent to the PPID by the admin"),
     "setting_changed": ("Pengaturan diubah", "Setting changed"),
     "connection_tested": ("Koneksi kanal diuji", "Channel connection tested"),
+    "report_rebuilt": ("Laporan dibuat ulang", "Report rebuilt"),
 }
 SYSTEM_ACTORS = {"intake": "Sistem penerimaan berkas", "drafting": "Sistem pembuat draf",
                  "publication": "Sistem penerbitan", "sla-watch": "Pengawas waktu SOP",
