@@ -352,13 +352,12 @@ def reports(session: Session, village) -> Response:  # noqa: ANN001
                  page="reports", flash=_q("ok"), previous=workspace_pages.shift_month(month_of(now()), -1))
 
 
-def _people_page(session: Session, village, link: str | None = None,  # noqa: ANN001
-                 error: tuple[str, str] | None = None) -> Response:
+def _people_page(session: Session, village, error: tuple[str, str] | None = None) -> Response:  # noqa: ANN001
     staff = sorted(services().store.list_staff(village.id), key=lambda s: (s.revoked_at is not None, s.role, s.name))
     names = {f"{p.role.value}:{p.email}": p.name for p in staff}
     audit = list(reversed(workspace_pages.history_lines(services().store.workspace_audit(village.id)[:30], names)))
     return _html(200 if not error else 422, "app/people.html", session, village=village, people=staff, audit=audit,
-                 page="people", link=link, error=error, flash=_q("ok"))
+                 page="people", error=error, flash=_q("ok"))
 
 
 @app.post("/app/<village>/reports/<month>/rebuild")
@@ -383,12 +382,12 @@ def people_add(session: Session, village, form: dict) -> Response:  # noqa: ANN0
         if one("kind") == "deputy":
             workspace_actions.add_deputy(session.staff, village, one("name"), one("email"))
             return _redirect(f"/app/{village.id}/people?ok=deputy")
-        _person, link = workspace_actions.add_person(session.staff, village, one("role"), one("name"), one("email"))
+        workspace_actions.add_person(session.staff, village, one("role"), one("name"), one("email"))
     except workspace_actions.NotAllowed:
         raise
     except (KabarError, ValidationError) as err:
         return _people_page(session, village, error=_error_words(err))
-    return _people_page(session, village, link=link)
+    return _redirect(f"/app/{village.id}/people?ok=added")
 
 
 @app.post("/app/<village>/people/<staff_id>/<action>")
@@ -398,8 +397,8 @@ def people_action(session: Session, village, staff_id: str, action: str, form: d
         workspace_actions.revoke_person(session.staff, village, staff_id)
         return _redirect(f"/app/{village.id}/people?ok=revoked")
     if action == "rotate":
-        link = workspace_actions.rotate_person(session.staff, village, staff_id)
-        return _people_page(session, village, link=link)
+        workspace_actions.rotate_person(session.staff, village, staff_id)
+        return _redirect(f"/app/{village.id}/people?ok=rotated")
     raise NotFound("action")
 
 

@@ -135,16 +135,15 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
         _say(f"  Authorization: Bearer {token}")
         _say(f"  contoh / e.g.: curl -H 'Authorization: Bearer {token}' {base}/register")
     # the workspace (/app/): a personal, single-use sign-in link, emailed with --send
-    from kabar.services import services
     from kabar.usecases.sessions import issue_sign_in_link, send_sign_in_link
 
     if args.send:
-        link = send_sign_in_link(staff, services().store.get_village(staff.tenant_id))
-        _say("Tautan masuk ruang kerja dikirim lewat email / workspace sign-in link emailed:")
-    else:
-        link = issue_sign_in_link(staff)
-        _say("Tautan masuk ruang kerja (sekali pakai, 72 jam) / workspace sign-in link (single use, 72 hours):")
-    _say(f"  {link}")
+        send_sign_in_link(staff)
+        _say("Tautan masuk ruang kerja dikirim lewat email / workspace sign-in link emailed "
+             f"(lihat / see {base}/_local/outbox)")
+        return 0
+    _say("Tautan masuk ruang kerja (sekali pakai, 72 jam) / workspace sign-in link (single use, 72 hours):")
+    _say(f"  {issue_sign_in_link(staff)}")
     return 0
 
 

@@ -11,6 +11,7 @@ from kabar.domain.workspace import SESSION_ABSOLUTE, SESSION_IDLE, SIGN_IN_LINK_
 from kabar.services import services
 from kabar.usecases import sessions, workspace_actions, workspace_pages
 from kabar.usecases.staff import add_staff, authenticate
+from kabar_local.outbox import Outbox
 from tests.integration.flow import VILLAGE
 
 
@@ -75,11 +76,16 @@ def test_rotating_sends_a_new_link_and_everything_issued_before_stops(aws, admin
     person, bearer = add_staff(VILLAGE, "admin", "Dua", "dua@purwobinangun.desa.id")
     old_link = token_of(sessions.issue_sign_in_link(person))
     cookie, _ = sessions.sign_in(token_of(sessions.issue_sign_in_link(person)))
-    new_link = workspace_actions.rotate_person(boss, services().store.get_village(VILLAGE), person.staff_id)
+    workspace_actions.rotate_person(boss, services().store.get_village(VILLAGE), person.staff_id)
     assert sessions.current_session(cookie) is None and sessions.sign_in(old_link) is None
     with pytest.raises(Unauthorized):
         authenticate(f"Bearer {bearer}", {Role.ADMIN})
+    aws.settle()  # the promised email: relayed and sent, its link made at sending time
+    (mail,) = Outbox().list(to="dua@purwobinangun.desa.id")
+    (new_link,) = [u for u in mail["links"] if "/app/masuk/" in u]
     assert sessions.sign_in(token_of(new_link)) is not None
+    aws.settle()
+    assert len(Outbox().list(to="dua@purwobinangun.desa.id")) == 1  # sent once
 
 
 def test_only_the_villages_admin_acts(aws, admin):

@@ -776,6 +776,11 @@ class DynamoStore:
         ])
         return rotated
 
+    def commit_change(self, change: Change) -> None:
+        """An action whose only state is its audit entry (a file asked for, a person added), committed
+        with the notices it promises, in one transaction."""
+        self._commit([], change)
+
     def has_claim(self, tenant_id: str, submission_id: str, key: str) -> bool:
         """Whether ``claim_once(key)`` was made for this submission (e.g. a draft released to the PPID)."""
         return self._get(_sub_pk(tenant_id, submission_id), f"SLA#{key}") is not None

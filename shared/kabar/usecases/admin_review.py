@@ -18,10 +18,11 @@ from .. import web
 from ..domain.clock import now
 from ..domain.events import DraftReady
 from ..domain.models import DraftStatus, Procedure, Staff, Village
+from ..domain.outbox import Change
 from ..domain.text import t
-from ..ports import Mail
 from ..services import Services, services
 from . import review
+from .notices import rendered
 
 logger = Logger(child=True)
 
@@ -55,11 +56,13 @@ def _tell_admins(village: Village, event: DraftReady, waiting: bool, svc: Servic
     context = {"village": village, "submission": submission, "procedure": review.PROCEDURE_LABEL[event.procedure],
                "version": event.version, "waiting": waiting, "link": link}
     subject = ("Draf siap diperiksa" if waiting else "Draf dikirim ke PPID")
-    return svc.mailer.send(Mail(
-        to=tuple(str(a.email) for a in village.admins),
-        subject=f"[Kabar {village.name}] {subject}: {submission.activity.title} (v{event.version})",
-        text=web.render("email/draft_ready.txt", **context), html=web.render("email/draft_ready.html", **context),
-        tags={"kind": "draft_ready"}))
+    notices = rendered(village.id, "draft_ready", f"draft:{event.procedure.value}:v{event.version}",
+                       [str(a.email) for a in village.admins],
+                       f"[Kabar {village.name}] {subject}: {submission.activity.title} (v{event.version})",
+                       web.render("email/draft_ready.txt", **context), web.render("email/draft_ready.html", **context),
+                       submission_id=event.submission_id)
+    svc.store.enqueue(Change(notices=notices))
+    return ",".join(n.notice_id for n in notices)
 
 
 def send_to_ppid(staff: Staff, village: Village, submission_id: str, procedure: Procedure,

@@ -18,7 +18,8 @@ from datetime import datetime
 from aws_lambda_powertools import Logger
 
 from ..domain.clock import iso, now, to_wib
-from ..domain.models import AuditEntry, Contact, Role, Staff, Village
+from ..domain.models import AuditEntry, Staff
+from ..domain.outbox import Change, Notice
 from ..domain.tokens import new_token, split_token, token_hash
 from ..domain.workspace import (
     SESSION_TOUCH_EVERY,
@@ -45,12 +46,13 @@ class Session:
 
 def audit(svc: Services, staff_or_actor: Staff | str, tenant_id: str, action: str, subject: str,
           at: datetime, note: str | None = None, submission_id: str = "workspace",
-          from_state: str | None = None, to_state: str | None = None) -> None:
-    """Every workspace action goes onto the village's audit trail, naming who did it."""
+          from_state: str | None = None, to_state: str | None = None, notices: list[Notice] | None = None) -> None:
+    """Every workspace action goes onto the village's audit trail, naming who did it, in one transaction
+    with the emails it promises."""
     actor = staff_or_actor if isinstance(staff_or_actor, str) else f"{staff_or_actor.role.value}:{staff_or_actor.email}"
-    svc.store.append_audit(AuditEntry(tenant_id=tenant_id, submission_id=submission_id, at=at, actor=actor,
-                                      action=action, subject=subject, note=note, from_state=from_state,
-                                      to_state=to_state))
+    entry = AuditEntry(tenant_id=tenant_id, submission_id=submission_id, at=at, actor=actor, action=action,
+                       subject=subject, note=note, from_state=from_state, to_state=to_state)
+    svc.store.commit_change(Change(audit=entry, notices=notices or []))
 
 
 def _active(svc: Services, tenant_id: str, staff_id: str, epoch: int) -> Staff | None:
@@ -70,18 +72,36 @@ def issue_sign_in_link(staff: Staff, svc: Services | None = None, at: datetime |
     return f"{svc.settings.public_url.rstrip('/')}/app/masuk/{token}"
 
 
-def send_sign_in_link(staff: Staff, village: Village, svc: Services | None = None, at: datetime | None = None) -> str:
-    """Email a fresh personal link; returns the link (the page also shows it once, for handing over)."""
-    from .. import web
+def sign_in_notice(staff: Staff, at: datetime) -> Notice:
+    """The email with a personal sign-in link, promised as a notice: its token is made when it is sent
+    (like a review link), so no usable link ever rests in the table."""
+    return Notice(tenant_id=staff.tenant_id, purpose="sign_in_link", recipient=str(staff.email),
+                  subject=f"staff:{staff.staff_id}:e{staff.epoch}:{at.isoformat()}",
+                  params={"staff_id": staff.staff_id, "epoch": staff.epoch})
 
+
+def send_sign_in_link(staff: Staff, svc: Services | None = None, at: datetime | None = None) -> str:
+    """Promise the email with a fresh personal link; returns the notice id."""
     svc = svc or services()
-    at = at or now()
+    notice = sign_in_notice(staff, at or now())
+    svc.store.enqueue(Change(notices=[notice]))
+    return notice.notice_id
+
+
+def sign_in_link_mail(notice: Notice, svc: Services, at: datetime) -> Mail:
+    """Compose the sign-in email at sending time (the notice's composer in ``notices``)."""
+    from .. import web
+    from .notices import Skip
+
+    staff = _active(svc, notice.tenant_id, notice.params["staff_id"], int(notice.params.get("epoch", 0)))
+    if staff is None:
+        raise Skip("the person was revoked or rotated before the link went out")
+    village = svc.store.get_village(notice.tenant_id)
     link = issue_sign_in_link(staff, svc, at)
     context = {"village": village, "staff": staff, "link": link, "until": when_id(at + SIGN_IN_LINK_TTL)}
-    svc.mailer.send(Mail(to=(str(staff.email),), subject=f"[Kabar {village.name}] Tautan masuk pribadi Anda",
-                         text=web.render("email/sign_in.txt", **context),
-                         html=web.render("email/sign_in.html", **context), tags={"kind": "sign_in"}))
-    return link
+    return Mail(to=(str(staff.email),), subject=f"[Kabar {village.name}] Tautan masuk pribadi Anda",
+                text=web.render("email/sign_in.txt", **context), html=web.render("email/sign_in.html", **context),
+                tags={"kind": "sign_in_link"})
 
 
 def _sign_in_record(raw_token: str, svc: Services, at: datetime) -> tuple[str, dict, Staff] | None:
@@ -165,10 +185,3 @@ def sign_out(session: Session, svc: Services | None = None, at: datetime | None 
     svc.store.end_session(session.staff.tenant_id, session.session_hash)
     audit(svc, session.staff, session.staff.tenant_id, "signed_out", f"staff:{session.staff.staff_id}", at or now())
 
-
-def contact(staff: Staff) -> Contact:
-    return Contact(name=staff.name, email=staff.email)
-
-
-def is_role(staff: Staff, *roles: Role) -> bool:
-    return staff.role in roles

@@ -17,10 +17,10 @@ from ..domain.models import Contact, Procedure, Role, Staff, Village
 from ..domain.text import t
 from ..domain.tokens import new_token, token_hash
 from ..domain.workspace import may_act
-from ..ports import Mail
 from ..services import Services, services
 from . import revision
-from .sessions import audit, send_sign_in_link
+from .notices import rendered
+from .sessions import audit, sign_in_notice
 
 logger = Logger(child=True)
 
@@ -137,20 +137,21 @@ def ask_for_file(staff: Staff, village: Village, submission_id: str, names: list
     message = message.strip()[:2000]
     context = {"village": village, "submission": submission, "admin": staff, "files": files, "message": message,
                "activity_date": long_date_id(submission.activity.date)}
-    svc.mailer.send(Mail(to=(submission.submitter_email,), reply_to=(str(staff.email),),
-                         subject=f"[Kabar {village.name}] Mohon kirim berkas: {submission.activity.title}",
-                         text=web.render("email/file_request.txt", **context),
-                         html=web.render("email/file_request.html", **context), tags={"kind": "file_request"}))
+    notices = rendered(village.id, "file_request", f"files:{at.isoformat()}", [submission.submitter_email],
+                       f"[Kabar {village.name}] Mohon kirim berkas: {submission.activity.title}",
+                       web.render("email/file_request.txt", **context),
+                       web.render("email/file_request.html", **context),
+                       submission_id=submission_id, reply_to=(str(staff.email),))
     audit(svc, staff, village.id, "file_requested", f"submission:{submission_id}", at, note="; ".join(files),
-          submission_id=submission_id)
+          submission_id=submission_id, notices=notices)
     return submission.submitter_email
 
 
 # --- people ---------------------------------------------------------------------------------------
 
 def add_person(staff: Staff, village: Village, role: str, name: str, email: str,
-               svc: Services | None = None, at: datetime | None = None) -> tuple[Staff, str]:
-    """A new person of this village; their personal sign-in link is emailed (and returned, shown once)."""
+               svc: Services | None = None, at: datetime | None = None) -> Staff:
+    """A new person of this village; their personal sign-in link is emailed (made when it is sent)."""
     from .staff import add_staff
 
     svc = svc or services()
@@ -160,9 +161,9 @@ def add_person(staff: Staff, village: Village, role: str, name: str, email: str,
         raise InvalidInput(t("Peran tidak dikenal.", "Unknown role."))
     contact = Contact(name=name.strip()[:120] or "-", email=email.strip())
     person, _token = add_staff(village.id, role, contact.name, str(contact.email), svc)
-    link = send_sign_in_link(person, village, svc, at)
-    audit(svc, staff, village.id, "person_added", f"staff:{person.staff_id}", at, note=f"{role} {contact.email}")
-    return person, link
+    audit(svc, staff, village.id, "person_added", f"staff:{person.staff_id}", at, note=f"{role} {contact.email}",
+          notices=[sign_in_notice(person, at)])
+    return person
 
 
 def _person(village: Village, staff_id: str, svc: Services) -> Staff:
@@ -188,7 +189,7 @@ def revoke_person(staff: Staff, village: Village, staff_id: str, svc: Services |
 
 
 def rotate_person(staff: Staff, village: Village, staff_id: str, svc: Services | None = None,
-                  at: datetime | None = None) -> str:
+                  at: datetime | None = None) -> Staff:
     """Everything issued to the person before stops working; a fresh sign-in link is emailed."""
     svc = svc or services()
     at = at or now()
@@ -197,9 +198,9 @@ def rotate_person(staff: Staff, village: Village, staff_id: str, svc: Services |
     if person.revoked_at is not None:
         raise InvalidInput(t("Akses orang ini sudah dicabut.", "This person's access is revoked."))
     rotated = svc.store.rotate_staff(person, token_hash(new_token(village.id)))
-    link = send_sign_in_link(rotated, village, svc, at)
-    audit(svc, staff, village.id, "person_rotated", f"staff:{person.staff_id}", at, note=str(person.email))
-    return link
+    audit(svc, staff, village.id, "person_rotated", f"staff:{person.staff_id}", at, note=str(person.email),
+          notices=[sign_in_notice(rotated, at)])
+    return rotated
 
 
 def add_deputy(staff: Staff, village: Village, name: str, email: str, svc: Services | None = None,
