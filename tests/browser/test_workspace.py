@@ -209,7 +209,11 @@ def test_admin_corrects_a_draft_and_the_ppid_sees_version_2_with_differences(sta
     assert "Judul kurang jelas, sebutkan dusunnya." in page.inner_text("#draft-website")
     assert page.inner_text("#draft-website [data-status]") == "Perlu koreksi admin"
     shoot(page, "submission")
-    page.click(f"a[href='/app/{VILLAGE}/s/{sid}/edit/website']")
+    # the correction email leads to the workspace's edit page (no JSON request any more)
+    mails = Http(stack.base_url).outbox("admin@purwobinangun.desa.id")
+    told = next(m for m in mails if "Perlu koreksi" in m["subject"])
+    (edit_link,) = links_to(told, rf"/app/{VILLAGE}/s/{sid}/edit/website$")
+    page.goto(edit_link)
     shoot(page, "edit")
     page.fill("#title", "Kerja bakti warga Dusun Ngepring membersihkan saluran irigasi")
     page.fill("#note", "Judul menyebut dusun.")

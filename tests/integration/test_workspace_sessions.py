@@ -112,3 +112,32 @@ def test_the_register_xlsx_writes_formulas_as_text():
     row = {sheet.cell(1, c).value: sheet.cell(2, c) for c in range(1, sheet.max_column + 1)}
     for column in ("title", "location", "submitter"):
         assert row[column].data_type == "s" and row[column].value.startswith("'"), column
+
+
+def test_the_admins_edit_chooses_photos_their_order_and_a_new_cover_as_the_next_version(aws, admin):
+    from tests.integration.flow import drafted
+
+    staff, _ = admin
+    _, created = drafted(aws)
+    sid = created["submission_id"]
+    store = services().store
+    village = store.get_village(VILLAGE)
+    v1 = store.get_draft(VILLAGE, sid, "social")
+    first = v1.photo_keys[0]
+    # a photo the carousel left out, from the hand-over's accepted ones, shown after the draft's
+    assets = sorted((a for a in store.list_assets(VILLAGE, sid) if a.kind.value == "photo"), key=lambda a: a.name)
+    shown = [first] + [a.clean_key for a in assets if a.clean_key not in v1.photo_keys]
+    second = shown[1]
+    form = {"version": ["1"], "title": [v1.title], "caption": [v1.caption + "\n#KerjaBakti"],
+            "photo": [first, second], "pos-0": ["2"], "pos-1": ["1"], "cover": [second], "note": ["Urutan foto."]}
+    result = workspace_actions.edit_draft(staff, village, sid, "social", form)
+    v2 = store.get_draft(VILLAGE, sid, "social")
+    assert result["version"] == v2.version == 2
+    assert v2.photo_keys == [second, first]  # only the ticked photos, in the typed order
+    assert v2.graphic_key != v1.graphic_key and v2.graphic_key.startswith(f"{VILLAGE}/{sid}/drafts/")
+    assert services().media.get(v2.graphic_key)[:2] == b"\xff\xd8"  # a JPEG cover drawn on the chosen photo
+    assert v2.caption.endswith("#KerjaBakti")
+    foreign = {**form, "version": ["2"], "photo": [f"candibinangun/{sid}/x.jpg"], "cover": ["keep"]}
+    from kabar.domain.errors import InvalidInput
+    with pytest.raises(InvalidInput):
+        workspace_actions.edit_draft(staff, village, sid, "social", foreign)

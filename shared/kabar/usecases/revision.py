@@ -18,7 +18,7 @@ from ..domain.clock import iso, now
 from ..domain.diff import plain
 from ..domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from ..domain.events import RevisionSubmitted
-from ..domain.models import AuditEntry, Draft, DraftStatus, Procedure, Staff, WebsiteKind
+from ..domain.models import AssetStatus, AuditEntry, Draft, DraftStatus, FileKind, Procedure, Staff, WebsiteKind
 from ..domain.outbox import Change
 from ..domain.text import t
 from ..services import Services, services
@@ -135,6 +135,9 @@ def _photo_choice(staff: Staff, submission_id: str, proc: Procedure, latest: Dra
         allowed = set(latest.photo_keys)
         if latest.version > 1:
             allowed |= set(svc.store.get_draft(staff.tenant_id, submission_id, proc, 1).photo_keys)
+        # or any accepted photo of the hand-over (its sanitized copy), e.g. one the carousel left out
+        allowed |= {a.clean_key for a in svc.store.list_assets(staff.tenant_id, submission_id)
+                    if a.status is AssetStatus.ACCEPTED and a.kind is FileKind.PHOTO and a.clean_key}
         if any(k not in allowed for k in request.photo_keys) or len(set(request.photo_keys)) != len(request.photo_keys):
             raise _field_error("photo_keys", "unknown_photo", "Foto yang dipilih bukan foto draf ini.",
                                "A chosen photo is not one of this draft's photos.")

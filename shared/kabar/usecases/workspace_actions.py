@@ -73,7 +73,10 @@ def edit_draft(staff: Staff, village: Village, submission_id: str, procedure: st
         if value.strip() != current.strip():
             fields[name] = value
     if proc is Procedure.SOCIAL:
-        chosen = _photo_order(form, latest.photo_keys)
+        from .workspace_pages import photo_choices
+
+        shown = [k for k, _ in photo_choices(latest, svc.store.list_assets(village.id, submission_id))]
+        chosen = _photo_order(form, shown)
         if chosen is not None and chosen != latest.photo_keys:
             fields["photo_keys"] = chosen
         cover = one("cover")
@@ -102,7 +105,7 @@ def _draw_cover(village: Village, submission_id: str, latest, photo_key: str, sv
     """A new cover graphic drawn on the chosen photo, stored beside the draft's other files."""
     from ..domain.graphic import make_cover
 
-    if photo_key not in latest.photo_keys:
+    if photo_key not in latest.photo_keys and not photo_key.startswith(f"{village.id}/{submission_id}/"):
         raise InvalidInput(t("Sampul harus salah satu foto draf.", "The cover must be one of the draft's photos."))
     submission = svc.store.get_submission(village.id, submission_id)
     logo = svc.media.get(village.logo_key) if village.logo_key else None

@@ -349,11 +349,21 @@ def submission_view(village: Village, submission_id: str, svc: Services | None =
                             and waits_for_admin(village, submission_id, procedure, draft.version, svc),
                             "can_republish": draft.status is DraftStatus.APPROVED
                             and any(p.status is PublicationStatus.FAILED for p in pubs),
-                            "photos": [{"key": k, "url": image(k)} for k in draft.photo_keys]})
+                            "photos": [{"key": k, "url": image(k), "chosen": chosen}
+                                       for k, chosen in photo_choices(draft, items["asset"])]})
     people = {p.staff_id: p.name for p in svc.store.list_staff(village.id)}
     people.update({f"{p.role.value}:{p.email}": p.name for p in svc.store.list_staff(village.id)})
     view.history = history_lines(items["audit"], people)
     return view
+
+
+def photo_choices(draft: Draft, assets: list[Asset]) -> list[tuple[str, bool]]:
+    """What the admin may publish: the draft's photos in order (chosen), then the hand-over's other
+    accepted photos (not chosen)."""
+    extra = [a.clean_key for a in sorted(assets, key=lambda a: a.name)
+             if a.status is AssetStatus.ACCEPTED and a.kind.value == "photo" and a.clean_key
+             and a.clean_key not in draft.photo_keys]
+    return [(k, True) for k in draft.photo_keys] + [(k, False) for k in extra]
 
 
 # --- Calendar -------------------------------------------------------------------------------------
