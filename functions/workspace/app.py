@@ -402,6 +402,18 @@ def people_action(session: Session, village, staff_id: str, action: str, form: d
     raise NotFound("action")
 
 
+@app.post("/app/<village>/settings")
+@_village_page
+def save_settings(session: Session, village, form: dict) -> Response:  # noqa: ANN001
+    try:
+        workspace_actions.update_settings(session.staff, village, form)
+    except workspace_actions.NotAllowed:
+        raise
+    except (KabarError, ValidationError) as err:
+        return _settings_page(session, village, error=_error_words(err), status=422)
+    return _redirect(f"/app/{village.id}/settings?ok=saved")
+
+
 @app.post("/app/<village>/settings/test/<procedure>/<index>")
 @_village_page
 def test_channel(session: Session, village, procedure: str, index: str, form: dict) -> Response:  # noqa: ANN001
@@ -411,8 +423,9 @@ def test_channel(session: Session, village, procedure: str, index: str, form: di
     return _settings_page(session, village, tested={"key": f"{procedure}-{index}", "ok": ok, "said": said})
 
 
-def _settings_page(session: Session, village, tested: dict | None = None) -> Response:  # noqa: ANN001
-    return _html(200, "app/settings.html", session, village=village, page="settings", flash=_q("ok"),
+def _settings_page(session: Session, village, tested: dict | None = None,  # noqa: ANN001
+                   error: tuple[str, str] | None = None, status: int = 200) -> Response:
+    return _html(status, "app/settings.html", session, village=village, page="settings", flash=_q("ok"), error=error,
                  channel_status=workspace_pages.channel_status(village), tested=tested,
                  channel_word=workspace_pages.channel_word, procedure_words=workspace_pages.PROCEDURE_WORDS)
 

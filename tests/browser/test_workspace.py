@@ -28,7 +28,7 @@ from kabar_local.demo import Http, links_to
 from kabar_local.samples import submission_payload
 from kabar_local.stack import LocalStack
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("e2e")]
 
 SHOTS = Path(".kabar/screenshots")
 VILLAGE = "purwobinangun"
@@ -423,3 +423,21 @@ def test_settings_test_each_channels_connection(stack, new_page):
     page.click("#test-website-0")
     assert "Koneksi berhasil" in page.inner_text("#tested")
     shoot(page, "settings-tested")
+
+
+def test_village_settings_are_edited_and_a_bad_time_is_refused(stack, new_page):
+    page = new_page()
+    sign_in(page, person("admin"))
+    page.goto(f"{stack.base_url}/app/{VILLAGE}/settings")
+    before = services().store.get_village(VILLAGE)
+    page.fill("#publish_time", "25.00")
+    page.click("#save-settings")
+    assert "JJ.MM" in page.inner_text("[role=alert]")
+    page.fill("#publish_time", "08.30")
+    page.fill("#hashtags", "Purwobinangun Sleman KabarDesa")
+    page.click("#save-settings")
+    page.wait_for_url(re.compile(r"\?ok=saved$"))
+    after = services().store.get_village(VILLAGE)
+    assert after.publish_time.strftime("%H:%M") == "08:30" and "#KabarDesa" in after.hashtags
+    assert after.reviewers == before.reviewers and after.report_recipients == before.report_recipients
+    services().store.put_village(before)

@@ -289,3 +289,48 @@ def rebuild_report(staff: Staff, village: Village, month: str, svc: Services | N
         raise NotFound("report")
     SqsQueue(svc.settings.report_queue_url).send_all([{"tenant_id": village.id, "month": month}])
     audit(svc, staff, village.id, "report_rebuilt", f"report:{month}", at)
+
+
+def _contacts(text: str) -> list[Contact]:
+    """One person a line: ``Name <email>`` or ``email``."""
+    out = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        match = re.fullmatch(r"(.*?)\s*<([^<>\s]+)>", line)
+        name, email = (match.group(1).strip(), match.group(2)) if match else ("", line)
+        out.append(Contact(name=name or email.split("@")[0], email=email))
+    return out
+
+
+def update_settings(staff: Staff, village: Village, form: dict[str, list[str]], svc: Services | None = None,
+                    at: datetime | None = None) -> Village:
+    """Hashtags, publication time, reviewers and report recipients; what changed goes on the audit trail."""
+    from datetime import time
+
+    svc = svc or services()
+    at = at or now()
+    require_actor(staff, village)
+
+    def one(name: str) -> str:
+        return (form.get(name) or [""])[0].strip()
+
+    raw_time = one("publish_time")
+    if raw_time and not re.fullmatch(r"([01]\d|2[0-3])[.:][0-5]\d", raw_time):
+        raise InvalidInput(t("Jam terbit harus berbentuk JJ.MM, misalnya 08.00, atau kosong.",
+                             "The publication time must look like HH.MM, e.g. 08.00, or be empty."))
+    publish_time = time(int(raw_time[:2]), int(raw_time[3:])) if raw_time else None
+    reviewers = _contacts(one("reviewers"))
+    if not reviewers:
+        raise InvalidInput(t("Minimal satu PPID.", "At least one reviewer (PPID)."))
+    updated = Village.model_validate({**village.model_dump(), "hashtags": one("hashtags").split(),
+                                      "publish_time": publish_time, "reviewers": reviewers,
+                                      "report_recipients": _contacts(one("report_recipients"))})
+    changed = [k for k in ("hashtags", "publish_time", "reviewers", "report_recipients")
+               if getattr(updated, k) != getattr(village, k)]
+    if not changed:
+        return village
+    svc.store.put_village(updated)
+    audit(svc, staff, village.id, "setting_changed", "village:" + ",".join(changed), at, note=", ".join(changed))
+    return updated
