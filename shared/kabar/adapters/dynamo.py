@@ -795,4 +795,4 @@ class DynamoStore:
         """Every month's report record (its files' keys), newest first."""
         items = self._query(KeyConditionExpression="PK = :p", ScanIndexForward=False,
                             ExpressionAttributeValues={":p": f"T#{tenant_id}#REPORT"})
-        return [{"month": i["SK"], "keys": i.get("keys", {})} for i in items]
+        return [{"month": i["SK"], "keys": i.get("keys", {})} for i in items if i.get("rtype") == "report"]

@@ -101,10 +101,3 @@ def when_id(moment: datetime) -> str:
     """``2 Desember 2026, 09.44 WIB``: the one way people read a date and time."""
     local = to_wib(moment)
     return f"{local.day} {MONTHS_ID[local.month - 1]} {local.year}, {local:%H.%M} WIB"
-
-
-def formula_safe(value: object) -> object:
-    """A spreadsheet cell starting with = + - @ would run as a formula: written as text instead."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

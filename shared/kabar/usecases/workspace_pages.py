@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..domain import sop
+from ..domain.cells import formula_like
 from ..domain.clock import long_date_id, month_bounds, month_name_id, month_of, now, to_wib
 from ..domain.errors import NotFound
 from ..domain.models import (
@@ -28,7 +29,7 @@ from ..domain.models import (
     Village,
 )
 from ..domain.publishing import publish_moment
-from ..domain.workspace import Clock, ClockState, formula_safe, may_read_village, read_clock, when_id
+from ..domain.workspace import Clock, ClockState, may_read_village, read_clock, when_id
 from ..services import Services, services
 from . import register
 from .admin_review import waits_for_admin
@@ -282,11 +283,11 @@ def register_xlsx(rows: list[dict]) -> bytes:
     sheet.title = "Register"
     sheet.append(register.COLUMNS)
     for row in rows:
-        sheet.append([formula_safe(row.get(col, "")) for col in register.COLUMNS])
+        sheet.append([row.get(col, "") for col in register.COLUMNS])
     for cells in sheet.iter_rows(min_row=2):
         for cell in cells:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text, never a formula
+            if isinstance(cell.value, str) and formula_like(cell.value):
+                cell.data_type = "s"  # a typed string, never a formula (domain/cells.py)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
