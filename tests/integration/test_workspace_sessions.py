@@ -67,8 +67,8 @@ def test_revoking_ends_sessions_links_and_the_bearer_token(aws, admin):
     assert sessions.sign_in(pending) is None
     with pytest.raises(Unauthorized):
         authenticate(f"Bearer {bearer}", {Role.REVIEWER})
-    entry = services().store.workspace_audit(VILLAGE)[0]
-    assert (entry.action, entry.actor) == ("person_revoked", "admin:admin@purwobinangun.desa.id")
+    entries = [(e.action, e.actor, e.subject) for e in services().store.workspace_audit(VILLAGE)]
+    assert ("person_revoked", "admin:admin@purwobinangun.desa.id", f"staff:{person.staff_id}") in entries
 
 
 def test_rotating_sends_a_new_link_and_everything_issued_before_stops(aws, admin):
