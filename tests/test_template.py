@@ -66,6 +66,8 @@ EXPECTED_ROUTES = {
     "MetaWebhookFunction": {("GET", "/webhooks/meta"), ("POST", "/webhooks/meta")},
     # durable signed links to reports and draft images in emails
     "FilesFunction": {("GET", "/files/{token}"), ("HEAD", "/files/{token}")},
+    # the admin's workspace (issue 11): server-rendered pages routed inside the function
+    "WorkspaceFunction": {("ANY", "/app"), ("ANY", "/app/{proxy+}")},
 }
 
 
@@ -586,7 +588,9 @@ def test_every_function_has_every_required_setting(source):
     ("ReportSchedulerFunction", "KABAR_REPORT_QUEUE_URL"),
     ("SlaWatchFunction", "KABAR_PUBLIC_URL"),
     ("IntakeWatchFunction", "KABAR_PUBLIC_URL"),
+    ("WorkspaceFunction", "KABAR_PUBLIC_URL"),
     *((fn, "KABAR_LINK_SIGNING_SECRET") for fn in ("NoticeSenderFunction", "ReviewApiFunction",
+                                                    "WorkspaceFunction",
                                                     "SlaWatchFunction", "MonthlyReportFunction", "FilesFunction")),
 ])
 def test_functions_that_build_links_or_send_jobs_have_the_optional_setting(source, function, variable):
@@ -611,7 +615,7 @@ def test_http_api_routes_are_the_designed_contract(source, cfn):
 # ------------------------------------------------------------------------------------ durable file links
 
 LINK_KEY_READERS = {"NoticeSenderFunction", "ReviewApiFunction", "SlaWatchFunction", "MonthlyReportFunction",
-                    "FilesFunction"}
+                    "FilesFunction", "WorkspaceFunction"}
 
 
 def test_the_link_signing_key_is_generated_and_read_only_by_who_signs_or_serves_links(source, cfn):

@@ -1,4 +1,5 @@
-"""DraftReady -> a review link for each reviewer, promised as notices (each sent once by the notice sender).
+"""DraftReady -> a review link for each reviewer, promised as notices (each sent once by the notice sender);
+with "admin review before the PPID" on, the admins first (``usecases/admin_review.py``).
 
 Rejections and corrections need no step here: the decision commits its notices itself.
 """
@@ -8,7 +9,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from kabar.batch import bus_event, consume
 from kabar.domain.events import DraftReady
-from kabar.usecases import review
+from kabar.usecases import admin_review
 
 logger = Logger()
 
@@ -19,7 +20,7 @@ def record_handler(record: SQSRecord) -> None:
     if not isinstance(event, DraftReady):
         logger.warning("event not for notification", extra={"type": type(event).__name__})
         return
-    review.notify_reviewers(event)
+    admin_review.on_draft_ready(event)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -26,7 +26,7 @@ from typing import Any
 
 from .stack import REPO_ROOT, STATE_FILE
 
-ROLES = ("submitter", "admin", "reviewer")
+ROLES = ("submitter", "admin", "reviewer", "supervisor")
 
 
 class CliError(Exception):
@@ -135,6 +135,16 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
         _say("Pakai sebagai header / use it as the header:")
         _say(f"  Authorization: Bearer {token}")
         _say(f"  contoh / e.g.: curl -H 'Authorization: Bearer {token}' {base}/register")
+    # the workspace (/app/): a personal, single-use sign-in link, emailed with --send
+    from kabar.usecases.sessions import issue_sign_in_link, send_sign_in_link
+
+    if args.send:
+        send_sign_in_link(staff)
+        _say("Tautan masuk ruang kerja dikirim lewat email / workspace sign-in link emailed "
+             f"(lihat / see {base}/_local/outbox)")
+        return 0
+    _say("Tautan masuk ruang kerja (sekali pakai, 72 jam) / workspace sign-in link (single use, 72 hours):")
+    _say(f"  {issue_sign_in_link(staff)}")
     return 0
 
 
@@ -314,6 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--name", required=True)
     add.add_argument("--email", required=True)
+    add.add_argument("--send", action="store_true",
+                     help="kirim tautan masuk lewat email / email the workspace sign-in link")
     add.set_defaults(func=cmd_staff_add)
     for name, func, helptext in (("revoke", cmd_staff_revoke, "cabut token / revoke a token"),
                                  ("rotate", cmd_staff_rotate, "ganti token / rotate a token")):

@@ -96,6 +96,9 @@ OVERRIDDEN_KEYS = (
 )
 
 
+_HTTP_INVOKE_LOCK = threading.Lock()
+
+
 class StackError(RuntimeError):
     pass
 
@@ -369,7 +372,12 @@ class LocalStack:
     def _invoker(self, function_id: str) -> Callable[[dict[str, Any]], Any]:
         def invoke(event: dict[str, Any]) -> Any:
             assert self.dispatcher is not None
-            return self.dispatcher.invoke(function_id, event, source="http")
+            # One HTTP event at a time: Powertools' resolvers keep the current event in a process-wide
+            # class attribute (BaseRouter.current_event), which Lambda never shares between requests but
+            # the gateway's threads would (an image GET overwriting a form POST mid-request). No HTTP
+            # handler calls another HTTP route synchronously, so this cannot deadlock.
+            with _HTTP_INVOKE_LOCK:
+                return self.dispatcher.invoke(function_id, event, source="http")
         return invoke
 
     def _make_gateway(self) -> Callable[..., Iterable[bytes]]:

@@ -883,6 +883,45 @@ class DynamoStore:
             if "LastEvaluatedKey" not in page:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    # --- the workspace (/app/): sign-in links, sessions, people ----------------------------------
+    # ``T#<t>#SIGNIN#<sha256>`` / ``SIGNIN``: a personal sign-in link (hash only), used once
+    # ``T#<t>#SESSION#<sha256>`` / ``SESSION``: a signed-in browser (hash of the cookie only)
+    # Workspace actions not about one submission (people, settings) are audited under submission
+    # id ``workspace`` (``T#<t>#S#workspace``), sealed onto the village's chain like every entry.
+
+    def put_sign_in(self, tenant_id: str, token_hash: str, staff_id: str, epoch: int, expires_at: datetime) -> None:
+        self._put({"PK": f"T#{tenant_id}#SIGNIN#{token_hash}", "SK": "SIGNIN", "rtype": "sign_in",
+                   "staff_id": staff_id, "epoch": epoch, "expires_at": iso(expires_at),
+                   "ttl": int(expires_at.timestamp()) + 86400}, "attribute_not_exists(PK)")
+
+    def get_sign_in(self, tenant_id: str, token_hash: str) -> dict | None:
+        item = self._get(f"T#{tenant_id}#SIGNIN#{token_hash}", "SIGNIN")
+        return _data(item) if item else None
+
+    def use_sign_in(self, tenant_id: str, token_hash: str, at: datetime) -> bool:
+        """Mark a sign-in link used, once: False when it was used already (or never existed)."""
+        return self._conditional(
+            self._table.update_item, Key={"PK": f"T#{tenant_id}#SIGNIN#{token_hash}", "SK": "SIGNIN"},
+            UpdateExpression="SET used_at = :u",
+            ConditionExpression="attribute_exists(PK) AND attribute_not_exists(used_at)",
+            ExpressionAttributeValues={":u": iso(at)})
+
+    def put_session(self, tenant_id: str, session_hash: str, record: dict, expires_at: datetime) -> None:
+        self._put({"PK": f"T#{tenant_id}#SESSION#{session_hash}", "SK": "SESSION", "rtype": "session",
+                   "ttl": int(expires_at.timestamp()) + 86400, **record}, "attribute_not_exists(PK)")
+
+    def get_session(self, tenant_id: str, session_hash: str) -> dict | None:
+        item = self._get(f"T#{tenant_id}#SESSION#{session_hash}", "SESSION")
+        return _data(item) if item else None
+
+    def touch_session(self, tenant_id: str, session_hash: str, at: datetime) -> None:
+        self._conditional(self._table.update_item,
+                          Key={"PK": f"T#{tenant_id}#SESSION#{session_hash}", "SK": "SESSION"},
+                          UpdateExpression="SET last_seen_at = :u", ConditionExpression="attribute_exists(PK)",
+                          ExpressionAttributeValues={":u": iso(at)})
+
+    def end_session(self, tenant_id: str, session_hash: str) -> None:
+        self._table.delete_item(Key={"PK": f"T#{tenant_id}#SESSION#{session_hash}", "SK": "SESSION"})
 
     def get_staff(self, tenant_id: str, staff_id: str) -> Staff | None:
         item = self._get(_tenant(tenant_id), f"STAFF#{staff_id}")
@@ -919,3 +958,50 @@ class DynamoStore:
         self._table.update_item(Key={"PK": f"T#{inq.tenant_id}#INQ#{inq.inquiry_id}", "SK": "INQ"},
                                 UpdateExpression=update, ExpressionAttributeNames=names,
                                 ExpressionAttributeValues={":p": pseudonym, ":blank": ""})
+    def people(self, tenant_id: str) -> list[Staff]:
+        items = self._query(KeyConditionExpression="PK = :p AND begins_with(SK, :s)", ConsistentRead=True,
+                            ExpressionAttributeValues={":p": _tenant(tenant_id), ":s": "STAFF#"})
+        return [Staff.model_validate(_data(i)) for i in items]
+
+    def revoke_staff(self, staff: Staff, at: datetime) -> bool:
+        """Revoke a person: their token, links and sessions stop working (each check reads this record)."""
+        return self._conditional(
+            self._table.update_item, Key={"PK": _tenant(staff.tenant_id), "SK": f"STAFF#{staff.staff_id}"},
+            UpdateExpression="SET revoked_at = :r", ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues={":r": iso(at)})
+
+    def rotate_staff(self, staff: Staff, token_hash: str) -> Staff:
+        """A new epoch (everything issued before stops working) and a new personal token, together."""
+        rotated = staff.model_copy(update={"epoch": staff.epoch + 1})
+        data = rotated.model_dump(mode="json")
+        client("dynamodb").transact_write_items(TransactItems=[
+            {"Update": {"TableName": self.table_name,
+                        "Key": self._ser({"PK": _tenant(staff.tenant_id), "SK": f"STAFF#{staff.staff_id}"}),
+                        "UpdateExpression": "SET epoch = :n", "ConditionExpression": "epoch = :o",
+                        "ExpressionAttributeValues": self._ser({":n": rotated.epoch, ":o": staff.epoch})}},
+            {"Put": {"TableName": self.table_name, "Item": self._ser(
+                {"PK": f"T#{staff.tenant_id}#AUTH#{token_hash}", "SK": "AUTH", "rtype": "auth", **data}),
+                "ConditionExpression": "attribute_not_exists(PK)"}},
+        ])
+        return rotated
+
+    def commit_change(self, change: Change) -> None:
+        """An action whose only state is its audit entry (a file asked for, a person added), committed
+        with the notices it promises, in one transaction."""
+        self._commit([], change)
+
+    def has_claim(self, tenant_id: str, submission_id: str, key: str) -> bool:
+        """Whether ``claim_once(key)`` was made for this submission (e.g. a draft released to the PPID)."""
+        return self._get(_sub_pk(tenant_id, submission_id), f"SLA#{key}") is not None
+
+    def workspace_audit(self, tenant_id: str) -> list[AuditEntry]:
+        items = self._query(KeyConditionExpression="PK = :p AND begins_with(SK, :s)", ConsistentRead=True,
+                            ScanIndexForward=False,
+                            ExpressionAttributeValues={":p": _sub_pk(tenant_id, "workspace"), ":s": "AUDIT#"})
+        return [AuditEntry.model_validate(_data(i)) for i in items]
+
+    def reports(self, tenant_id: str) -> list[dict]:
+        """Every month's report record (its files' keys), newest first."""
+        items = self._query(KeyConditionExpression="PK = :p", ScanIndexForward=False,
+                            ExpressionAttributeValues={":p": f"T#{tenant_id}#REPORT"})
+        return [{"month": i["SK"], "keys": i.get("keys", {})} for i in items if i.get("rtype") == "report"]

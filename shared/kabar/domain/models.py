@@ -44,6 +44,7 @@ class Role(StrEnum):
     SUBMITTER = "submitter"  # Pelaksana Teknis Kegiatan
     ADMIN = "admin"  # Admin Media Sosial / Admin Website
     REVIEWER = "reviewer"  # PPID Pelaksana
+    SUPERVISOR = "supervisor"  # the regency's (kabupaten) supervisor: reads every village of it, never acts
 
 
 class Contact(BaseModel):
@@ -79,6 +80,8 @@ class Village(BaseModel):
     #: Publish approved drafts at this time of day (Asia/Jakarta) rather than at once; never after H+1.
     publish_time: time | None = None
     logo_key: str | None = None  # the village's logo in the media bucket, drawn on the cover graphic
+    #: SOP step 2: the admin looks at the drafts and sends them to the PPID (workspace); off = the PPID at once
+    admin_review_first: bool = False
 
     @field_validator("hashtags")
     @classmethod
@@ -95,6 +98,10 @@ class Staff(BaseModel):
     created_at: datetime
     #: the personal token stops working then (None: a token made before tokens expired)
     token_expires_at: datetime | None = None
+    #: the workspace (/app/): a revoked person's links, token and sessions stop working
+    revoked_at: datetime | None = None
+    #: raised by "rotate": every sign-in link, token and session issued before stops working
+    epoch: int = 0
 
 
 class Activity(BaseModel):

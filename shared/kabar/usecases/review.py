@@ -526,7 +526,10 @@ def revision_notices(event: RevisionRequested, svc: Services) -> list[Notice]:
     submission = svc.store.get_submission(event.tenant_id, event.submission_id)
     context = {"village": village, "submission": submission, "procedure": PROCEDURE_LABEL[event.procedure],
                "note": event.note or "", "reviewer": event.reviewer, "version": event.version,
-               "procedure_code": event.procedure.value}
+               "procedure_code": event.procedure.value,
+               # the correction is made in the workspace (/app/), not with a JSON request
+               "workspace_link": f"{svc.settings.public_url.rstrip('/')}/app/{village.id}/s/{submission.submission_id}"
+                                 f"/edit/{event.procedure.value}"}
     return rendered(
         event.tenant_id, "revision", f"draft:{event.procedure.value}:v{event.version}",
         [str(a.email) for a in village.admins],

@@ -18,7 +18,7 @@ from ..domain.clock import iso, now
 from ..domain.diff import plain
 from ..domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from ..domain.events import RevisionSubmitted
-from ..domain.models import AuditEntry, Draft, DraftStatus, Procedure, Staff, WebsiteKind
+from ..domain.models import AssetStatus, AuditEntry, Draft, DraftStatus, FileKind, Procedure, Staff, WebsiteKind
 from ..domain.outbox import Change
 from ..domain.text import t
 from ..services import Services, services
@@ -42,6 +42,10 @@ class RevisionRequest(BaseModel):
     #: website: made again as a news article or as an announcement (then title, lead and body are redone,
     #: and the fields given beside it are applied over the new form)
     website_kind: WebsiteKind | None = None
+    #: social: the photos to publish, in order (chosen among the draft's own photos, never another's)
+    photo_keys: list[str] | None = Field(default=None, min_length=1, max_length=10)
+    #: social: a new cover graphic already stored under this submission's drafts (the workspace draws it)
+    graphic_key: str | None = Field(default=None, max_length=300)
 
 
 def _field_error(field: str, code: str, id_: str, en: str) -> InvalidInput:
@@ -96,6 +100,8 @@ def revise_draft(staff: Staff, submission_id: str, procedure: str, request: Revi
         update["caption"] = request.caption.replace("\r\n", "\n").strip()
     if request.article is not None:
         update["article_html"] = article_html(request.article)
+    if request.photo_keys is not None or request.graphic_key is not None:
+        update.update(_photo_choice(staff, submission_id, proc, latest, request, svc))
     changed = {k: v for k, v in update.items() if getattr(latest, k) != v}
     if not changed:
         raise _field_error("body", "nothing_changed", "Tidak ada yang berubah dari versi sebelumnya.",
@@ -116,6 +122,31 @@ def revise_draft(staff: Staff, submission_id: str, procedure: str, request: Revi
             "status": revised.status.value, "previous_version": latest.version,
             "changed": sorted("article" if k == "article_html" else k for k in changed),
             "created_at": iso(at)}
+
+
+def _photo_choice(staff: Staff, submission_id: str, proc: Procedure, latest: Draft, request: RevisionRequest,
+                  svc: Services) -> dict:
+    """Photo choice, order and cover: only photos this draft had (in any version), only a cover made for it."""
+    if proc is not Procedure.SOCIAL:
+        raise _field_error("photo_keys", "not_for_procedure", "Pilihan foto dan sampul hanya untuk media sosial.",
+                           "Photo choice and cover are for social media only.")
+    out: dict = {}
+    if request.photo_keys is not None:
+        allowed = set(latest.photo_keys)
+        if latest.version > 1:
+            allowed |= set(svc.store.get_draft(staff.tenant_id, submission_id, proc, 1).photo_keys)
+        # or any accepted photo of the hand-over (its sanitized copy), e.g. one the carousel left out
+        allowed |= {a.clean_key for a in svc.store.list_assets(staff.tenant_id, submission_id)
+                    if a.status is AssetStatus.ACCEPTED and a.kind is FileKind.PHOTO and a.clean_key}
+        if any(k not in allowed for k in request.photo_keys) or len(set(request.photo_keys)) != len(request.photo_keys):
+            raise _field_error("photo_keys", "unknown_photo", "Foto yang dipilih bukan foto draf ini.",
+                               "A chosen photo is not one of this draft's photos.")
+        out["photo_keys"] = list(request.photo_keys)
+    if request.graphic_key is not None:
+        if not request.graphic_key.startswith(f"{staff.tenant_id}/{submission_id}/drafts/"):
+            raise _field_error("graphic_key", "unknown_cover", "Sampul tidak dikenal.", "Unknown cover.")
+        out["graphic_key"] = request.graphic_key
+    return out
 
 
 def comparable(draft: Draft) -> dict[str, str]:

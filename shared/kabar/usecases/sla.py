@@ -19,6 +19,7 @@ from ..domain.outbox import Change
 from ..domain.sla import WATCH_DAYS, Action, Due, due_actions
 from ..domain.text import Bilingual, t
 from ..services import Services, services
+from .admin_review import waits_for_admin
 from .notices import rendered
 from .review import PROCEDURE_LABEL, link_notices
 
@@ -35,6 +36,9 @@ def watch(at: datetime | None = None, svc: Services | None = None) -> dict[str, 
         for submission in _recent(village.id, at, svc):
             items = svc.store.submission_items(village.id, submission.submission_id)
             for action in due_actions(submission, items["draft"], items["publication"], at):
+                if (action.due in (Due.REMIND, Due.ESCALATE) and action.procedure is not None
+                        and waits_for_admin(village, submission.submission_id, action.procedure, action.version, svc)):
+                    continue  # the admin has not sent it to the PPID yet (admin review before the PPID)
                 if not svc.store.claim_once(village.id, submission.submission_id, action.key, at):
                     continue
                 try:

@@ -120,7 +120,11 @@ def _staff(authorization: str | None, svc: Services, at: datetime) -> Staff | No
     if staff.token_expires_at is not None and staff.token_expires_at <= at:
         logger.info("expired staff token", extra={"tenant_id": tenant_id, "staff_id": staff.staff_id})
         return None
-    return staff
+    current = svc.store.get_staff(tenant_id, staff.staff_id)
+    # revoked or rotated in the workspace (People): the token stops working at once
+    if current is None or current.revoked_at is not None or current.epoch != staff.epoch:
+        return None
+    return current
 
 
 def _audit_lockout(tenant_id: str, count: int, at: datetime, svc: Services) -> None:
