@@ -27,6 +27,7 @@ from kabar.usecases.staff import add_staff
 from kabar_local.demo import Http, links_to
 from kabar_local.samples import submission_payload
 from kabar_local.stack import LocalStack
+from tests.browser.conftest import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("e2e")]
 
@@ -46,8 +47,9 @@ def new_page(browser):
     contexts = []
 
     def make(width: int = 360):
+        # a phone's browser: a headless one that says so is refused decisions on the review page (issue 10)
         context = browser.new_context(viewport={"width": width, "height": 800}, locale="id-ID",
-                                      timezone_id="Asia/Jakarta")
+                                      timezone_id="Asia/Jakarta", user_agent=PHONE)
         contexts.append(context)
         return context.new_page()
 
@@ -239,6 +241,9 @@ def test_publish_again_after_a_failed_channel(stack, new_page):
     ppid = new_page()
     ppid.goto(newest_review_link(stack, sid))
     ppid.click("button.approve")
+    ppid.wait_for_load_state()
+    ppid.get_by_role("checkbox").check()  # TERIMA's deliberate confirmation
+    ppid.get_by_role("button", name="Ya, TERIMA").click()
     ppid.wait_for_load_state()
     stack.dispatcher.wait_idle(timeout=120)
 
