@@ -79,6 +79,7 @@ def test_the_report_is_in_the_reports_bucket(stack, run):
 def test_the_report_emails_durable_link_opens_the_report_over_http(stack, run):
     from kabar_local.outbox import Outbox
 
+    stack.dispatcher.wait_idle(timeout=60)  # the report's email is a notice, sent by the notice sender
     links = [u for m in Outbox().list() if "Laporan bulanan" in m["subject"]
              for u in m["links"] if "/files/" in u]
     assert links
