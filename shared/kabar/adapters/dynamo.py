@@ -211,14 +211,19 @@ class DynamoStore:
 
     # --- submissions and assets --------------------------------------------------------------
 
-    def create_submission(self, submission: Submission, assets: list[Asset]) -> None:
+    @staticmethod
+    def _submission_items(submission: Submission, assets: list[Asset]) -> list[dict]:
+        """The register entry (found by its month) and one item per declared file."""
         pk = _sub_pk(submission.tenant_id, submission.submission_id)
         meta = {"PK": pk, "SK": "META", "rtype": "submission",
                 "GSI1PK": f"T#{submission.tenant_id}#M#{month_of(submission.created_at)}",
                 "GSI1SK": f"{iso(submission.created_at)}#{submission.submission_id}",
                 **submission.model_dump(mode="json")}
-        items = [meta] + [{"PK": pk, "SK": f"ASSET#{a.asset_id}", "rtype": "asset", **a.model_dump(mode="json")}
-                          for a in assets]
+        return [meta] + [{"PK": pk, "SK": f"ASSET#{a.asset_id}", "rtype": "asset", **a.model_dump(mode="json")}
+                         for a in assets]
+
+    def create_submission(self, submission: Submission, assets: list[Asset]) -> None:
+        items = self._submission_items(submission, assets)
         # One transaction: a submission and its declared files exist together or not at all.
         client("dynamodb").transact_write_items(TransactItems=[
             {"Put": {"TableName": self.table_name, "Item": self._ser(i),
@@ -244,13 +249,7 @@ class DynamoStore:
 
         False when the key is already live (a concurrent request with the same key won): nothing written.
         """
-        pk = _sub_pk(submission.tenant_id, submission.submission_id)
-        meta = {"PK": pk, "SK": "META", "rtype": "submission",
-                "GSI1PK": f"T#{submission.tenant_id}#M#{month_of(submission.created_at)}",
-                "GSI1SK": f"{iso(submission.created_at)}#{submission.submission_id}",
-                **submission.model_dump(mode="json")}
-        items = [meta] + [{"PK": pk, "SK": f"ASSET#{a.asset_id}", "rtype": "asset", **a.model_dump(mode="json")}
-                          for a in assets]
+        items = self._submission_items(submission, assets)
         ops: list[dict] = [{"Put": {"TableName": self.table_name, "Item": self._ser(i),
                                     "ConditionExpression": "attribute_not_exists(PK)"}} for i in items]
         key_item = {"PK": self._key_pk(submission.tenant_id, key_hash), "SK": "IDEM", "rtype": "idempotency_key",
