@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kabar.services import services
+
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 TEMPLATE = ROOT / "template.yaml"
@@ -186,5 +188,5 @@ def provision_env(url: str, public_url: str = "http://127.0.0.1:9") -> AwsEnv:
     for village in data if isinstance(data, list) else data["villages"]:
         village = dict(village)
         village["channels"] = {"website": [{"type": "static_site"}]}  # no Graph fake in handler tests
-        put_village(Village.model_validate(village))
+        put_village(Village.model_validate(village), svc=services())
     return AwsEnv(url=url, model=model, runtime=LambdaRuntime(model), env=env, queues=done.queues)

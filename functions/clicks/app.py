@@ -4,6 +4,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 
 from kabar.http import json_response, make_resolver
+from kabar.services import services
 from kabar.usecases import clicks
 
 logger = Logger()
@@ -14,7 +15,7 @@ def _follow(tenant: str, item: str, method: str) -> Response:
     event = app.current_event
     target = clicks.follow(tenant, item, (event.query_string_parameters or {}).get("c"), method,
                            event.headers.get("user-agent"), client=event.request_context.http.source_ip or "",
-                           headers=dict(event.headers or {}))
+                           headers=dict(event.headers or {}), svc=services())
     if target is None:
         return json_response(404, {"error": {"code": "not_found", "message": "Tidak ditemukan.",
                                              "message_en": "Not found."}})

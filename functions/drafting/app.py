@@ -5,6 +5,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from kabar.batch import bus_event, consume
 from kabar.domain.events import RevisionSubmitted, SubmissionCompleted, VideoDrafted
+from kabar.services import services
 from kabar.usecases import drafting
 
 logger = Logger()
@@ -14,9 +15,9 @@ def record_handler(record: SQSRecord) -> None:
     event = bus_event(record)
     logger.append_keys(tenant_id=event.tenant_id, submission_id=event.submission_id)
     if isinstance(event, SubmissionCompleted | VideoDrafted):
-        drafting.make_drafts(event)
+        drafting.make_drafts(event, svc=services())
     elif isinstance(event, RevisionSubmitted):
-        drafting.announce_revision(event)
+        drafting.announce_revision(event, svc=services())
     else:
         logger.warning("event not for drafting", extra={"type": type(event).__name__})
 

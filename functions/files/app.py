@@ -4,6 +4,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 
 from kabar.http import make_resolver, page
+from kabar.services import services
 from kabar.usecases import files
 
 logger = Logger()
@@ -14,7 +15,7 @@ REDIRECT_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer
 
 
 def _open(token: str, head_only: bool) -> Response:
-    target = files.open_link(token)
+    target = files.open_link(token, svc=services())
     if target is None:
         return page(404, files.invalid_page(), head_only=head_only)
     return Response(302, "text/plain; charset=utf-8", "", headers={"Location": target, **REDIRECT_HEADERS})

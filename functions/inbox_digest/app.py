@@ -2,6 +2,7 @@
 
 from aws_lambda_powertools import Logger
 
+from kabar.services import services
 from kabar.usecases import inbox
 
 logger = Logger()
@@ -9,6 +10,6 @@ logger = Logger()
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict, context: object) -> dict:
-    result = inbox.send_digests()
+    result = inbox.send_digests(svc=services())
     logger.info("inbox digests", extra=result)
     return result

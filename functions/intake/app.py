@@ -7,6 +7,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from kabar.batch import consume
+from kabar.services import services
 from kabar.usecases import intake
 
 logger = Logger()
@@ -25,7 +26,7 @@ def record_handler(record: SQSRecord) -> None:
         bucket = (s3_record["s3"].get("bucket") or {}).get("name") or ""
         # The version this record is about (present for a versioned bucket): intake judges that one.
         version_id = s3_record["s3"]["object"].get("versionId") or None
-        result = intake.process_object(key, bucket=bucket, version_id=version_id)
+        result = intake.process_object(key, bucket=bucket, version_id=version_id, svc=services())
         logger.info("object processed", extra={"outcome": result.outcome, "complete": result.submission_complete})
 
 

@@ -3,6 +3,7 @@
 from aws_lambda_powertools import Logger
 
 from kabar.schedule import replay_at
+from kabar.services import services
 from kabar.usecases import incomplete
 
 logger = Logger()
@@ -11,6 +12,6 @@ logger = Logger()
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict, context: object) -> dict:
     at = replay_at(event)
-    done = incomplete.watch(at)
+    done = incomplete.watch(at=at, svc=services())
     logger.info("intake watch done", extra=done)
     return done

@@ -4,6 +4,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 
 from kabar.http import body_bytes, json_response, make_resolver
+from kabar.services import services
 from kabar.usecases import inbox
 
 logger = Logger()
@@ -13,7 +14,7 @@ app = make_resolver()
 @app.get("/webhooks/meta")
 def subscribe() -> Response:
     params = app.current_event.query_string_parameters or {}
-    challenge = inbox.verify_subscription(params)
+    challenge = inbox.verify_subscription(params, svc=services())
     return Response(200, "text/plain; charset=utf-8", challenge, headers={"Cache-Control": "no-store"})
 
 
@@ -21,7 +22,7 @@ def subscribe() -> Response:
 def deliver() -> Response:
     event = app.current_event
     raw = body_bytes(event)
-    counts = inbox.receive(raw, event.headers.get("x-hub-signature-256"))
+    counts = inbox.receive(raw, event.headers.get("x-hub-signature-256"), svc=services())
     return json_response(200, counts)
 
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from kabar.batch import consume
 from kabar.domain.models import TenantId
+from kabar.services import services
 from kabar.usecases import metrics
 
 logger = Logger()
@@ -23,7 +24,7 @@ class MetricsJob(BaseModel):
 def record_handler(record: SQSRecord) -> None:
     job = MetricsJob.model_validate_json(record.body)
     logger.append_keys(tenant_id=job.tenant_id, channel=job.channel, day=job.day.isoformat())
-    metrics.collect(job.tenant_id, job.channel, job.account_id, job.day)
+    metrics.collect(job.tenant_id, job.channel, job.account_id, job.day, svc=services())
 
 
 @logger.inject_lambda_context(clear_state=True)

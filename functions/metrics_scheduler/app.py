@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger
 
 from kabar.adapters.sqs import SqsQueue
 from kabar.config import settings
+from kabar.services import services
 from kabar.usecases import metrics
 
 logger = Logger()
@@ -14,7 +15,7 @@ logger = Logger()
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict, context: object) -> dict:
     day = event.get("day") if isinstance(event, dict) else None  # a re-run for a given day
-    jobs = metrics.metric_jobs(date.fromisoformat(day) if day else None)
-    SqsQueue(settings().metrics_queue_url).send_all(jobs)
+    jobs = metrics.metric_jobs(day=date.fromisoformat(day) if day else None, svc=services())
+    SqsQueue(settings().metrics_queue_url, "KABAR_METRICS_QUEUE_URL").send_all(jobs)
     logger.info("metrics jobs queued", extra={"jobs": len(jobs)})
     return {"queued": len(jobs)}

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from kabar.batch import consume
 from kabar.domain.models import TenantId
+from kabar.services import services
 from kabar.usecases import regency, reporting
 
 logger = Logger()
@@ -33,12 +34,12 @@ def record_handler(record: SQSRecord) -> None:
     if "kabupaten" in json.loads(record.body):
         job = RegencyJob.model_validate_json(record.body)
         logger.append_keys(kabupaten=job.kabupaten, month=job.month)
-        regency.build_regency_report(job.kabupaten, job.month,
-                                     wait_for_villages=int(record.attributes.approximate_receive_count) < REGENCY_WAITS)
+        waiting = int(record.attributes.approximate_receive_count) < REGENCY_WAITS
+        regency.build_regency_report(job.kabupaten, job.month, wait_for_villages=waiting, svc=services())
         return
     village_job = ReportJob.model_validate_json(record.body)
     logger.append_keys(tenant_id=village_job.tenant_id, month=village_job.month)
-    reporting.build_report(village_job.tenant_id, village_job.month)
+    reporting.build_report(village_job.tenant_id, village_job.month, svc=services())
 
 
 @logger.inject_lambda_context(clear_state=True)

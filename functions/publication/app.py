@@ -6,6 +6,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from kabar.adapters import redelivery
 from kabar.batch import bus_event, consume
 from kabar.domain.events import DraftApproved
+from kabar.services import services
 from kabar.usecases import publication
 
 logger = Logger()
@@ -18,7 +19,7 @@ def record_handler(record: SQSRecord) -> None:
         logger.warning("event not for publication", extra={"type": type(event).__name__})
         return
     try:
-        publication.publish_approved(event)
+        publication.publish_approved(event, svc=services())
     except (publication.PublicationIncomplete, publication.PublicationDeferred) as wait:
         redelivery.delay(record, wait.retry_after)  # the redelivery is the retry, at the time it can succeed
         raise

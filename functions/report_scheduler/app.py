@@ -5,6 +5,7 @@ from aws_lambda_powertools import Logger
 
 from kabar.adapters.sqs import SqsQueue
 from kabar.config import settings
+from kabar.services import services
 from kabar.usecases import regency, reporting
 
 logger = Logger()
@@ -14,9 +15,9 @@ logger = Logger()
 def handler(event: dict, context: object) -> dict:
     month = event.get("month") if isinstance(event, dict) else None
     if isinstance(event, dict) and event.get("regency") is True:
-        jobs = regency.regency_jobs(month)
+        jobs = regency.regency_jobs(month=month, svc=services())
     else:
-        jobs = reporting.report_jobs(month)
+        jobs = reporting.report_jobs(month=month, svc=services())
     SqsQueue(settings().report_queue_url).send_all(jobs)
     logger.info("report jobs queued", extra={"jobs": len(jobs), "month": jobs[0]["month"] if jobs else month})
     return {"queued": len(jobs)}

@@ -7,6 +7,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from kabar.domain.errors import UndecodableBody
 from kabar.http import body_text, make_resolver, page
+from kabar.services import services
 from kabar.usecases import redaction, review
 
 logger = Logger()
@@ -17,13 +18,13 @@ MAX_FORM_BYTES = 16 * 1024
 
 @app.get("/review/<token>")
 def show(token: str) -> Response:
-    result = review.show(token)
+    result = review.show(token, svc=services())
     return page(result.status, result.html)
 
 
 @app.route("/review/<token>", method="HEAD")
 def head(token: str) -> Response:
-    result = review.show(token)
+    result = review.show(token, svc=services())
     return page(result.status, result.html, head_only=True)
 
 
@@ -34,7 +35,7 @@ def decide(token: str) -> Response:
     except UndecodableBody:
         return page(400, review.unreadable_page())
     form = dict(parse_qsl(body[:MAX_FORM_BYTES], keep_blank_values=True))
-    result = review.submit(token, form, dict(app.current_event.headers or {}))
+    result = review.submit(token, form, dict(app.current_event.headers or {}), svc=services())
     return page(result.status, result.html)
 
 
@@ -46,7 +47,7 @@ def redact(token: str) -> Response:
     except UndecodableBody:
         return page(400, review.unreadable_page())
     form = dict(parse_qsl(body[:MAX_FORM_BYTES], keep_blank_values=True))
-    result = redaction.redact(token, form)
+    result = redaction.redact(token, form, svc=services())
     return page(result.status, result.html)
 
 

@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from kabar.batch import bus_event, consume
 from kabar.domain.events import DraftReady
+from kabar.services import services
 from kabar.usecases import admin_review
 
 logger = Logger()
@@ -20,7 +21,7 @@ def record_handler(record: SQSRecord) -> None:
     if not isinstance(event, DraftReady):
         logger.warning("event not for notification", extra={"type": type(event).__name__})
         return
-    admin_review.on_draft_ready(event)
+    admin_review.on_draft_ready(event, svc=services())
 
 
 @logger.inject_lambda_context(clear_state=True)

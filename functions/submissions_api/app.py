@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from kabar.domain import sop
 from kabar.domain.models import Role, Staff
 from kabar.http import body_text, json_response, make_resolver, page
+from kabar.services import services
 from kabar.usecases import preview, privacy, register, revision, submissions, uploads
 from kabar.usecases.staff import authenticate
 from kabar.web import render
@@ -17,7 +18,8 @@ app = make_resolver()
 def _auth(roles: set[Role]) -> Staff:
     """The staff member of the bearer token; failed attempts are limited per client address."""
     event = app.current_event
-    return authenticate(event.headers.get("authorization"), roles, client=event.request_context.http.source_ip)
+    return authenticate(event.headers.get("authorization"), roles, client=event.request_context.http.source_ip,
+                        svc=services())
 
 
 @app.post("/submissions")
@@ -26,7 +28,7 @@ def create_submission() -> Response:
     logger.append_keys(tenant_id=staff.tenant_id)
     request = submissions.SubmissionRequest.model_validate_json(body_text(app.current_event))
     key = app.current_event.headers.get("idempotency-key")
-    result = submissions.create_submission(staff, request, idempotency_key=key)
+    result = submissions.create_submission(staff, request, idempotency_key=key, svc=services())
     logger.append_keys(submission_id=result["submission_id"])
     if result.get("replayed"):
         logger.info("submission answered again for its idempotency key", extra={"files": len(result["uploads"])})
@@ -40,14 +42,14 @@ def my_submissions() -> Response:
     """Who the personal link belongs to and their recent hand-overs (the upload page checks the link on load)."""
     staff = _auth({Role.SUBMITTER, Role.ADMIN})
     logger.append_keys(tenant_id=staff.tenant_id)
-    return json_response(200, submissions.my_submissions(staff))
+    return json_response(200, submissions.my_submissions(staff, svc=services()))
 
 
 @app.get("/submissions/<submission_id>")
 def get_submission(submission_id: str) -> Response:
     staff = _auth({Role.SUBMITTER, Role.ADMIN, Role.REVIEWER})
     logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
-    return json_response(200, submissions.view_submission(staff, submission_id))
+    return json_response(200, submissions.view_submission(staff, submission_id, svc=services()))
 
 
 @app.put("/drafts/<submission_id>/<procedure>")
@@ -55,14 +57,14 @@ def revise_draft(submission_id: str, procedure: str) -> Response:
     staff = _auth({Role.ADMIN})
     logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
     request = revision.RevisionRequest.model_validate_json(body_text(app.current_event))
-    return json_response(200, revision.revise_draft(staff, submission_id, procedure, request))
+    return json_response(200, revision.revise_draft(staff, submission_id, procedure, request, svc=services()))
 
 
 @app.get("/drafts/<submission_id>/<procedure>")
 def preview_draft(submission_id: str, procedure: str) -> Response:
     staff = _auth({Role.ADMIN, Role.REVIEWER})
     logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
-    result = preview.draft_preview(staff, submission_id, procedure)
+    result = preview.draft_preview(staff, submission_id, procedure, svc=services())
     if (app.current_event.query_string_parameters or {}).get("format") == "html":
         return page(200, result["preview_html"])
     return json_response(200, result)
@@ -78,14 +80,14 @@ def _uploader(submission_id: str) -> Staff:
 @app.post("/submissions/<submission_id>/files/<file_id>/upload")
 def fresh_upload_instruction(submission_id: str, file_id: str) -> Response:
     staff = _uploader(submission_id)
-    return json_response(200, uploads.fresh_instruction(staff, submission_id, file_id))
+    return json_response(200, uploads.fresh_instruction(staff, submission_id, file_id, svc=services()))
 
 
 @app.post("/submissions/<submission_id>/files/<file_id>/replace")
 def replace_file(submission_id: str, file_id: str) -> Response:
     staff = _uploader(submission_id)
     request = uploads.ReplacementFile.model_validate_json(body_text(app.current_event))
-    result = uploads.replace_file(staff, submission_id, file_id, request)
+    result = uploads.replace_file(staff, submission_id, file_id, request, svc=services())
     logger.info("refused file reopened for a replacement", extra={"file_id": file_id})
     return json_response(200, result)
 
@@ -93,20 +95,20 @@ def replace_file(submission_id: str, file_id: str) -> Response:
 @app.delete("/submissions/<submission_id>/files/<file_id>/upload")
 def abort_upload(submission_id: str, file_id: str) -> Response:
     staff = _uploader(submission_id)
-    uploads.abort_upload(staff, submission_id, file_id)
+    uploads.abort_upload(staff, submission_id, file_id, svc=services())
     return Response(204, "application/json", "")
 
 
 @app.get("/submissions/<submission_id>/files/<file_id>/parts")
 def stored_parts(submission_id: str, file_id: str) -> Response:
     staff = _uploader(submission_id)
-    return json_response(200, uploads.list_stored_parts(staff, submission_id, file_id))
+    return json_response(200, uploads.list_stored_parts(staff, submission_id, file_id, svc=services()))
 
 
 @app.post("/submissions/<submission_id>/files/<file_id>/complete")
 def complete_upload(submission_id: str, file_id: str) -> Response:
     staff = _uploader(submission_id)
-    result = uploads.complete_upload(staff, submission_id, file_id)
+    result = uploads.complete_upload(staff, submission_id, file_id, svc=services())
     logger.info("multipart upload completed", extra={"file_id": file_id})
     return json_response(200, result)
 
@@ -115,7 +117,7 @@ def complete_upload(submission_id: str, file_id: str) -> Response:
 def get_register() -> Response:
     staff = _auth({Role.ADMIN, Role.REVIEWER})
     query = app.current_event.query_string_parameters or {}
-    rows = register.register_rows(staff, query.get("month"))
+    rows = register.register_rows(staff, query.get("month"), svc=services())
     accept = app.current_event.headers.get("accept", "")
     if query.get("format") == "csv" or ("text/csv" in accept and query.get("format") != "json"):
         return Response(200, "text/csv; charset=utf-8", register.register_csv(rows),
@@ -136,7 +138,7 @@ def upload_page() -> Response:
 def privacy_notice() -> Response:
     """The privacy notice, Indonesian first (``?lang=en``), for one village with ``?desa=<id>``."""
     query = app.current_event.query_string_parameters or {}
-    html = privacy.notice(query.get("desa"), query.get("lang"))
+    html = privacy.notice(village_id=query.get("desa"), lang=query.get("lang"), svc=services())
     return page(200, html, csp="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
                                "form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
 

@@ -2,6 +2,7 @@
 
 from aws_lambda_powertools import Logger
 
+from kabar.services import services
 from kabar.usecases import token_watch
 
 logger = Logger()
@@ -9,6 +10,6 @@ logger = Logger()
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict, context: object) -> dict:
-    result = token_watch.check_tokens()
+    result = token_watch.check_tokens(svc=services())
     logger.info("access tokens checked", extra=result)
     return result

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from kabar.batch import bus_event, consume
 from kabar.domain.events import SubmissionCompleted
+from kabar.services import services
 from kabar.usecases import video_drafting
 
 logger = Logger()
@@ -22,7 +23,7 @@ def record_handler(record: SQSRecord) -> None:
     event = bus_event(record)
     logger.append_keys(tenant_id=event.tenant_id, submission_id=event.submission_id)
     if isinstance(event, SubmissionCompleted):
-        video_drafting.draft_video(event, workdir=WORKDIR)
+        video_drafting.draft_video(event, workdir=WORKDIR, svc=services())
     else:
         logger.warning("event not for video drafting", extra={"type": type(event).__name__})
 

@@ -112,7 +112,7 @@ def _signed_out() -> Response:
 def _village_page(handler: Callable[..., Response]) -> Callable[..., Response]:
     """Signed-in only; the village must be one this person may read (else the same 404 as a missing one)."""
     def wrapped(village: str, **params: str) -> Response:
-        session = sessions.current_session(_cookie_value())
+        session = sessions.current_session(_cookie_value(), svc=services())
         if session is None:
             return _signed_out()
         logger.append_keys(tenant_id=session.staff.tenant_id, village=village)
@@ -153,7 +153,7 @@ def _error_words(err: Exception) -> tuple[str, str]:
 
 @app.get("/app")
 def root() -> Response:
-    session = sessions.current_session(_cookie_value())
+    session = sessions.current_session(_cookie_value(), svc=services())
     if session is None:
         return _signed_out()
     return _redirect(f"/app/{session.staff.tenant_id}")
@@ -161,7 +161,7 @@ def root() -> Response:
 
 @app.get("/app/masuk/<token>")
 def sign_in_page(token: str) -> Response:
-    person = sessions.sign_in_page(token)
+    person = sessions.sign_in_page(token, svc=services())
     if person is None:
         return _message(404, ("Tautan tidak berlaku", "Link not valid"),
                         ("Tautan masuk ini tidak berlaku, sudah dipakai, atau kedaluwarsa. Minta tautan baru kepada "
@@ -175,7 +175,7 @@ def sign_in(token: str) -> Response:
     if not _same_origin():
         return _message(403, ("Formulir ditolak", "Form refused"), ("Masuk hanya dari halaman Kabar.",
                                                                      "Sign in only from the Kabar page."))
-    done = sessions.sign_in(token, app.current_event.headers.get("user-agent", ""))
+    done = sessions.sign_in(token, user_agent=app.current_event.headers.get("user-agent", ""), svc=services())
     if done is None:
         return _message(404, ("Tautan tidak berlaku", "Link not valid"),
                         ("Tautan masuk ini sudah dipakai atau kedaluwarsa. Minta tautan baru kepada admin desa.",
@@ -187,10 +187,10 @@ def sign_in(token: str) -> Response:
 
 @app.post("/app/keluar")
 def sign_out() -> Response:
-    session = sessions.current_session(_cookie_value())
+    session = sessions.current_session(_cookie_value(), svc=services())
     form = _form()
     if session is not None and _same_origin() and sessions.csrf_ok(session, (form.get("csrf") or [""])[0]):
-        sessions.sign_out(session)
+        sessions.sign_out(session, svc=services())
     return _message(200, ("Anda sudah keluar", "You are signed out"),
                     ("Untuk masuk lagi, gunakan tautan pribadi baru dari admin desa.",
                      "To sign in again, use a new personal link from the village admin."),
@@ -206,7 +206,7 @@ def _q(name: str) -> str:
 @app.get("/app/<village>")
 @_village_page
 def home(session: Session, village) -> Response:  # noqa: ANN001
-    board = workspace_pages.dashboard(village)
+    board = workspace_pages.dashboard(village, svc=services())
     return _html(200, "app/home.html", session, village=village, board=board, page="home", at=now())
 
 
@@ -215,7 +215,7 @@ def home(session: Session, village) -> Response:  # noqa: ANN001
 def register_page(session: Session, village) -> Response:  # noqa: ANN001
     month = workspace_pages.check_month(_q("month"), now())
     query = _q("q")[:100]
-    rows = workspace_pages.register_page(village, month, query)
+    rows = workspace_pages.register_page(village, month, query, svc=services())
     return _html(200, "app/register.html", session, village=village, rows=rows, month=month, query=query,
                  prev=workspace_pages.shift_month(month, -1), next=workspace_pages.shift_month(month, 1),
                  month_name=workspace_pages.month_name_id(month), page="register")
@@ -227,7 +227,7 @@ def register_export(session: Session, village, fmt: str) -> Response:  # noqa: A
     from kabar.usecases.register import register_csv
 
     month = workspace_pages.check_month(_q("month"), now())
-    rows = workspace_pages.register_export_rows(session.staff, village, month)
+    rows = workspace_pages.register_export_rows(session.staff, village, month, svc=services())
     name = f"register-{village.id}-{month}"
     if fmt == "csv":
         return Response(200, "text/csv; charset=utf-8", register_csv(rows),
@@ -249,7 +249,7 @@ def register_export(session: Session, village, fmt: str) -> Response:  # noqa: A
 @app.get("/app/<village>/s/<submission_id>")
 @_village_page
 def submission(session: Session, village, submission_id: str) -> Response:  # noqa: ANN001
-    view = workspace_pages.submission_view(village, submission_id)
+    view = workspace_pages.submission_view(village, submission_id, svc=services())
     return _html(200, "app/submission.html", session, village=village, view=view, page="register",
                  flash=_q("ok"), channel_word=workspace_pages.channel_word, pub_words=workspace_pages.PUB_WORDS,
                  procedure_words=workspace_pages.PROCEDURE_WORDS, submission_words=workspace_pages.SUBMISSION_WORDS)
@@ -263,7 +263,7 @@ def _edit_page(session: Session, village, submission_id: str, procedure: str, st
     workspace_actions.require_actor(session.staff, village)
     if procedure not in {p.value for p in Procedure}:
         raise NotFound("draft")
-    view = workspace_pages.submission_view(village, submission_id)
+    view = workspace_pages.submission_view(village, submission_id, svc=services())
     entry = next((d for d in view.drafts if d["draft"].procedure.value == procedure), None)
     if entry is None:
         raise NotFound("draft")
@@ -282,7 +282,7 @@ def edit_form(session: Session, village, submission_id: str, procedure: str) -> 
 @_village_page
 def edit_save(session: Session, village, submission_id: str, procedure: str, form: dict) -> Response:  # noqa: ANN001
     try:
-        result = workspace_actions.edit_draft(session.staff, village, submission_id, procedure, form)
+        result = workspace_actions.edit_draft(session.staff, village, submission_id, procedure, form, svc=services())
     except workspace_actions.NotAllowed:
         raise
     except NotFound:
@@ -297,7 +297,7 @@ def edit_save(session: Session, village, submission_id: str, procedure: str, for
 @_village_page
 def republish(session: Session, village, submission_id: str, procedure: str, form: dict) -> Response:  # noqa: ANN001
     try:
-        workspace_actions.publish_again(session.staff, village, submission_id, procedure)
+        workspace_actions.publish_again(session.staff, village, submission_id, procedure, svc=services())
     except workspace_actions.NotAllowed:
         raise
     except KabarError as err:
@@ -312,7 +312,7 @@ def republish(session: Session, village, submission_id: str, procedure: str, for
 @_village_page
 def send_to_ppid(session: Session, village, submission_id: str, procedure: str, form: dict) -> Response:  # noqa: ANN001
     try:
-        version = workspace_actions.send_draft_to_ppid(session.staff, village, submission_id, procedure)
+        version = workspace_actions.send_draft_to_ppid(session.staff, village, submission_id, procedure, svc=services())
     except workspace_actions.NotAllowed:
         raise
     except KabarError as err:
@@ -325,7 +325,7 @@ def send_to_ppid(session: Session, village, submission_id: str, procedure: str, 
 @app.post("/app/<village>/settings/admin-review")
 @_village_page
 def set_admin_review(session: Session, village, form: dict) -> Response:  # noqa: ANN001
-    workspace_actions.set_admin_review(session.staff, village, (form.get("on") or [""])[0] == "1")
+    workspace_actions.set_admin_review(session.staff, village, (form.get("on") or [""])[0] == "1", svc=services())
     return _redirect(f"/app/{village.id}/settings?ok=saved")
 
 
@@ -333,7 +333,7 @@ def set_admin_review(session: Session, village, form: dict) -> Response:  # noqa
 @_village_page
 def ask_file(session: Session, village, submission_id: str, form: dict) -> Response:  # noqa: ANN001
     workspace_actions.ask_for_file(session.staff, village, submission_id, form.get("file", []),
-                                   (form.get("message") or [""])[0])
+                                   (form.get("message") or [""])[0], svc=services())
     return _redirect(f"/app/{village.id}/s/{submission_id}?ok=asked")
 
 
@@ -341,14 +341,16 @@ def ask_file(session: Session, village, submission_id: str, form: dict) -> Respo
 @_village_page
 def calendar(session: Session, village) -> Response:  # noqa: ANN001
     month = workspace_pages.check_month(_q("month"), now())
-    return _html(200, "app/calendar.html", session, village=village, cal=workspace_pages.calendar(village, month),
+    return _html(200, "app/calendar.html", session, village=village, cal=workspace_pages.calendar(village, month,
+                                                                                                  svc=services()),
                  page="calendar")
 
 
 @app.get("/app/<village>/reports")
 @_village_page
 def reports(session: Session, village) -> Response:  # noqa: ANN001
-    return _html(200, "app/reports.html", session, village=village, reports=workspace_pages.reports(village),
+    return _html(200, "app/reports.html", session, village=village, reports=workspace_pages.reports(village,
+                                                                                                    svc=services()),
                  page="reports", flash=_q("ok"), previous=workspace_pages.shift_month(month_of(now()), -1))
 
 
@@ -363,7 +365,7 @@ def _people_page(session: Session, village, error: tuple[str, str] | None = None
 @app.post("/app/<village>/reports/<month>/rebuild")
 @_village_page
 def rebuild_report(session: Session, village, month: str, form: dict) -> Response:  # noqa: ANN001
-    workspace_actions.rebuild_report(session.staff, village, month)
+    workspace_actions.rebuild_report(session.staff, village, month, svc=services())
     return _redirect(f"/app/{village.id}/reports?ok=rebuild-{month}")
 
 
@@ -380,9 +382,9 @@ def people_add(session: Session, village, form: dict) -> Response:  # noqa: ANN0
         return (form.get(name) or [""])[0]
     try:
         if one("kind") == "deputy":
-            workspace_actions.add_deputy(session.staff, village, one("name"), one("email"))
+            workspace_actions.add_deputy(session.staff, village, one("name"), one("email"), svc=services())
             return _redirect(f"/app/{village.id}/people?ok=deputy")
-        workspace_actions.add_person(session.staff, village, one("role"), one("name"), one("email"))
+        workspace_actions.add_person(session.staff, village, one("role"), one("name"), one("email"), svc=services())
     except workspace_actions.NotAllowed:
         raise
     except (KabarError, ValidationError) as err:
@@ -394,10 +396,10 @@ def people_add(session: Session, village, form: dict) -> Response:  # noqa: ANN0
 @_village_page
 def people_action(session: Session, village, staff_id: str, action: str, form: dict) -> Response:  # noqa: ANN001
     if action == "revoke":
-        workspace_actions.revoke_person(session.staff, village, staff_id)
+        workspace_actions.revoke_person(session.staff, village, staff_id, svc=services())
         return _redirect(f"/app/{village.id}/people?ok=revoked")
     if action == "rotate":
-        workspace_actions.rotate_person(session.staff, village, staff_id)
+        workspace_actions.rotate_person(session.staff, village, staff_id, svc=services())
         return _redirect(f"/app/{village.id}/people?ok=rotated")
     raise NotFound("action")
 
@@ -406,7 +408,7 @@ def people_action(session: Session, village, staff_id: str, action: str, form: d
 @_village_page
 def save_settings(session: Session, village, form: dict) -> Response:  # noqa: ANN001
     try:
-        workspace_actions.update_settings(session.staff, village, form)
+        workspace_actions.update_settings(session.staff, village, form, svc=services())
     except workspace_actions.NotAllowed:
         raise
     except (KabarError, ValidationError) as err:
@@ -419,14 +421,14 @@ def save_settings(session: Session, village, form: dict) -> Response:  # noqa: A
 def test_channel(session: Session, village, procedure: str, index: str, form: dict) -> Response:  # noqa: ANN001
     if not index.isdigit():
         raise NotFound("channel")
-    ok, said = workspace_actions.test_connection(session.staff, village, procedure, int(index))
+    ok, said = workspace_actions.test_connection(session.staff, village, procedure, int(index), svc=services())
     return _settings_page(session, village, tested={"key": f"{procedure}-{index}", "ok": ok, "said": said})
 
 
 def _settings_page(session: Session, village, tested: dict | None = None,  # noqa: ANN001
                    error: tuple[str, str] | None = None, status: int = 200) -> Response:
     return _html(status, "app/settings.html", session, village=village, page="settings", flash=_q("ok"), error=error,
-                 channel_status=workspace_pages.channel_status(village), tested=tested,
+                 channel_status=workspace_pages.channel_status(village, svc=services()), tested=tested,
                  channel_word=workspace_pages.channel_word, procedure_words=workspace_pages.PROCEDURE_WORDS)
 
 
@@ -438,7 +440,7 @@ def settings_page(session: Session, village) -> Response:  # noqa: ANN001
 
 @app.not_found
 def _missing(_: Exception) -> Response:
-    return _not_found(sessions.current_session(_cookie_value()))
+    return _not_found(sessions.current_session(_cookie_value(), svc=services()))
 
 
 @logger.inject_lambda_context(clear_state=True)

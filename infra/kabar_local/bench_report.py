@@ -30,6 +30,7 @@ from kabar.domain.models import (
 from kabar.domain.report import ClickCount, aggregate, days_of, render_report_html
 from kabar.domain.report_pdf import render_report_pdf
 from kabar.domain.report_xlsx import render_report_xlsx
+from kabar.services import services
 
 ITEMS = 2000
 MONTH = "2026-10"
@@ -149,7 +150,7 @@ def fanout() -> tuple[float, float, float, int]:
         for n in range(FANOUT_VILLAGES):
             put_village(Village(id=f"desa-{n:02d}", name=f"Desa {n:02d}", kabupaten="Sleman",
                                 reviewers=[{"name": "PPID", "email": f"ppid@desa-{n:02d}.desa.id"}],
-                                admins=[{"name": "Admin", "email": f"admin@desa-{n:02d}.desa.id"}]))
+                                admins=[{"name": "Admin", "email": f"admin@desa-{n:02d}.desa.id"}]), svc=services())
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         start = time.perf_counter()
         stack.invoke("ReportSchedulerFunction", {"month": MONTH})

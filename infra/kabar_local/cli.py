@@ -24,6 +24,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from kabar.services import services
+
 from .stack import REPO_ROOT, STATE_FILE
 
 ROLES = ("submitter", "admin", "reviewer", "supervisor")
@@ -119,7 +121,7 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
 
     state = attach()
     try:
-        staff, token = add_staff(args.village, args.role, args.name, args.email)
+        staff, token = add_staff(args.village, args.role, args.name, args.email, svc=services())
     except NotFound:
         raise CliError(f"Desa {args.village!r} tidak dikenal. / Unknown village {args.village!r}.") from None
     except ValueError as err:  # pydantic: a bad email or role
@@ -139,12 +141,12 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     from kabar.usecases.sessions import issue_sign_in_link, send_sign_in_link
 
     if args.send:
-        send_sign_in_link(staff)
+        send_sign_in_link(staff, svc=services())
         _say("Tautan masuk ruang kerja dikirim lewat email / workspace sign-in link emailed "
              f"(lihat / see {base}/_local/outbox)")
         return 0
     _say("Tautan masuk ruang kerja (sekali pakai, 72 jam) / workspace sign-in link (single use, 72 hours):")
-    _say(f"  {issue_sign_in_link(staff)}")
+    _say(f"  {issue_sign_in_link(staff, svc=services())}")
     return 0
 
 
@@ -154,7 +156,7 @@ def cmd_staff_revoke(args: argparse.Namespace) -> int:
 
     attach()
     try:
-        staff = revoke_staff(args.village, args.who, actor=f"cli:{args.by}")
+        staff = revoke_staff(args.village, args.who, actor=f"cli:{args.by}", svc=services())
     except NotFound:
         raise CliError(f"Staf {args.who!r} tidak ada di {args.village!r}. / "
                        f"No staff {args.who!r} in {args.village!r}.") from None
@@ -168,7 +170,7 @@ def cmd_staff_rotate(args: argparse.Namespace) -> int:
 
     attach()
     try:
-        staff, token = rotate_staff(args.village, args.who, actor=f"cli:{args.by}")
+        staff, token = rotate_staff(args.village, args.who, actor=f"cli:{args.by}", svc=services())
     except NotFound:
         raise CliError(f"Staf {args.who!r} tidak ada di {args.village!r}. / "
                        f"No staff {args.who!r} in {args.village!r}.") from None
@@ -200,7 +202,7 @@ def cmd_village_put(args: argparse.Namespace) -> int:
     from .fakes.channels import local_secret
 
     state = attach()
-    put_village(village)
+    put_village(village, svc=services())
     held: dict[str, dict[str, str]] = {}  # pointing at the running stack's fakes (one secret may serve two)
     for channels in village.channels.values():
         for channel in channels:
@@ -221,7 +223,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
     attach()
     try:
-        verdict = verify_trail(args.village)
+        verdict = verify_trail(args.village, svc=services())
     except NotFound:
         raise CliError(f"Desa {args.village!r} tidak dikenal. / Unknown village {args.village!r}.") from None
     if verdict.intact:
@@ -251,7 +253,8 @@ def cmd_publish_retry(args: argparse.Namespace) -> int:
 
     attach()
     try:
-        channels = republish(args.village, args.submission, Procedure(args.procedure), "admin", args.channel)
+        channels = republish(args.village, args.submission, Procedure(args.procedure), "admin",
+                             channel=args.channel, svc=services())
     except NotFound:
         raise CliError("Draf tidak ditemukan. / Draft not found.") from None
     except Conflict as err:
@@ -291,9 +294,11 @@ def cmd_erase(args: argparse.Namespace) -> int:
     attach()
     try:
         if args.action == "staff":
-            result = erasure.erase_staff(args.village, args.staff_id, f"operator:{args.by}", args.reason)
+            result = erasure.erase_staff(args.village, args.staff_id, f"operator:{args.by}", reason=args.reason,
+                                         svc=services())
         else:
-            result = erasure.erase_commenter(args.village, args.author_id, f"operator:{args.by}", args.reason)
+            result = erasure.erase_commenter(args.village, args.author_id, f"operator:{args.by}",
+                                             reason=args.reason, svc=services())
     except NotFound as err:
         raise CliError(f"Tidak ditemukan / not found: {err}") from None
     _say(f"Penghapusan tercatat di jejak audit / erasure recorded in the audit trail "

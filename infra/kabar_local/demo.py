@@ -15,6 +15,7 @@ from pathlib import Path
 import requests
 
 from kabar.domain.clock import month_of, now
+from kabar.services import services
 
 from . import samples
 
@@ -180,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     quiet = {"POWERTOOLS_LOG_LEVEL": "WARNING"}  # the demo prints the steps; the JSON logs stay in tests
     with LocalStack(port=args.port, retry_delay_seconds=1, env=quiet) as stack:
         print(f"Tumpukan lokal berjalan (local stack up): {stack.base_url}\n")
-        tokens = {role: add_staff(VILLAGE, role, name, email)[1] for role, name, email in (
+        tokens = {role: add_staff(VILLAGE, role, name, email, svc=services())[1] for role, name, email in (
             ("submitter", "Sri Rahayu", "sri.rahayu@purwobinangun.desa.id"),
             ("admin", "Admin Media Purwobinangun", "admin@purwobinangun.desa.id"),
             ("reviewer", "PPID Purwobinangun", REVIEWER))}

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from kabar.services import services
+
 from .dispatcher import Dispatcher
 from .lambda_runtime import LambdaRuntime, environment_union
 from .moto_server import ACCESS_KEY_ID, SECRET_ACCESS_KEY, MotoServer, ServerThread
@@ -407,7 +409,7 @@ class LocalStack:
         from .fakes.channels import local_secret
 
         for village in villages:
-            put_village(village)
+            put_village(village, svc=services())
             held: dict[str, dict[str, str]] = {}  # Facebook and Instagram may share one secret
             for channel in self._channels(village):
                 if channel.secret_name:
@@ -455,7 +457,7 @@ class LocalStack:
         from kabar.usecases.villages import list_villages
 
         known = {village.id: village for village in self.villages}
-        changed = [village for village in list_villages() if known.get(village.id) != village]
+        changed = [village for village in list_villages(svc=services()) if known.get(village.id) != village]
         for village in changed:
             known[village.id] = village
             if self.channel_fakes is not None:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
     from .domain.metrics import Reading
+    from .domain.models import ChannelConfig, Procedure, Village
 
 
 class EventPublisher(Protocol):
@@ -170,3 +171,37 @@ class MetricsSource(Protocol):
 
     def item(self, remote_id: str) -> Reading:
         """One published item's engagement so far: reactions, comments, shares, views."""
+
+
+class Secrets(Protocol):
+    """Deployment-wide secrets (the link-signing key, the Meta webhook's app secret), read by name."""
+
+    def json(self, name: str) -> dict:
+        """The secret ``name`` as a JSON object (a copy)."""
+
+
+class JobQueue(Protocol):
+    """A queue of jobs (the report queue): each job one JSON object."""
+
+    def send_all(self, jobs: list[dict]) -> None:
+        """Queue every job; raise if any was not taken."""
+
+
+class ChannelDirectory(Protocol):
+    """The village's configured channels, built from its configuration and credentials
+    (``kabar.adapters.channels``), and what a channel would show before it publishes."""
+
+    def for_procedure(self, village: Village, procedure: Procedure) -> list[Channel]:
+        """Every channel ``procedure`` publishes to; one that cannot be built raises its error when used."""
+
+    def build(self, config: ChannelConfig, village: Village) -> Channel:
+        """The one channel ``config`` describes (Permanent/TransientChannelError when it cannot be built)."""
+
+    def metrics_sources(self, village: Village, channel: str, account_id: str) -> list[MetricsSource]:
+        """The metrics source of one account of the village (no other channel's credentials are read)."""
+
+    def article_html(self, village: Village, post: ChannelPost, image_urls: list[str], at: datetime) -> str:
+        """The website article exactly as the website channel publishes it."""
+
+    def social_text(self, post: ChannelPost) -> str:
+        """The social post's text exactly as the social channels publish it."""

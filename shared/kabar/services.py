@@ -13,7 +13,16 @@ from .config import Settings, settings
 
 if TYPE_CHECKING:
     from .adapters.dynamo import DynamoStore
-    from .ports import EventPublisher, LockedStorage, Mailer, ObjectStorage, UploadStorage
+    from .ports import (
+        ChannelDirectory,
+        EventPublisher,
+        JobQueue,
+        LockedStorage,
+        Mailer,
+        ObjectStorage,
+        Secrets,
+        UploadStorage,
+    )
 
 
 @dataclass
@@ -26,14 +35,20 @@ class Services:
     media: ObjectStorage
     site: ObjectStorage
     reports: LockedStorage
+    secrets: Secrets
+    channels: ChannelDirectory
+    report_queue: JobQueue
 
 
 @cache
 def services() -> Services:
+    from .adapters.channels.directory import ConfiguredChannels
     from .adapters.dynamo import DynamoStore
     from .adapters.eventbridge import EventBridgePublisher
     from .adapters.s3 import S3Storage
+    from .adapters.secrets import SecretsManagerSecrets
     from .adapters.ses import SesMailer
+    from .adapters.sqs import SqsQueue
 
     cfg = settings()
     return Services(
@@ -45,6 +60,9 @@ def services() -> Services:
         media=S3Storage(cfg.media_bucket),
         site=S3Storage(cfg.site_bucket),
         reports=S3Storage(cfg.reports_bucket),
+        secrets=SecretsManagerSecrets(),
+        channels=ConfiguredChannels(cfg),
+        report_queue=SqsQueue(cfg.report_queue_url),
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 import pytest
 
 from kabar.domain.clock import now
+from kabar.services import services
 from kabar.usecases.staff import add_staff
 from kabar_local.demo import Http, links_to
 from kabar_local.samples import submission_payload
@@ -54,7 +55,7 @@ def review_link(stack) -> Callable[[], tuple[str, str]]:
     """Sends a website-only submission through the stack; each call gives (the PPID's newest review
     link, the submission id)."""
     def submit() -> tuple[str, str]:
-        token = add_staff("purwobinangun", "submitter", "Sri", "sri@purwobinangun.desa.id")[1]
+        token = add_staff("purwobinangun", "submitter", "Sri", "sri@purwobinangun.desa.id", svc=services())[1]
         http = Http(stack.base_url)
         payload, blobs = submission_payload(now().date(), with_video=False, channels=("website",))
         created = http.post_json("/submissions", payload, token).json()

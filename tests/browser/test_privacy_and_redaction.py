@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kabar.domain.clock import now
+from kabar.services import services
 from kabar.usecases.staff import add_staff
 from kabar_local.demo import Http, links_to
 from kabar_local.samples import submission_payload
@@ -30,7 +31,7 @@ def test_the_privacy_notice_is_indonesian_first_with_a_remembered_english_switch
 
 
 def _submit_with_personal_data(stack) -> str:
-    token = add_staff("purwobinangun", "submitter", "Sri", "sri@purwobinangun.desa.id")[1]
+    token = add_staff("purwobinangun", "submitter", "Sri", "sri@purwobinangun.desa.id", svc=services())[1]
     http = Http(stack.base_url)
     payload, blobs = submission_payload(now().date(), with_video=False, channels=("website",))
     payload["narrative"] += " Bantuan diserahkan kepada warga dengan NIK 3404014508900002 di balai."

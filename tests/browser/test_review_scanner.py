@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from kabar.domain.clock import iso
+from kabar.services import services
 from kabar.usecases.staff import add_staff
 from kabar_local.demo import Http
 from tests.browser.conftest import PHONE
@@ -105,7 +106,7 @@ def test_a_correction_over_http_goes_back_to_the_reviewer_as_version_two(stack, 
     assert requests.post(link, data={"decision": "revise", "note": "Tambahkan jumlah peserta",
                                      "form_token": page_token},
                          headers={"User-Agent": PHONE}, timeout=30).status_code == 200
-    admin = add_staff("purwobinangun", "admin", "Admin", "admin2@purwobinangun.desa.id")[1]
+    admin = add_staff("purwobinangun", "admin", "Admin", "admin2@purwobinangun.desa.id", svc=services())[1]
     response = requests.put(f"{stack.base_url}/drafts/{sid}/website", timeout=30,
                             headers={"Authorization": f"Bearer {admin}"},
                             json={"version": 1, "lead": "Sebanyak 60 warga membersihkan saluran irigasi."})

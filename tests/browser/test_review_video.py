@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from kabar.domain.clock import now
+from kabar.services import services
 from kabar.usecases.staff import add_staff
 from kabar_local import video_samples as clips
 from kabar_local.demo import Http, links_to
@@ -18,7 +19,7 @@ SHOTS = Path(__file__).resolve().parents[2] / ".kabar" / "screenshots"
 
 
 def test_the_review_page_plays_the_draft_video_with_the_cover_as_poster(stack, browser, tmp_path):
-    token = add_staff("purwobinangun", "submitter", "Sri", "sri@purwobinangun.desa.id")[1]
+    token = add_staff("purwobinangun", "submitter", "Sri", "sri@purwobinangun.desa.id", svc=services())[1]
     http = Http(stack.base_url)
     payload, blobs = submission_payload(now().date(), channels=("social",))
     video = clips.iphone_hevc(tmp_path / "IMG_0042.MOV", seconds=4, size="640x360").read_bytes()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from kabar.services import services
 from kabar.usecases.staff import add_staff
 from kabar_local import samples
 from kabar_local.stack import LocalStack
@@ -43,7 +44,7 @@ def video_file(tmp_path_factory):
 
 
 def _open(stack, page) -> None:
-    token = add_staff("purwobinangun", "submitter", "Sri", "sri@purwobinangun.desa.id")[1]
+    token = add_staff("purwobinangun", "submitter", "Sri", "sri@purwobinangun.desa.id", svc=services())[1]
     page.goto(f"{stack.base_url}/upload#token={token}")
     assert "token=" not in page.url  # the token leaves the address bar (and the history)
 
@@ -144,7 +145,7 @@ def test_an_invalid_link_is_refused_on_load_and_a_valid_one_says_whose_it_is(sta
     page.click("#lang")
     expect(who).to_contain_text("This link is not valid")
     page.click("#lang")
-    token = add_staff("purwobinangun", "submitter", "Sri Rahayu", "sri@purwobinangun.desa.id")[1]
+    token = add_staff("purwobinangun", "submitter", "Sri Rahayu", "sri@purwobinangun.desa.id", svc=services())[1]
     page.goto(f"{stack.base_url}/upload#token={token}")
     page.reload()  # the token was moved out of the address bar into this tab's session
     expect(who).to_contain_text("Tautan pribadi Sri Rahayu (pengirim dokumentasi, Kalurahan Purwobinangun)",
@@ -157,7 +158,7 @@ def test_a_refused_file_is_replaced_from_the_page_and_the_history_comes_from_the
     from kabar.domain.clock import now
     from kabar_local.demo import Http
 
-    token = add_staff("purwobinangun", "submitter", "Sri", "sri@purwobinangun.desa.id")[1]
+    token = add_staff("purwobinangun", "submitter", "Sri", "sri@purwobinangun.desa.id", svc=services())[1]
     http = Http(stack.base_url)
     payload, blobs = samples.submission_payload(now().date(), with_video=False, channels=("website",))
     created = http.post_json("/submissions", payload, token).json()

@@ -60,12 +60,12 @@ def new_page(browser):
 
 def person(role: str, village: str = VILLAGE, name: str | None = None):  # noqa: ANN201
     n = len(services().store.people(village))
-    staff, _ = add_staff(village, role, name or f"{role.title()} {n}", f"{role}{n}@{village}.desa.id")
+    staff, _ = add_staff(village, role, name or f"{role.title()} {n}", f"{role}{n}@{village}.desa.id", svc=services())
     return staff
 
 
 def sign_in(page, staff) -> None:  # noqa: ANN001
-    link = issue_sign_in_link(staff)
+    link = issue_sign_in_link(staff, svc=services())
     page.goto(link)
     page.click("#signin")
     page.wait_for_url(re.compile(rf"/app/{staff.tenant_id}$"))
@@ -83,7 +83,7 @@ def shoot(page, name: str) -> None:  # noqa: ANN001
 
 def hand_over(stack, channels: tuple[str, ...], with_video: bool = False) -> str:  # noqa: ANN001
     """A real submission through the stack (upload, intake, drafts, the PPID's email); its id."""
-    token = add_staff(VILLAGE, "submitter", "Sri", "sri@purwobinangun.desa.id")[1]
+    token = add_staff(VILLAGE, "submitter", "Sri", "sri@purwobinangun.desa.id", svc=services())[1]
     http = Http(stack.base_url)
     payload, blobs = submission_payload(now().date(), with_video=with_video, channels=channels)
     created = http.post_json("/submissions", payload, token).json()
@@ -112,7 +112,7 @@ def post_form(page, path: str, data: dict, origin: str | None = None):  # noqa: 
 
 def test_sign_in_link_is_inert_until_the_button_then_single_use_and_the_cookie_is_httponly(stack, new_page):
     admin = person("admin")
-    link = issue_sign_in_link(admin)
+    link = issue_sign_in_link(admin, svc=services())
     # a mail scanner's GET and HEAD sign nobody in and use nothing
     scanner = requests.get(link, timeout=10)
     assert scanner.status_code == 200 and "set-cookie" not in {k.lower() for k in scanner.headers}
@@ -143,7 +143,7 @@ def test_a_secure_cookie_everywhere_but_the_loopback_stack(stack):
     """Behind TLS (API Gateway's event, from events/workspace/post_sign_in.json) the cookie is Secure."""
     from tests.support import load_event
 
-    link = issue_sign_in_link(person("admin"))
+    link = issue_sign_in_link(person("admin"), svc=services())
     token = link.rsplit("/", 1)[1]
     placeholder = "purwobinangun.REPLACE_WITH_A_SIGN_IN_TOKEN_xxxxxxxxxxxxxxxxxxx"
     answer = stack.invoke("WorkspaceFunction", load_event("workspace/post_sign_in", **{placeholder: token}))

@@ -6,6 +6,7 @@ import pytest
 import requests
 from PIL import Image
 
+from kabar.services import services
 from kabar.usecases.staff import add_staff
 from kabar_local.demo import REVIEWER, VILLAGE, Http, run_sop
 from kabar_local.stack import LocalStack
@@ -21,7 +22,7 @@ def stack():
 
 @pytest.fixture(scope="module")
 def tokens(stack):
-    return {role: add_staff(VILLAGE, role, name, email)[1] for role, name, email in (
+    return {role: add_staff(VILLAGE, role, name, email, svc=services())[1] for role, name, email in (
         ("submitter", "Sri Rahayu", "sri.rahayu@purwobinangun.desa.id"),
         ("admin", "Admin Media", "admin@purwobinangun.desa.id"),
         ("reviewer", "PPID", REVIEWER))}
@@ -97,10 +98,11 @@ def test_a_used_review_link_acts_no_more(stack, run):
 
 
 def test_another_village_sees_nothing(stack, run):
-    other = add_staff("candibinangun", "admin", "Admin Candibinangun", "admin@candibinangun.desa.id")[1]
+    other = add_staff("candibinangun", "admin", "Admin Candibinangun", "admin@candibinangun.desa.id", svc=services())[1]
     http = Http(stack.base_url)
     assert http.get(f"/submissions/{run.submission_id}", other).status_code == 404
     register = http.get("/register", other).json()
     assert register["rows"] == []
-    own = http.get("/register", add_staff(VILLAGE, "admin", "Admin 2", "admin2@purwobinangun.desa.id")[1]).json()
+    own = http.get("/register", add_staff(VILLAGE, "admin", "Admin 2", "admin2@purwobinangun.desa.id",
+                                          svc=services())[1]).json()
     assert [r["submission_id"] for r in own["rows"]] == [run.submission_id] * 2

@@ -40,7 +40,7 @@ def graph(aws, monkeypatch):
     boto3.client("secretsmanager").create_secret(Name=secret, SecretString=json.dumps({"page_access_token": TOKEN}))
     village = services().store.get_village(VILLAGE)
     social = [ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=secret)]
-    put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: social}}))
+    put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: social}}), svc=services())
     yield fake
     server.shutdown()
     server.server_close()

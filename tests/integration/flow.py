@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 
 import requests
 
+from kabar.services import services
 from kabar.usecases.staff import add_staff
 from kabar_local import samples
 from tests.support import AwsEnv, load_event
@@ -43,7 +44,7 @@ def api_event(method: str, path: str, route: str, token: str | None = None, body
 
 
 def staff(role: str, village: str = VILLAGE) -> str:
-    return add_staff(village, role, f"{role.title()} {village}", f"{role}@{village}.desa.id")[1]
+    return add_staff(village, role, f"{role.title()} {village}", f"{role}@{village}.desa.id", svc=services())[1]
 
 
 def submit(aws: AwsEnv, token: str, payload: dict) -> tuple[int, dict]:
@@ -102,13 +103,13 @@ def as_a_person(token: str, form: str) -> str:
     confirmation step answered (its token, the box ticked)."""
     from kabar.usecases import review
 
-    page_token = _field(review.show(token).html, "form_token")
+    page_token = _field(review.show(token, svc=services()).html, "form_token")
     if page_token is None:  # the link no longer shows a form: the POST is told why
         return form
     form = f"{form}&form_token={page_token}"
     fields = dict(parse_qsl(form, keep_blank_values=True))
     if fields.get("decision") == "approve":
-        step = review.submit(token, fields, {"user-agent": PHONE}).html
+        step = review.submit(token, fields, {"user-agent": PHONE}, svc=services()).html
         confirm = _field(step, "confirm")
         if confirm:
             form = f"{form}&confirm={confirm}&sure=ya"

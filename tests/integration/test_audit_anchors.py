@@ -49,7 +49,7 @@ def _rewrite_whole_chain(edit_seq: int) -> None:
 
 def test_the_report_prints_the_anchor_written_once_under_object_lock(aws):
     _audit(3)
-    build_report(VILLAGE, "2026-11", send=False)
+    build_report(VILLAGE, "2026-11", send=False, svc=services())
     reports = services().reports
     anchor = json.loads(reports.get(anchor_key(VILLAGE, "2026-11")))
     assert anchor["seq"] == 3 and anchor["hash"] == services().store.audit_head(VILLAGE)[1]
@@ -65,21 +65,21 @@ def test_the_report_prints_the_anchor_written_once_under_object_lock(aws):
 
     # a rebuilt report (the chain grew meanwhile) prints the same anchor: the first write stands
     _audit(1)
-    assert anchor_audit_chain(VILLAGE, "2026-11").seq == 3
-    build_report(VILLAGE, "2026-11", send=False)
+    assert anchor_audit_chain(VILLAGE, "2026-11", svc=services()).seq == 3
+    build_report(VILLAGE, "2026-11", send=False, svc=services())
     rebuilt = reports.get(f"{VILLAGE}/2026-11/laporan-{VILLAGE}-2026-11.html").decode()
     assert f"entri 3 · SHA-256 {anchor['hash']}" in rebuilt
 
 
 def test_verify_detects_a_rewrite_of_the_whole_chain_only_the_anchor_can_see(aws, monkeypatch, capsys):
     _audit(4)
-    anchor_audit_chain(VILLAGE, "2026-11")
+    anchor_audit_chain(VILLAGE, "2026-11", svc=services())
     _audit(2)
-    assert verify_trail(VILLAGE).intact and verify_trail(VILLAGE).anchors == 1
+    assert verify_trail(VILLAGE, svc=services()).intact and verify_trail(VILLAGE, svc=services()).anchors == 1
 
     _rewrite_whole_chain(edit_seq=2)
 
-    verdict = verify_trail(VILLAGE)
+    verdict = verify_trail(VILLAGE, svc=services())
     assert [p.kind for p in verdict.problems] == ["anchor_mismatch"]  # the chain itself is consistent again
     monkeypatch.setattr("kabar_local.cli.attach", lambda: {})
     assert kabar(["audit", "verify", "--village", VILLAGE]) == 1
@@ -88,10 +88,10 @@ def test_verify_detects_a_rewrite_of_the_whole_chain_only_the_anchor_can_see(aws
 
 def test_verify_detects_a_chain_cut_short_of_an_anchor(aws):
     _audit(3)
-    anchor_audit_chain(VILLAGE, "2026-11")
+    anchor_audit_chain(VILLAGE, "2026-11", svc=services())
     table = boto3.resource("dynamodb").Table(services().settings.table)
     table.delete_item(Key={"PK": f"T#{VILLAGE}#AUDIT", "SK": "E#000000000003"})
     link2 = table.get_item(Key={"PK": f"T#{VILLAGE}#AUDIT", "SK": "E#000000000002"})["Item"]
     table.put_item(Item={"PK": f"T#{VILLAGE}#AUDIT", "SK": "HEAD", "rtype": "audit_head", "seq": 2,
                          "hash": link2["hash"]})
-    assert [p.kind for p in verify_trail(VILLAGE).problems] == ["anchor_missing"]
+    assert [p.kind for p in verify_trail(VILLAGE, svc=services()).problems] == ["anchor_missing"]

@@ -51,8 +51,8 @@ def _published_page(sid: str, monkeypatch) -> str:
 def test_the_website_preview_is_the_published_page(aws, monkeypatch):
     _, created = drafted(aws)
     sid = created["submission_id"]
-    admin = authenticate(f"Bearer {staff('admin')}", {Role.ADMIN})
-    shown = preview.draft_preview(admin, sid, "website", at=AT)
+    admin = authenticate(f"Bearer {staff('admin')}", {Role.ADMIN}, svc=services())
+    shown = preview.draft_preview(admin, sid, "website", at=AT, svc=services())
     published = _published_page(sid, monkeypatch)
     (expected, photos), (actual, shown_photos) = _photos_as_placeholders(published), \
         _photos_as_placeholders(shown["preview_html"])

@@ -23,18 +23,18 @@ def _inquiry(inquiry_id: str, author: str, name: str, kind=InquiryKind.COMMENT) 
 
 
 def test_a_staff_member_who_leaves_can_no_longer_act_and_their_email_leaves_the_register(aws):
-    staff, token = add_staff(VILLAGE, "submitter", "Sri Rahayu", "sri.rahayu@gmail.com")
+    staff, token = add_staff(VILLAGE, "submitter", "Sri Rahayu", "sri.rahayu@gmail.com", svc=services())
     payload, _ = samples.submission_payload(date.today())
     status, created = submit(aws, token, payload)
     assert status == 201
     store = services().store
 
-    result = erasure.erase_staff(VILLAGE, staff.staff_id, "operator:ppid")
+    result = erasure.erase_staff(VILLAGE, staff.staff_id, "operator:ppid", svc=services())
 
     assert result.removed == {"staff_and_tokens": 2} and result.anonymised == {"submission_email": 1}
     assert store.get_staff(VILLAGE, staff.staff_id) is None
     try:
-        authenticate(f"Bearer {token}", {staff.role})
+        authenticate(f"Bearer {token}", {staff.role}, svc=services())
         raise AssertionError("the token still works")
     except Exception as err:  # noqa: BLE001 - Unauthorized
         assert type(err).__name__ == "Unauthorized"
@@ -43,7 +43,7 @@ def test_a_staff_member_who_leaves_can_no_longer_act_and_their_email_leaves_the_
     (entry,) = [e for e in store.submission_items(VILLAGE, erasure.ERASURE_RECORD)["audit"] if e.action == "erasure"]
     assert entry.actor == "operator:ppid" and entry.subject == f"staff:{staff.staff_id}"
     assert "sri.rahayu" not in entry.model_dump_json()
-    assert verify_trail(VILLAGE).intact
+    assert verify_trail(VILLAGE, svc=services()).intact
 
 
 def test_a_commenter_is_anonymised_and_the_answer_times_stay(aws):
@@ -53,7 +53,7 @@ def test_a_commenter_is_anonymised_and_the_answer_times_stay(aws):
         assert store.put_inquiry(inq)
     assert store.mark_answered(store.get_inquiry(VILLAGE, "c1"), AT + timedelta(hours=2), "a1")
 
-    result = erasure.erase_commenter(VILLAGE, "55501", "operator:ppid")
+    result = erasure.erase_commenter(VILLAGE, "55501", "operator:ppid", svc=services())
 
     assert result.anonymised == {"inquiries": 2}
     for inquiry_id in ("c1", "m1"):

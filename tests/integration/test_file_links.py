@@ -65,8 +65,8 @@ def test_each_link_in_the_report_email_opens_its_own_document(aws):
     assert opened == ["html", "pdf", "xlsx"]
     # for 30 days, as the email says, not for as long as the signing role's credentials
     token = urlsplit(links[0]).path.removeprefix("/files/")
-    assert open_link(token, at=now() + timedelta(days=29, hours=23)) is not None
-    assert open_link(token, at=now() + timedelta(days=30, minutes=5)) is None
+    assert open_link(token, at=now() + timedelta(days=29, hours=23), svc=services()) is not None
+    assert open_link(token, at=now() + timedelta(days=30, minutes=5), svc=services()) is None
     head = follow(aws, links[1], "HEAD")
     assert head["statusCode"] == 302 and head["body"] == ""
     assert urlsplit(head["headers"]["Location"]).path.endswith(f"{REPORT}.pdf")
@@ -87,8 +87,8 @@ def test_an_image_link_in_the_review_email_opens_the_draft_image(aws):
     assert body[:3] == b"\xff\xd8\xff" or body[:8] == b"\x89PNG\r\n\x1a\n"
     # and it opens as long as the review link does, not longer
     token, hours = urlsplit(image_links[0]).path.removeprefix("/files/"), services().settings.review_link_hours
-    assert open_link(token, at=now() + timedelta(hours=hours, minutes=-5)) is not None
-    assert open_link(token, at=now() + timedelta(hours=hours, minutes=5)) is None
+    assert open_link(token, at=now() + timedelta(hours=hours, minutes=-5), svc=services()) is not None
+    assert open_link(token, at=now() + timedelta(hours=hours, minutes=5), svc=services()) is None
 
     # and the confirmation page shows the images through the same kind of link
     review = links[0].rsplit("/", 1)[1]
@@ -103,10 +103,11 @@ def test_expired_tampered_and_foreign_links_get_the_same_404_page(aws):
     reports = services().reports
     reports.put(f"{REPORT}.pdf", b"%PDF-1.4 laporan", "application/pdf")
     reports.put(f"{OTHER}/{MONTH}/laporan-{OTHER}-{MONTH}.pdf", b"%PDF-1.4 lain", "application/pdf")
-    good = file_link("reports", VILLAGE, f"{REPORT}.pdf", now() + timedelta(days=30))
-    expired = file_link("reports", VILLAGE, f"{REPORT}.pdf", now() - timedelta(seconds=1))
+    good = file_link("reports", VILLAGE, f"{REPORT}.pdf", now() + timedelta(days=30), svc=services())
+    expired = file_link("reports", VILLAGE, f"{REPORT}.pdf", now() - timedelta(seconds=1), svc=services())
     payload, signature = good.rsplit("/", 1)[1].split(".")
-    other = file_link("reports", OTHER, f"{OTHER}/{MONTH}/laporan-{OTHER}-{MONTH}.pdf", now() + timedelta(days=30))
+    other = file_link("reports", OTHER, f"{OTHER}/{MONTH}/laporan-{OTHER}-{MONTH}.pdf", now() + timedelta(days=30),
+                      svc=services())
     spliced = f"/files/{other.rsplit('/', 1)[1].split('.')[0]}.{signature}"
     tampered = f"/files/{payload[:-2]}{'A' if payload[-2] != 'A' else 'B'}{payload[-1]}.{signature}"
 

@@ -32,7 +32,7 @@ def meta(aws):
     inbox.forget_pages()
     village = services().store.get_village(VILLAGE)
     social = [ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=f"kabar/{VILLAGE}/facebook")]
-    put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: social}}))
+    put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: social}}), svc=services())
     yield
     inbox.forget_pages()
     secrets.forget()
@@ -109,10 +109,10 @@ def test_the_daily_digest_lists_what_is_unanswered_once_a_day(aws, meta):
             {"sender": {"id": f"psid-{mid}"}, "recipient": {"id": PAGE_ID}, "timestamp": 1795486500000,
              "message": {"mid": mid, "text": f"Halo, saya mau tanya ({mid})"}}]}]}
         raw = json.dumps(body).encode()
-        inbox.receive(raw, signed(raw), arrived=as_of - timedelta(hours=hours))
+        inbox.receive(raw, signed(raw), arrived=as_of - timedelta(hours=hours), svc=services())
     # When the digest runs (twice the same day)
-    assert inbox.send_digests(as_of) == {"sent": 1}
-    assert inbox.send_digests(as_of) == {"sent": 0}
+    assert inbox.send_digests(as_of=as_of, svc=services()) == {"sent": 1}
+    assert inbox.send_digests(as_of=as_of, svc=services()) == {"sent": 0}
     aws.settle()
     # Then the admins have one email: the old one overdue, the recent one near the limit
     (mail,) = Outbox().list(to="admin@purwobinangun.desa.id")

@@ -87,7 +87,7 @@ def _mails() -> Counter:
 
 
 def _audit_ok() -> int:
-    verdict = verify_trail(VILLAGE)
+    verdict = verify_trail(VILLAGE, svc=services())
     assert verdict.problems == [], verdict.problems
     return verdict.entries
 
@@ -268,7 +268,7 @@ def test_a_rejection_whose_follow_up_fails_once_still_reaches_the_submitter_once
 def test_one_failed_send_to_the_second_reviewer_never_resends_to_the_first(aws, monkeypatch):
     village = services().store.get_village(VILLAGE)
     put_village(village.model_copy(update={"reviewers": [
-        *village.reviewers, Contact(name="PPID 2", email="ppid2@purwobinangun.desa.id")]}))
+        *village.reviewers, Contact(name="PPID 2", email="ppid2@purwobinangun.desa.id")]}), svc=services())
     _mail_fails_once(monkeypatch, "ppid2@purwobinangun.desa.id")
     _drafting(aws)
     first = [m for m in Outbox().list(to="ppid@purwobinangun.desa.id") if "Mohon keputusan" in m["subject"]]

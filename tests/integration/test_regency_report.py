@@ -36,7 +36,7 @@ def _village(vid: str, name: str, kabupaten: str = "Sleman") -> None:
     put_village(Village(id=vid, name=name, kapanewon="Pakem", kabupaten=kabupaten,
                         reviewers=[{"name": "PPID", "email": f"ppid@{vid}.desa.id"}],
                         admins=[{"name": "Admin", "email": f"admin@{vid}.desa.id"}],
-                        channels={"website": [{"type": "static_site"}]}))
+                        channels={"website": [{"type": "static_site"}]}), svc=services())
 
 
 def _published(vid: str, sid: str, day: int, handed_over: datetime, online: datetime) -> None:
@@ -103,10 +103,10 @@ def test_the_regency_report_follows_the_village_reports_and_ranks_who_needs_help
                     for v in ("candibinangun", "hargobinangun", "purwobinangun")]
 
     # and a read-only page gets the stored documents; rebuilt without waiting, they are the same bytes
-    stored = regency_documents("Sleman", "2026-11")
+    stored = regency_documents("Sleman", "2026-11", svc=services())
     assert stored is not None and stored["xlsx"] == reports.get(f"{BASE}.xlsx")
-    assert regency_documents("Bantul", "2026-10") is None
-    again = build_regency_report("Sleman", "2026-11")
+    assert regency_documents("Bantul", "2026-10", svc=services()) is None
+    again = build_regency_report("Sleman", "2026-11", svc=services())
     assert again.documents == stored
 
 

@@ -82,8 +82,8 @@ def test_a_stale_foreign_or_wrong_role_edit_is_refused_and_an_expired_link_decid
     sid = created["submission_id"]
     link = _links_by_procedure(aws)["social"]
     later = now() + timedelta(hours=services().settings.review_link_hours, minutes=1)
-    assert review.show(link, at=later).status == 404  # the same plain answer as a bad link
-    assert review.decide(link, {"decision": "approve"}, at=later).status == 404
+    assert review.show(link, at=later, svc=services()).status == 404  # the same plain answer as a bad link
+    assert review.decide(link, {"decision": "approve"}, at=later, svc=services()).status == 404
     assert _drafts(sid)[("social", 1)] == "in_review"
     admin = staff("admin")
     assert _put_draft(aws, admin, sid, "website", {"version": 1, "lead": "Lead baru yang lebih jelas."})[0] == 200
@@ -148,7 +148,7 @@ def test_two_tabs_deciding_at_once_leave_exactly_one_decision(aws):
     pages = {}
 
     def decide(decision):
-        pages[decision] = review.decide(link, {"decision": decision, "note": "catatan"})
+        pages[decision] = review.decide(link, {"decision": decision, "note": "catatan"}, svc=services())
 
     threads = [threading.Thread(target=decide, args=(d,)) for d in ("approve", "reject")]
     for th in threads:
@@ -161,7 +161,7 @@ def test_two_tabs_deciding_at_once_leave_exactly_one_decision(aws):
     decisions = [e for e in services().store.submission_items(VILLAGE, created["submission_id"])["audit"]
                  if e.action.startswith("decision_")]
     assert len(decisions) == 1
-    assert verify_trail(VILLAGE).intact
+    assert verify_trail(VILLAGE, svc=services()).intact
 
 
 def _chain_items():
@@ -176,32 +176,32 @@ def test_the_audit_trail_is_chained_and_an_edit_or_a_deletion_is_detected(aws, m
     link = _links_by_procedure(aws)["website"]
     aws.invoke("ReviewApiFunction", review_event("POST", link, "decision=approve"))
     monkeypatch.setattr(cli, "attach", lambda: {})
-    verdict = verify_trail(VILLAGE)
+    verdict = verify_trail(VILLAGE, svc=services())
     assert verdict.intact and verdict.entries >= 4  # submitted, received files, drafted x2, decided
     assert cli.main(["audit", "verify", "--village", VILLAGE]) == 0
-    assert verify_trail(OTHER).entries == 0  # one chain per village
+    assert verify_trail(OTHER, svc=services()).entries == 0  # one chain per village
 
     table, entries = _chain_items()
     decision = next(i for i in entries if i["action"] == "decision_approve")
     table.update_item(Key={"PK": decision["PK"], "SK": decision["SK"]}, UpdateExpression="SET actor = :a",
                       ExpressionAttributeValues={":a": "reviewer:someone-else@example.org"})
-    assert [p.kind for p in verify_trail(VILLAGE).problems] == ["edited"]
+    assert [p.kind for p in verify_trail(VILLAGE, svc=services()).problems] == ["edited"]
     assert cli.main(["audit", "verify", "--village", VILLAGE]) == 1
     assert "TIDAK UTUH" in capsys.readouterr().out
     table.put_item(Item=decision)  # put it back as it was
-    assert verify_trail(VILLAGE).intact
+    assert verify_trail(VILLAGE, svc=services()).intact
 
     table.delete_item(Key={"PK": entries[1]["PK"], "SK": entries[1]["SK"]})
-    assert {"missing", "broken_link"} <= {p.kind for p in verify_trail(VILLAGE).problems}
+    assert {"missing", "broken_link"} <= {p.kind for p in verify_trail(VILLAGE, svc=services()).problems}
     table.put_item(Item=entries[1])
     table.delete_item(Key={"PK": entries[-1]["PK"], "SK": entries[-1]["SK"]})  # the newest one
-    assert [p.kind for p in verify_trail(VILLAGE).problems] == ["head_mismatch"]
+    assert [p.kind for p in verify_trail(VILLAGE, svc=services()).problems] == ["head_mismatch"]
 
 
 def test_concurrent_appends_extend_one_chain_without_a_fork(aws):
     from kabar.domain.models import AuditEntry
 
-    before = verify_trail(OTHER).entries
+    before = verify_trail(OTHER, svc=services()).entries
 
     errors = []
 
@@ -218,5 +218,5 @@ def test_concurrent_appends_extend_one_chain_without_a_fork(aws):
     for th in threads:
         th.join()
     assert errors == []
-    verdict = verify_trail(OTHER)
+    verdict = verify_trail(OTHER, svc=services())
     assert verdict.intact and verdict.entries == before + 8

@@ -18,7 +18,7 @@ def _watch(aws, at) -> dict:
 def _with_deputy():
     village = services().store.get_village(VILLAGE)
     put_village(village.model_copy(update={"deputy_reviewers": [
-        Contact(name="Wakil PPID", email="wakil.ppid@purwobinangun.desa.id")]}))
+        Contact(name="Wakil PPID", email="wakil.ppid@purwobinangun.desa.id")]}), svc=services())
 
 
 def _subjects(to):

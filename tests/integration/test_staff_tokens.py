@@ -28,32 +28,32 @@ def _audit_actions() -> list[str]:
 
 
 def test_a_token_expires(aws):
-    staff, token = add_staff(VILLAGE, "admin", "Admin", "admin-x@purwobinangun.desa.id")
+    staff, token = add_staff(VILLAGE, "admin", "Admin", "admin-x@purwobinangun.desa.id", svc=services())
     days = services().settings.staff_token_days
     assert staff.token_expires_at is not None
     assert timedelta(days=days - 1) < staff.token_expires_at - now() <= timedelta(days=days)
     assert _register(aws, token)["statusCode"] == 200
     later = staff.token_expires_at + timedelta(seconds=1)
     with pytest.raises(Unauthorized):
-        authenticate(f"Bearer {token}", {Role.ADMIN}, at=later)
+        authenticate(f"Bearer {token}", {Role.ADMIN}, at=later, svc=services())
 
 
 def test_revoke_and_rotate_end_the_old_token_and_are_audited(aws):
-    staff, token = add_staff(VILLAGE, "admin", "Admin", "admin-y@purwobinangun.desa.id")
+    staff, token = add_staff(VILLAGE, "admin", "Admin", "admin-y@purwobinangun.desa.id", svc=services())
     assert _register(aws, token)["statusCode"] == 200
-    rotated, fresh = rotate_staff(VILLAGE, "admin-y@purwobinangun.desa.id", actor="cli:lurah")
+    rotated, fresh = rotate_staff(VILLAGE, "admin-y@purwobinangun.desa.id", actor="cli:lurah", svc=services())
     assert fresh != token and rotated.staff_id == staff.staff_id
     assert _register(aws, token)["statusCode"] == 401
     assert _register(aws, fresh)["statusCode"] == 200
-    revoke_staff(VILLAGE, staff.staff_id, actor="cli:lurah")
+    revoke_staff(VILLAGE, staff.staff_id, actor="cli:lurah", svc=services())
     assert _register(aws, fresh, ip="198.51.100.9")["statusCode"] == 401
     assert sorted(_audit_actions()) == ["staff_token_revoked", "staff_token_rotated"]
     # the trail stays a valid chain with these entries on it
-    assert verify_trail(VILLAGE).intact
+    assert verify_trail(VILLAGE, svc=services()).intact
 
 
 def test_failed_token_attempts_are_limited_per_client_with_retry_after(aws):
-    _, good = add_staff(VILLAGE, "admin", "Admin", "admin-z@purwobinangun.desa.id")
+    _, good = add_staff(VILLAGE, "admin", "Admin", "admin-z@purwobinangun.desa.id", svc=services())
     limit = services().settings.auth_failures_max
     wrong = VILLAGE + "." + "A" * 43
     answers = [_register(aws, wrong)["statusCode"] for _ in range(limit)]

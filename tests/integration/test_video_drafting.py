@@ -28,7 +28,7 @@ ADMIN, SUBMITTER = "admin@purwobinangun.desa.id", "submitter@purwobinangun.desa.
 def _channels(*types: str) -> None:
     village = services().store.get_village(VILLAGE)
     social = [ChannelConfig(type=t, page_id="1234567890" if t == "facebook" else None) for t in types]
-    put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: social}}))
+    put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: social}}), svc=services())
 
 
 def _handed_over(aws, video: bytes, name: str, content_type: str) -> str:
@@ -137,7 +137,7 @@ def test_a_video_step_past_the_wait_limit_lets_the_social_draft_go_within_the_tw
     late = rules.batas_tunggu_video(submission.completed_at) + timedelta(seconds=1)
     assert late < rules.batas_draf(submission.completed_at)
     event = SubmissionCompleted(tenant_id=VILLAGE, submission_id=sid, occurred_at=submission.completed_at)
-    announced = video_drafting.draft_video(event, at=late)
+    announced = video_drafting.draft_video(event, at=late, svc=services())
     assert announced.status == "late"
     aws.settle()  # the outbox: VideoDrafted on the bus, the admin's email sent
     (mail,) = [m for m in Outbox().list() if "Video tidak dapat dipakai" in m["subject"]]

@@ -22,6 +22,7 @@ import boto3
 import pytest
 import requests
 
+from kabar.services import services
 from kabar_local.cli import main as cli_main
 from kabar_local.lambda_runtime import EnvironmentConflict
 from kabar_local.routes import HttpRoute
@@ -192,7 +193,7 @@ def test_real_stack_seeds_villages_secrets_and_the_fake_page_and_the_cli_adds_st
     monkeypatch.chdir(tmp_path)
     with LocalStack(REAL_TEMPLATE) as stack:
         assert stack.state_file == tmp_path / ".kabar" / "local.json"
-        assert sorted(v.id for v in list_villages()) == ["candibinangun", "purwobinangun"]
+        assert sorted(v.id for v in list_villages(svc=services())) == ["candibinangun", "purwobinangun"]
         secret = boto3.client("secretsmanager").get_secret_value(SecretId="kabar/purwobinangun/facebook")
         assert json.loads(secret["SecretString"]) == {"page_access_token": "local-token-purwobinangun"}
         # the template's GenerateSecretString, generated as CloudFormation would (the file links' HMAC key)
@@ -225,7 +226,7 @@ def test_real_stack_seeds_villages_secrets_and_the_fake_page_and_the_cli_adds_st
         village["channels"]["social"][0].update(page_id="1000000003", secret_name="kabar/hargobinangun/facebook")
         (tmp_path / "v.json").write_text(json.dumps(village))
         assert cli_main(["village", "put", str(tmp_path / "v.json")]) == 0
-        assert "hargobinangun" in {v.id for v in list_villages()}
+        assert "hargobinangun" in {v.id for v in list_villages(svc=services())}
         boto3.client("secretsmanager").get_secret_value(SecretId="kabar/hargobinangun/facebook")
         assert stack.sync_villages() == ["hargobinangun"]  # `kabar local` does this every few seconds
         assert stack.sync_villages() == []

@@ -14,6 +14,7 @@ import requests
 
 from kabar.domain.clock import now
 from kabar.domain.models import Procedure
+from kabar.services import services
 from kabar.usecases.staff import add_staff
 from kabar.usecases.villages import list_villages
 from kabar_local.demo import Http, approve_as_a_person, links_to
@@ -54,11 +55,11 @@ def test_approved_once_published_once_after_a_php_fatal(stack: LocalStack, real_
     wp = real_wordpress
     # Given the village's admin connected its WordPress by logging in
     connect(stack, wp)
-    (village,) = [v for v in list_villages() if v.id == VILLAGE]
+    (village,) = [v for v in list_villages(svc=services()) if v.id == VILLAGE]
     assert [c.type for c in village.channels[Procedure.WEBSITE]] == ["static_site", "wordpress"]
     # and a website submission waiting for the PPID
-    submitter = add_staff(VILLAGE, "submitter", "Sri Rahayu", "sri@purwobinangun.desa.id")[1]
-    admin = add_staff(VILLAGE, "admin", "Admin Media", "admin@purwobinangun.desa.id")[1]
+    submitter = add_staff(VILLAGE, "submitter", "Sri Rahayu", "sri@purwobinangun.desa.id", svc=services())[1]
+    admin = add_staff(VILLAGE, "admin", "Admin Media", "admin@purwobinangun.desa.id", svc=services())[1]
     http = Http(stack.base_url)
     payload, blobs = submission_payload(now().date(), with_video=False, channels=("website",))
     created = http.post_json("/submissions", payload, submitter).json()

@@ -39,6 +39,13 @@ def put_secret_json(name: str, value: dict[str, Any]) -> None:
     forget(name)
 
 
+class SecretsManagerSecrets:
+    """The ``Secrets`` port: deployment-wide secrets from Secrets Manager, cached per cold start."""
+
+    def json(self, name: str) -> dict[str, Any]:
+        return get_secret_json(name)
+
+
 class SecretsManagerStore:
     """The credential store of connected channels (``usecases.wordpress_connect.CredentialStore``)."""
 

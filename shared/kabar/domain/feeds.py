@@ -11,6 +11,7 @@ is absolute (a feed is read away from the site).
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel
 
 from .clock import iso, to_wib
+from .models import Village
 
 #: How many of the newest articles a feed carries (readers keep what they fetched before).
 FEED_ITEMS = 50
@@ -137,3 +139,11 @@ def village_feed(village_id: str, name: str, site_url: str, items: list[FeedItem
     return Feed(title=f"Berita Kalurahan {name}", home_url=base, rss_url=f"{base}berita/feed.xml",
                 json_url=f"{base}berita/feed.json", items=items,
                 description=f"Berita kegiatan Pemerintah Kalurahan {name}.")
+
+
+def bare_name(village: Village) -> str:
+    """``Purwobinangun``, whether configured as ``Pemerintah Kalurahan Purwobinangun``,
+    ``Kalurahan Purwobinangun`` or ``Purwobinangun`` (the feed's and the article's place name)."""
+    name = " ".join(village.name.split())
+    bare = re.sub(r"^(pemerintah\s+)?(kalurahan|kelurahan|desa)\s+", "", name, flags=re.IGNORECASE)
+    return bare or name

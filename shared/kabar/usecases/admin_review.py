@@ -20,7 +20,7 @@ from ..domain.events import DraftReady
 from ..domain.models import DraftStatus, Procedure, Staff, Village
 from ..domain.outbox import Change
 from ..domain.text import t
-from ..services import Services, services
+from ..services import Services
 from . import review
 from .notices import rendered
 
@@ -37,9 +37,8 @@ def waits_for_admin(village: Village, submission_id: str, procedure: Procedure, 
                                                                    release_key(procedure, version))
 
 
-def on_draft_ready(event: DraftReady, svc: Services | None = None) -> list[str]:
+def on_draft_ready(event: DraftReady, svc: Services) -> list[str]:
     """The DraftReady consumer: the PPID's links (unless the admin looks first), and the admins told."""
-    svc = svc or services()
     village = svc.store.get_village(event.tenant_id)
     draft = svc.store.get_draft(event.tenant_id, event.submission_id, event.procedure, event.version)
     if draft.status is not DraftStatus.IN_REVIEW:
@@ -66,12 +65,11 @@ def _tell_admins(village: Village, event: DraftReady, waiting: bool, svc: Servic
 
 
 def send_to_ppid(staff: Staff, village: Village, submission_id: str, procedure: Procedure,
-                 svc: Services | None = None, at: datetime | None = None) -> int:
+                 svc: Services, at: datetime | None = None) -> int:
     """The admin's "send to the PPID" for the newest version; once per version. Returns the version."""
     from ..domain.errors import Conflict
     from .sessions import audit
 
-    svc = svc or services()
     at = at or now()
     draft = svc.store.get_draft(village.id, submission_id, procedure)
     if draft.status is not DraftStatus.IN_REVIEW:

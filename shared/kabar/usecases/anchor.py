@@ -8,15 +8,14 @@ from aws_lambda_powertools import Logger
 
 from ..domain.anchors import ANCHOR_RETENTION_YEARS, Anchor, anchor_key
 from ..domain.clock import now
-from ..services import Services, services
+from ..services import Services
 
 logger = Logger(child=True)
 
 
-def anchor_audit_chain(tenant_id: str, month: str, svc: Services | None = None,
+def anchor_audit_chain(tenant_id: str, month: str, svc: Services,
                        at: datetime | None = None) -> Anchor:
     """The month's anchor: written once under Object Lock; a rebuilt report prints the same one."""
-    svc = svc or services()
     at = at or now()
     key = anchor_key(tenant_id, month)
     if svc.reports.head(key) is None:

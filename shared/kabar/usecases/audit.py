@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..domain.anchors import check_anchors
 from ..domain.audit import Problem, verify_chain
-from ..services import Services, services
+from ..services import Services
 from .anchor import load_anchors
 
 
@@ -22,8 +22,7 @@ class Verdict:
         return not self.problems
 
 
-def verify_trail(tenant_id: str, svc: Services | None = None) -> Verdict:
-    svc = svc or services()
+def verify_trail(tenant_id: str, svc: Services) -> Verdict:
     svc.store.get_village(tenant_id)  # NotFound for a village that does not exist
     links, head_seq, head_hash = svc.store.audit_chain(tenant_id)
     anchors = load_anchors(tenant_id, svc)

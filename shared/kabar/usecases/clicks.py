@@ -15,7 +15,7 @@ from datetime import date
 from ..domain.clock import now, to_wib
 from ..domain.errors import NotFound
 from ..domain.models import TENANT_RE
-from ..services import Services, services
+from ..services import Services
 
 ITEM_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,120}$")
 CHANNEL_RE = re.compile(r"^[a-z_]{1,20}$")
@@ -52,12 +52,11 @@ def _published(tenant_id: str, item: str, svc: Services) -> bool:
 
 
 def follow(tenant_id: str, item: str, channel: str | None, method: str, user_agent: str | None,
-           svc: Services | None = None, client: str = "", headers: dict[str, str] | None = None) -> str | None:
+           svc: Services, client: str = "", headers: dict[str, str] | None = None) -> str | None:
     """Count a reader's click and give the article's address; None (and nothing written) for a malformed
     link, an unknown village or a news item it has not published."""
     if not TENANT_RE.match(tenant_id) or not ITEM_RE.match(item):
         return None
-    svc = svc or services()
     if not _published(tenant_id, item, svc):
         return None
     channel = channel if channel and CHANNEL_RE.match(channel) else "direct"

@@ -13,7 +13,7 @@ from ..domain.graphic import make_cover
 from ..domain.models import AssetStatus, AuditEntry, Draft, DraftStatus, FileKind, Procedure, SubmissionStatus
 from ..domain.outbox import Change
 from ..domain.video import menunggu_video
-from ..services import Services, services
+from ..services import Services
 
 logger = Logger(child=True)
 
@@ -21,12 +21,11 @@ logger = Logger(child=True)
 MAX_CAROUSEL_PHOTOS = 9
 
 
-def make_drafts(event: SubmissionCompleted | VideoDrafted, svc: Services | None = None) -> list[DraftReady]:
+def make_drafts(event: SubmissionCompleted | VideoDrafted, svc: Services) -> list[DraftReady]:
     """Draft version 1 of each chosen procedure, once, announced in the same commit (a redelivery finds it made).
 
     The social draft of a hand-over with a video waits for the draft video (``VideoDrafted``), but
     never past ``batas_tunggu_video``; the website draft never waits."""
-    svc = svc or services()
     store = svc.store
     submission = store.get_submission(event.tenant_id, event.submission_id)
     if submission.status is not SubmissionStatus.COMPLETE:
@@ -96,9 +95,8 @@ def _video_fields(video_draft) -> dict:  # noqa: ANN001 - VideoDraft | None
             "video_cover_key": video_draft.cover_key}
 
 
-def announce_revision(event: RevisionSubmitted, svc: Services | None = None) -> list[DraftReady]:
+def announce_revision(event: RevisionSubmitted, svc: Services) -> list[DraftReady]:
     """A revised version stored by the admin goes back to the reviewer (once it is under review)."""
-    svc = svc or services()
     draft = svc.store.get_draft(event.tenant_id, event.submission_id, event.procedure, event.version)
     if draft.status is not DraftStatus.IN_REVIEW:
         return []

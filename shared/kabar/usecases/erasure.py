@@ -25,7 +25,7 @@ from ..domain.clock import now
 from ..domain.errors import NotFound
 from ..domain.models import AuditEntry
 from ..domain.text import t
-from ..services import Services, services
+from ..services import Services
 
 logger = Logger(child=True)
 
@@ -54,9 +54,8 @@ def _audit(svc: Services, tenant_id: str, at: datetime, requested_by: str, subje
         subject=subject, note=f"{reason} ({counts})".strip()))
 
 
-def erase_staff(tenant_id: str, staff_id: str, requested_by: str, reason: str = "permintaan penghapusan",
-                svc: Services | None = None, at: datetime | None = None) -> Erasure:
-    svc = svc or services()
+def erase_staff(tenant_id: str, staff_id: str, requested_by: str, *, reason: str = "permintaan penghapusan",
+                svc: Services, at: datetime | None = None) -> Erasure:
     at = at or now()
     svc.store.get_village(tenant_id)
     if svc.store.get_staff(tenant_id, staff_id) is None:
@@ -73,9 +72,8 @@ def erase_staff(tenant_id: str, staff_id: str, requested_by: str, reason: str = 
     return result
 
 
-def erase_commenter(tenant_id: str, author_id: str, requested_by: str, reason: str = "permintaan penghapusan",
-                    svc: Services | None = None, at: datetime | None = None) -> Erasure:
-    svc = svc or services()
+def erase_commenter(tenant_id: str, author_id: str, requested_by: str, *, reason: str = "permintaan penghapusan",
+                    svc: Services, at: datetime | None = None) -> Erasure:
     at = at or now()
     svc.store.get_village(tenant_id)
     pseudonym = _pseudonym(tenant_id, author_id)

@@ -12,7 +12,7 @@ from datetime import datetime
 from .. import web
 from ..domain.clock import now
 from ..domain.links import sign_link, verify_link
-from ..services import Services, services
+from ..services import Services
 
 #: how long the URL a followed link redirects to lives: long enough to start the download
 FETCH_SECONDS = 300
@@ -24,33 +24,29 @@ class LinkSigningUnavailable(RuntimeError):
 
 
 def _signing_key(svc: Services) -> bytes:
-    from ..adapters.secrets import get_secret_json
-
     name = svc.settings.link_signing_secret
     if not name:
         raise LinkSigningUnavailable("KABAR_LINK_SIGNING_SECRET is not set")
-    key = get_secret_json(name).get("key")
+    key = svc.secrets.json(name).get("key")
     if not isinstance(key, str) or len(key) < MIN_KEY_CHARS:
         raise LinkSigningUnavailable(f"secret {name!r} has no 'key' of at least {MIN_KEY_CHARS} characters")
     return key.encode("utf-8")
 
 
-def file_link(role: str, tenant_id: str, key: str, expires_at: datetime, svc: Services | None = None) -> str:
+def file_link(role: str, tenant_id: str, key: str, expires_at: datetime, svc: Services) -> str:
     """The public link to one object of one village (``role`` is ``reports`` or ``media``).
 
     With no public base URL (a function serving pages of the same API) the link is root-relative.
     """
-    svc = svc or services()
     token = sign_link(_signing_key(svc), role, tenant_id, key, expires_at)
     return f"{svc.settings.public_url.rstrip('/')}/files/{token}"
 
 
-def open_link(token: str, svc: Services | None = None, at: datetime | None = None) -> str | None:
+def open_link(token: str, svc: Services, at: datetime | None = None) -> str | None:
     """A fresh short-lived URL of the linked object, or None for a bad, expired or tampered link.
 
     Reads nothing and writes nothing: GET and HEAD may both call it.
     """
-    svc = svc or services()
     target = verify_link(_signing_key(svc), token, at or now())
     if target is None:
         return None

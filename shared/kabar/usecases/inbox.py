@@ -26,7 +26,7 @@ from ..domain.inbox import (
 from ..domain.models import Procedure
 from ..domain.outbox import Change
 from ..domain.text import t
-from ..services import Services, services
+from ..services import Services
 from .notices import rendered
 
 logger = Logger(child=True)
@@ -44,14 +44,11 @@ class Forbidden(KabarError):
 
 
 def _secret(svc: Services) -> dict:
-    from ..adapters.secrets import get_secret_json
-
-    return get_secret_json(svc.settings.meta_webhook_secret)
+    return svc.secrets.json(svc.settings.meta_webhook_secret)
 
 
-def verify_subscription(params: dict[str, str], svc: Services | None = None) -> str:
+def verify_subscription(params: dict[str, str], svc: Services) -> str:
     """The hub.challenge to answer, when the verify token matches; Forbidden otherwise."""
-    svc = svc or services()
     challenge = handshake(params, str(_secret(svc).get("verify_token") or ""))
     if challenge is None:
         raise Forbidden(t("Token verifikasi tidak cocok.", "The verify token does not match."))
@@ -81,11 +78,10 @@ def forget_pages() -> None:
 _MALFORMED = t("Isi webhook tidak sesuai bentuk dari Meta.", "The webhook body does not have Meta's shape.")
 
 
-def receive(raw_body: bytes, signature: str | None, svc: Services | None = None,
+def receive(raw_body: bytes, signature: str | None, svc: Services,
             arrived: datetime | None = None) -> dict[str, int]:
     """Check the signature over the raw bytes, then record each comment and message once and mark
     what the Page answered. A redelivery records nothing new."""
-    svc = svc or services()
     if not signature_ok(str(_secret(svc).get("app_secret") or ""), raw_body, signature):
         raise Forbidden(t("Tanda tangan X-Hub-Signature-256 tidak sah.", "Invalid X-Hub-Signature-256 signature."))
     try:
@@ -139,9 +135,8 @@ def _when(moment: datetime) -> str:
     return f"{to_wib(moment):%d/%m/%Y %H:%M} WIB"
 
 
-def send_digests(as_of: datetime | None = None, svc: Services | None = None) -> dict[str, int]:
+def send_digests(*, as_of: datetime | None = None, svc: Services) -> dict[str, int]:
     """Each village's admins get one email a day listing what is unanswered, overdue first."""
-    svc = svc or services()
     as_of = as_of or now()
     sent = 0
     for village in svc.store.list_villages():

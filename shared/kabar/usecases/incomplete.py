@@ -19,7 +19,7 @@ from ..domain.clock import long_date_id, month_of, now, previous_month, to_wib
 from ..domain.models import Asset, AssetStatus, AuditEntry, Submission, SubmissionStatus
 from ..domain.outbox import Change
 from ..domain.text import Bilingual, t
-from ..services import Services, services
+from ..services import Services
 from .notices import rendered
 
 logger = Logger(child=True)
@@ -48,8 +48,7 @@ def what_is_missing(assets: list[Asset]) -> list[dict]:
     return lines
 
 
-def watch(at: datetime | None = None, svc: Services | None = None) -> dict[str, int]:
-    svc = svc or services()
+def watch(*, at: datetime | None = None, svc: Services) -> dict[str, int]:
     at = to_wib(at or now())
     after = svc.settings.incomplete_after_hours
     told = failures = 0

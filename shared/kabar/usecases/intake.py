@@ -19,7 +19,7 @@ from ..domain.media import MediaRejected, VideoCleaner, check_declared, check_vi
 from ..domain.models import Asset, AssetStatus, AuditEntry, FileKind, SubmissionStatus
 from ..domain.outbox import Change
 from ..domain.text import t
-from ..services import Services, services
+from ..services import Services
 
 logger = Logger(child=True)
 
@@ -106,7 +106,7 @@ def _suffix(key: str) -> str:
     return name[name.index("."):] if "." in name else ""
 
 
-def process_object(key: str, svc: Services | None = None, bucket: str | None = None,
+def process_object(key: str, svc: Services, bucket: str | None = None,
                    version_id: str | None = None) -> IntakeResult:
     """Judge one uploaded object of the uploads bucket.
 
@@ -114,7 +114,6 @@ def process_object(key: str, svc: Services | None = None, bucket: str | None = N
     acted on in ours (a key is only meaningful in the bucket it was written to). ``version_id`` is the
     version the notification names (S3 sends it for a versioned bucket); without it, the current one.
     """
-    svc = svc or services()
     if bucket is not None and bucket != svc.uploads.bucket:
         logger.warning("notification for another bucket ignored", extra={"bucket": bucket[:100]})
         return IntakeResult(key, "foreign_bucket")

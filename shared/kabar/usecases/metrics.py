@@ -16,7 +16,7 @@ from ..domain.clock import now
 from ..domain.metrics import AccountSnapshot, ItemSnapshot, collection_day
 from ..domain.models import Procedure, PublicationStatus, Village
 from ..ports import MetricsSource
-from ..services import Services, services
+from ..services import Services
 
 logger = Logger(child=True)
 
@@ -26,9 +26,8 @@ ITEM_WINDOW_DAYS = 35
 MEASURED_TYPES = ("facebook",)
 
 
-def metric_jobs(day: date | None = None, svc: Services | None = None, at: datetime | None = None) -> list[dict]:
+def metric_jobs(*, day: date | None = None, svc: Services, at: datetime | None = None) -> list[dict]:
     """One job per village and measured social account (read from configuration, no secrets)."""
-    svc = svc or services()
     day = day or collection_day(at or now())
     jobs = []
     for village in svc.store.list_villages():
@@ -41,23 +40,14 @@ def metric_jobs(day: date | None = None, svc: Services | None = None, at: dateti
 
 def _sources(village: Village, svc: Services, channel: str, account_id: str) -> list[MetricsSource]:
     """The one account's metrics source (other channels' secrets are not read)."""
-    from ..adapters.channels import build_channels
-    from ..adapters.channels.facebook import FacebookPage
-    from ..adapters.channels.facebook_insights import FacebookInsights
-
-    configs = [c for c in village.channels.get(Procedure.SOCIAL) or []
-               if c.type == channel and c.type in MEASURED_TYPES and c.page_id == account_id]
-    if not configs:
+    if channel not in MEASURED_TYPES:
         return []
-    only = village.model_copy(update={"channels": {Procedure.SOCIAL: configs}})
-    return [FacebookInsights(page) for page in build_channels(only, Procedure.SOCIAL, svc.settings)
-            if isinstance(page, FacebookPage)]
+    return svc.channels.metrics_sources(village, channel, account_id)
 
 
-def collect(tenant_id: str, channel: str, account_id: str, day: date, svc: Services | None = None,
+def collect(tenant_id: str, channel: str, account_id: str, day: date, svc: Services,
             sources: list[MetricsSource] | None = None, at: datetime | None = None) -> dict:
     """Read and store one account's day and its recent items' engagement. Returns what was stored."""
-    svc = svc or services()
     village = svc.store.get_village(tenant_id)
     if sources is None:
         sources = _sources(village, svc, channel, account_id)

@@ -16,7 +16,7 @@ from .. import web
 from ..domain.clock import iso, now
 from ..domain.errors import NotFound
 from ..domain.models import Draft, Procedure, Role, Staff, Submission, Village
-from ..services import Services, services
+from ..services import Services
 
 PREVIEW_SECONDS = 3600  # the images' links in the API's answer
 
@@ -31,36 +31,30 @@ def website_page(draft: Draft, svc: Services, image: Callable[[str], str], at: d
                  village: Village | None = None, submission: Submission | None = None) -> str:
     """The article's page exactly as the static site publishes this version; ``image`` makes each
     photo's address (the published page has them beside it instead)."""
-    from ..adapters.channels.static_site import StaticSite
-
     village = village or svc.store.get_village(draft.tenant_id)
     submission = submission or svc.store.get_submission(draft.tenant_id, draft.submission_id)
-    post = _post(draft, submission, StaticSite.name, svc)
-    site = StaticSite(village, svc.site, svc.media, svc.settings.site_url, svc.settings.public_url)
-    return site.render_article(post, [image(key) for key in post.photo_keys], at or now())
+    post = _post(draft, submission, "static_site", svc)
+    return svc.channels.article_html(village, post, [image(key) for key in post.photo_keys], at or now())
 
 
 def social_post(draft: Draft, svc: Services, image: Callable[[str], str],
                 submission: Submission | None = None) -> dict:
     """The social post as it will look: slides in order (cover first), the text, the video."""
-    from ..adapters.channels.facebook import FacebookPage
-
     submission = submission or svc.store.get_submission(draft.tenant_id, draft.submission_id)
-    post = _post(draft, submission, FacebookPage.name, svc)
+    post = _post(draft, submission, "facebook", svc)
     keys = list(post.photo_keys)  # the cover graphic first, then the carousel's photos
     slides = [{"url": image(key), "cover": key == draft.graphic_key, "number": n, "of": len(keys)}
               for n, key in enumerate(keys, 1)]
-    return {"slides": slides, "text": FacebookPage.message_for(post), "has_video": bool(draft.video_key),
+    return {"slides": slides, "text": svc.channels.social_text(post), "has_video": bool(draft.video_key),
             # the draft video as published, its poster the cover frame every channel shows (domain/video.py)
             "video_url": image(draft.video_key) if draft.video_key else None,
             "poster_url": image(draft.video_cover_key) if draft.video_cover_key else None}
 
 
-def draft_preview(staff: Staff, submission_id: str, procedure: str, svc: Services | None = None,
+def draft_preview(staff: Staff, submission_id: str, procedure: str, svc: Services,
                   at: datetime | None = None) -> dict:
     """``GET /drafts/{submission_id}/{procedure}``: the newest version's fields and its preview,
     for the village's admins and reviewers (another village's draft is not found)."""
-    svc = svc or services()
     at = at or now()
     if (staff.role not in (Role.ADMIN, Role.REVIEWER) or not re.fullmatch(r"[0-9a-f]{20}", submission_id)
             or procedure not in {p.value for p in Procedure}):

@@ -11,13 +11,12 @@ import re
 from .. import web
 from ..domain import retention
 from ..domain.errors import NotFound
-from ..services import Services, services
+from ..services import Services
 
 
-def notice(village_id: str | None = None, lang: str | None = None, svc: Services | None = None) -> str:
+def notice(*, village_id: str | None = None, lang: str | None = None, svc: Services) -> str:
     village = None
     if village_id and re.fullmatch(r"[a-z0-9-]{2,40}", village_id):
-        svc = svc or services()
         try:
             village = svc.store.get_village(village_id)
         except NotFound:

@@ -31,7 +31,7 @@ from ..domain.publishing import publish_moment, retry_plan
 from ..domain.sop import batas_unggah
 from ..domain.text import t
 from ..ports import Channel, ChannelPost, PermanentChannelError
-from ..services import Services, services
+from ..services import Services
 from .notices import rendered
 
 logger = Logger(child=True)
@@ -99,16 +99,11 @@ def channel_post(draft: Draft, submission: Submission, channel: str, svc: Servic
     return for_channel(draft_post(draft, submission, svc), draft, channel)
 
 
-def publish_approved(event: DraftApproved, svc: Services | None = None,
+def publish_approved(event: DraftApproved, svc: Services,
                      channels_for: Callable[[Village, Procedure], list[Channel]] | None = None,
                      at: datetime | None = None) -> list[Publication]:
-    svc = svc or services()
     if channels_for is None:
-        from ..adapters.channels import build_each_channel
-
-        def channels_for(village: Village, procedure: Procedure) -> list[Channel]:
-            return build_each_channel(village, procedure, svc.settings)
-
+        channels_for = svc.channels.for_procedure
     draft = svc.store.get_draft(event.tenant_id, event.submission_id, event.procedure, event.version)
     if draft.status not in (DraftStatus.APPROVED, DraftStatus.PUBLISHED):
         logger.warning("publication asked for a draft that is not approved", extra={"status": draft.status.value})
@@ -244,13 +239,12 @@ def _failure_count(village: Village, draft: Draft, channel: str, svc: Services) 
                and e.subject.startswith(f"draft:{draft.procedure.value}:v{draft.version}:{channel}"))
 
 
-def republish(tenant_id: str, submission_id: str, procedure: Procedure, actor: str, channel: str | None = None,
-              svc: Services | None = None, at: datetime | None = None) -> list[str]:
+def republish(tenant_id: str, submission_id: str, procedure: Procedure, actor: str, *, channel: str | None = None,
+              svc: Services, at: datetime | None = None) -> list[str]:
     """The admin's action after fixing a permanent failure (a new token, a permission): the approved
     version's failed channels are cleared and the approval is announced again, so the publication
     function tries them once more; channels already published are left alone (their records say so).
     Returns the channels that will be tried again."""
-    svc = svc or services()
     moment = at or now()
     draft = svc.store.get_draft(tenant_id, submission_id, procedure)
     if draft.status is not DraftStatus.APPROVED:

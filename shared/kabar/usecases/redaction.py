@@ -28,7 +28,7 @@ from ..domain.outbox import Change
 from ..domain.pii import Finding, redaction_text
 from ..domain.text import t
 from ..domain.tokens import token_hash
-from ..services import Services, services
+from ..services import Services
 from .review import Page, _confirmation, _usable, screening
 
 logger = Logger(child=True)
@@ -71,9 +71,8 @@ def _redacted_fields(draft: Draft, finding: Finding, value: str) -> dict[str, st
     return {k: v for k, v in update.items() if v != getattr(draft, k)}
 
 
-def redact(raw_token: str, form: dict[str, str], svc: Services | None = None, at: datetime | None = None) -> Page:
+def redact(raw_token: str, form: dict[str, str], svc: Services, at: datetime | None = None) -> Page:
     """Mask one finding in a new draft version; the reviewer decides on that version by its new link."""
-    svc = svc or services()
     at = at or now()
     usable = _usable(raw_token, svc, at)
     if isinstance(usable, Page):

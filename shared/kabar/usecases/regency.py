@@ -15,7 +15,6 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
-from ..adapters.channels.static_site import bare_name
 from ..domain import feeds
 from ..domain.clock import now, previous_month
 from ..domain.regency import (
@@ -28,7 +27,7 @@ from ..domain.regency import (
     render_regency_xlsx,
     village_row,
 )
-from ..services import Services, services
+from ..services import Services
 from .reporting import FORMATS, month_figures
 
 logger = Logger(child=True)
@@ -51,9 +50,8 @@ class RegencyReport:
     opml_key: str = ""  # the villages' feeds, on the website
 
 
-def regency_jobs(month: str | None = None, svc: Services | None = None, at: datetime | None = None) -> list[dict]:
+def regency_jobs(*, month: str | None = None, svc: Services, at: datetime | None = None) -> list[dict]:
     """One job per kabupaten that has villages (by name, as the village profiles spell it)."""
-    svc = svc or services()
     month = month or previous_month(at or now())
     names: dict[str, str] = {}
     for village in svc.store.list_villages():
@@ -70,9 +68,8 @@ def opml_key(kabupaten: str) -> str:
     return f"{regency_prefix(kabupaten)}berita-kalurahan.opml"
 
 
-def build_regency_report(kabupaten: str, month: str, svc: Services | None = None, *,
+def build_regency_report(kabupaten: str, month: str, svc: Services, *,
                          wait_for_villages: bool = False) -> RegencyReport:
-    svc = svc or services()
     slug = kabupaten_slug(kabupaten)
     villages = sorted((v for v in svc.store.list_villages() if v.kabupaten.strip()
                        and kabupaten_slug(v.kabupaten) == slug), key=lambda v: v.id)
@@ -91,7 +88,7 @@ def build_regency_report(kabupaten: str, month: str, svc: Services | None = None
         report.keys[fmt] = regency_key(kabupaten, month, fmt)
         svc.reports.put(report.keys[fmt], data, FORMATS[fmt])
     outline = feeds.opml(f"Berita kalurahan Kabupaten {kabupaten}",
-                         [feeds.village_feed(v.id, bare_name(v), svc.settings.site_url, []) for v in villages],
+                         [feeds.village_feed(v.id, feeds.bare_name(v), svc.settings.site_url, []) for v in villages],
                          regency_issued_on(figures))
     report.opml_key = opml_key(kabupaten)
     svc.site.put(report.opml_key, outline, feeds.OPML_TYPE, "public, max-age=300")
@@ -100,9 +97,8 @@ def build_regency_report(kabupaten: str, month: str, svc: Services | None = None
     return report
 
 
-def regency_documents(kabupaten: str, month: str, svc: Services | None = None) -> dict[str, bytes] | None:
+def regency_documents(kabupaten: str, month: str, svc: Services) -> dict[str, bytes] | None:
     """The stored documents of a regency's month (for a read-only page), or None when not built yet."""
-    svc = svc or services()
     keys = {fmt: regency_key(kabupaten, month, fmt) for fmt in FORMATS}
     if any(svc.reports.head(key) is None for key in keys.values()):
         return None

@@ -12,7 +12,7 @@ from ..domain.clock import iso, month_of, now
 from ..domain.errors import InvalidInput
 from ..domain.models import Staff
 from ..domain.text import t
-from ..services import Services, services
+from ..services import Services
 
 COLUMNS = ["submission_id", "title", "activity_date", "location", "channels", "submitter", "submitted_at",
            "submitted_on_time", "completed_at", "procedure", "draft_version", "draft_at", "draft_on_time",
@@ -23,8 +23,7 @@ def _ok(flag: bool | None) -> str:
     return "" if flag is None else ("ya" if flag else "tidak")
 
 
-def register_rows(staff: Staff, month: str | None, svc: Services | None = None) -> list[dict]:
-    svc = svc or services()
+def register_rows(staff: Staff, month: str | None, svc: Services) -> list[dict]:
     month = month or month_of(now())
     if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month):
         raise InvalidInput(t("Bulan harus berbentuk YYYY-MM.", "The month must look like YYYY-MM."),

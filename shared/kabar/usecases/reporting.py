@@ -14,7 +14,7 @@ from .. import web
 from ..domain.clock import iso, month_bounds, now, previous_month
 from ..domain.outbox import Change
 from ..domain.report import aggregate, figures_digest, render_report_html, report_moment, thumbnail
-from ..services import Services, services
+from ..services import Services
 from .anchor import anchor_audit_chain
 from .files import file_link
 from .notices import rendered
@@ -25,9 +25,8 @@ logger = Logger(child=True)
 LINK_DAYS = 30
 
 
-def report_jobs(month: str | None = None, svc: Services | None = None, at: datetime | None = None) -> list[dict]:
+def report_jobs(*, month: str | None = None, svc: Services, at: datetime | None = None) -> list[dict]:
     """One job per village: the fan-out lets a regency or a province run the same way."""
-    svc = svc or services()
     month = month or previous_month(at or now())
     return [{"tenant_id": v.id, "month": month} for v in svc.store.list_villages()]
 
@@ -106,12 +105,11 @@ def _thumbnails(tenant_id: str, figures, svc: Services) -> dict[str, bytes]:  # 
     return out
 
 
-def build_report(tenant_id: str, month: str, svc: Services | None = None,
+def build_report(tenant_id: str, month: str, svc: Services,
                  send: bool = True) -> dict[str, str]:
     from ..domain.report_pdf import render_report_pdf
     from ..domain.report_xlsx import render_report_xlsx
 
-    svc = svc or services()
     village = svc.store.get_village(tenant_id)
     figures = month_figures(village, month, svc)
     figures.thumbnails = _thumbnails(tenant_id, figures, svc)

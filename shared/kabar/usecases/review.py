@@ -39,7 +39,7 @@ from ..domain.pii import Finding, screen_fields
 from ..domain.text import t
 from ..domain.tokens import new_token, split_token, token_hash
 from ..ports import Mail
-from ..services import Services, services
+from ..services import Services
 from . import preview
 from .files import file_link
 from .notices import rendered
@@ -106,12 +106,11 @@ def _changes(draft: Draft, svc: Services) -> list[FieldDiff]:
 
 # --- the email ---------------------------------------------------------------------------------
 
-def notify_reviewers(event: DraftReady, svc: Services | None = None, at: datetime | None = None) -> list[str]:
+def notify_reviewers(event: DraftReady, svc: Services, at: datetime | None = None) -> list[str]:
     """One link per reviewer for this draft version, promised as a notice each (sent once each).
 
     Returns the notice ids; a redelivered event promises the same notices, which are already there.
     """
-    svc = svc or services()
     village = svc.store.get_village(event.tenant_id)
     draft = svc.store.get_draft(event.tenant_id, event.submission_id, event.procedure, event.version)
     if draft.status is not DraftStatus.IN_REVIEW:
@@ -219,9 +218,8 @@ def _usable(raw_token: str, svc: Services, at: datetime) -> tuple[ReviewToken, D
     return draft if isinstance(draft, Page) else (token, draft)
 
 
-def show(raw_token: str, svc: Services | None = None, at: datetime | None = None) -> Page:
+def show(raw_token: str, svc: Services, at: datetime | None = None) -> Page:
     """GET/HEAD: the confirmation page. Changes nothing, consumes nothing."""
-    svc = svc or services()
     at = at or now()
     usable = _usable(raw_token, svc, at)
     if isinstance(usable, Page):
@@ -256,9 +254,8 @@ def redaction_form(raw_token: str, version: int, svc: Services) -> dict[str, str
     return {"redact_csrf": form_token(raw_token, version), "redact_action": f"{base}/review/{raw_token}/redact"}
 
 
-def decide(raw_token: str, form: dict[str, str], svc: Services | None = None, at: datetime | None = None) -> Page:
+def decide(raw_token: str, form: dict[str, str], svc: Services, at: datetime | None = None) -> Page:
     """POST: the reviewer's decision, once. A second POST is told what was decided."""
-    svc = svc or services()
     at = at or now()
     usable = _usable(raw_token, svc, at)
     if isinstance(usable, Page):
@@ -447,14 +444,13 @@ def _refused(title: tuple[str, str], body: tuple[str, str], status: int = 403) -
     return Page(status, web.render("review/message.html", title=t(*title), body=t(*body)))
 
 
-def submit(raw_token: str, form: dict[str, str], headers: dict[str, str], svc: Services | None = None,
+def submit(raw_token: str, form: dict[str, str], headers: dict[str, str], svc: Services,
            at: datetime | None = None) -> Page:
     """POST from the confirmation page: a decision, only when a person made it on a page this link served.
 
     Automation user agents and cross-site posts are refused; a form without a valid page token gets the
     page again; TERIMA first asks for a deliberate confirmation (a tick and a second button, with its own
     token), which a script pressing buttons does not give."""
-    svc = svc or services()
     at = at or now()
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     usable = _usable(raw_token, svc, at)

@@ -21,7 +21,7 @@ from ..domain.events import RevisionSubmitted
 from ..domain.models import AssetStatus, AuditEntry, Draft, DraftStatus, FileKind, Procedure, Staff, WebsiteKind
 from ..domain.outbox import Change
 from ..domain.text import t
-from ..services import Services, services
+from ..services import Services
 
 logger = Logger(child=True)
 
@@ -59,8 +59,7 @@ def article_html(text: str) -> str:
 
 
 def revise_draft(staff: Staff, submission_id: str, procedure: str, request: RevisionRequest,
-                 svc: Services | None = None, at: datetime | None = None) -> dict:
-    svc = svc or services()
+                 svc: Services, at: datetime | None = None) -> dict:
     at = at or now()
     if not re.fullmatch(r"[0-9a-f]{20}", submission_id) or procedure not in {p.value for p in Procedure}:
         raise NotFound("draft")

@@ -29,7 +29,7 @@ from ..domain.workspace import (
     when_id,
 )
 from ..ports import Mail
-from ..services import Services, services
+from ..services import Services
 
 logger = Logger(child=True)
 
@@ -64,8 +64,7 @@ def _active(svc: Services, tenant_id: str, staff_id: str, epoch: int) -> Staff |
 
 # --- the personal sign-in link -------------------------------------------------------------------
 
-def issue_sign_in_link(staff: Staff, svc: Services | None = None, at: datetime | None = None) -> str:
-    svc = svc or services()
+def issue_sign_in_link(staff: Staff, svc: Services, at: datetime | None = None) -> str:
     at = at or now()
     token = new_token(staff.tenant_id)
     svc.store.put_sign_in(staff.tenant_id, token_hash(token), staff.staff_id, staff.epoch, at + SIGN_IN_LINK_TTL)
@@ -80,9 +79,8 @@ def sign_in_notice(staff: Staff, at: datetime) -> Notice:
                   params={"staff_id": staff.staff_id, "epoch": staff.epoch})
 
 
-def send_sign_in_link(staff: Staff, svc: Services | None = None, at: datetime | None = None) -> str:
+def send_sign_in_link(staff: Staff, svc: Services, at: datetime | None = None) -> str:
     """Promise the email with a fresh personal link; returns the notice id."""
-    svc = svc or services()
     notice = sign_in_notice(staff, at or now())
     svc.store.enqueue(Change(notices=[notice]))
     return notice.notice_id
@@ -116,17 +114,15 @@ def _sign_in_record(raw_token: str, svc: Services, at: datetime) -> tuple[str, d
     return (tenant_id, record, staff) if staff else None
 
 
-def sign_in_page(raw_token: str, svc: Services | None = None, at: datetime | None = None) -> Staff | None:
+def sign_in_page(raw_token: str, svc: Services, at: datetime | None = None) -> Staff | None:
     """GET/HEAD: who the link belongs to, when it may still be used. Changes nothing."""
-    svc = svc or services()
     found = _sign_in_record(raw_token, svc, to_wib(at or now()))
     return found[2] if found else None
 
 
-def sign_in(raw_token: str, user_agent: str = "", svc: Services | None = None,
+def sign_in(raw_token: str, *, user_agent: str = "", svc: Services,
             at: datetime | None = None) -> tuple[str, Session] | None:
     """POST: use the link once and open a session; returns (cookie value, session), or None."""
-    svc = svc or services()
     at = to_wib(at or now())
     found = _sign_in_record(raw_token, svc, at)
     if found is None:
@@ -147,14 +143,13 @@ def sign_in(raw_token: str, user_agent: str = "", svc: Services | None = None,
 
 # --- the session ---------------------------------------------------------------------------------
 
-def current_session(cookie: str | None, svc: Services | None = None, at: datetime | None = None) -> Session | None:
+def current_session(cookie: str | None, svc: Services, at: datetime | None = None) -> Session | None:
     """The session behind a cookie, if it is still good (not idle too long, not too old, the person active)."""
     if not cookie:
         return None
     parts = split_token(cookie)
     if parts is None:
         return None
-    svc = svc or services()
     at = to_wib(at or now())
     tenant_id = parts[0]
     digest = token_hash(cookie)
@@ -180,8 +175,7 @@ def csrf_ok(session: Session, submitted: str | None) -> bool:
     return bool(submitted) and hmac.compare_digest(session.csrf.encode(), str(submitted).encode())
 
 
-def sign_out(session: Session, svc: Services | None = None, at: datetime | None = None) -> None:
-    svc = svc or services()
+def sign_out(session: Session, svc: Services, at: datetime | None = None) -> None:
     svc.store.end_session(session.staff.tenant_id, session.session_hash)
     audit(svc, session.staff, session.staff.tenant_id, "signed_out", f"staff:{session.staff.staff_id}", at or now())
 

@@ -18,7 +18,7 @@ from ..domain.models import Draft, Submission, Village
 from ..domain.outbox import Change
 from ..domain.sla import WATCH_DAYS, Action, Due, due_actions
 from ..domain.text import Bilingual, t
-from ..services import Services, services
+from ..services import Services
 from .admin_review import waits_for_admin
 from .notices import rendered
 from .review import PROCEDURE_LABEL, link_notices
@@ -26,9 +26,8 @@ from .review import PROCEDURE_LABEL, link_notices
 logger = Logger(child=True)
 
 
-def watch(at: datetime | None = None, svc: Services | None = None) -> dict[str, int]:
+def watch(*, at: datetime | None = None, svc: Services) -> dict[str, int]:
     """One pass over every village's recent submissions; returns how many of each action were done."""
-    svc = svc or services()
     at = to_wib(at or now())
     done: dict[str, int] = {d.value: 0 for d in Due}
     failures = 0

@@ -13,7 +13,7 @@ from ..domain.clock import iso, now
 from ..domain.errors import NotFound, TooManyAttempts, Unauthorized
 from ..domain.models import AuditEntry, Role, Staff
 from ..domain.tokens import new_token, split_token, token_hash
-from ..services import Services, services
+from ..services import Services
 
 logger = Logger(child=True)
 
@@ -22,8 +22,7 @@ STAFF_AUDIT = "staff"
 
 
 def add_staff(tenant_id: str, role: Role | str, name: str, email: str,
-              svc: Services | None = None) -> tuple[Staff, str]:
-    svc = svc or services()
+              svc: Services) -> tuple[Staff, str]:
     svc.store.get_village(tenant_id)  # raises NotFound for an unknown village
     at = now()
     staff = Staff(tenant_id=tenant_id, staff_id=uuid.uuid4().hex[:12], role=Role(role), name=name,
@@ -46,10 +45,9 @@ def _audit(staff: Staff, action: str, at: datetime, actor: str, note: str | None
                       subject=f"staff:{staff.staff_id}", note=note)
 
 
-def revoke_staff(tenant_id: str, who: str, actor: str = "cli", svc: Services | None = None,
+def revoke_staff(tenant_id: str, who: str, *, actor: str = "cli", svc: Services,
                  at: datetime | None = None) -> Staff:
     """The person's token stops working now (audited)."""
-    svc = svc or services()
     at = at or now()
     staff, current = _find(tenant_id, who, svc)
     revoked = staff.model_copy(update={"token_expires_at": at})
@@ -57,10 +55,9 @@ def revoke_staff(tenant_id: str, who: str, actor: str = "cli", svc: Services | N
     return revoked
 
 
-def rotate_staff(tenant_id: str, who: str, actor: str = "cli", svc: Services | None = None,
+def rotate_staff(tenant_id: str, who: str, *, actor: str = "cli", svc: Services,
                  at: datetime | None = None) -> tuple[Staff, str]:
     """A new token for the person, with a fresh expiry; the old one stops working (audited)."""
-    svc = svc or services()
     at = at or now()
     staff, current = _find(tenant_id, who, svc)
     rotated = staff.model_copy(update={"token_expires_at": at + timedelta(days=svc.settings.staff_token_days)})
@@ -81,13 +78,12 @@ def _window(at: datetime, seconds: int) -> tuple[int, int]:
     return epoch // seconds, seconds - epoch % seconds
 
 
-def authenticate(authorization: str | None, roles: set[Role], svc: Services | None = None,
+def authenticate(authorization: str | None, roles: set[Role], svc: Services,
                  client: str | None = None, at: datetime | None = None) -> Staff:
     """The person behind ``Authorization: Bearer <token>``, if their role may do this.
 
     A client (its address, never stored in clear) that failed too often in the window is answered 429
     until the window ends, even with a good token."""
-    svc = svc or services()
     at = at or now()
     window, retry_after = _window(at, svc.settings.auth_failure_window_seconds)
     key = _client_key(client) if client else None

@@ -28,7 +28,7 @@ from ..domain.models import (
     WebsiteKind,
 )
 from ..domain.text import t
-from ..services import Services, services
+from ..services import Services
 from .uploads import instruction as upload_instruction
 
 MAX_FILES = 60
@@ -128,7 +128,7 @@ def _replay(staff: Staff, submission_id: str, fingerprint: str, expected: str, s
     }
 
 
-def create_submission(staff: Staff, request: SubmissionRequest, svc: Services | None = None,
+def create_submission(staff: Staff, request: SubmissionRequest, svc: Services,
                       at: datetime | None = None, idempotency_key: str | None = None) -> dict:
     """Register the hand-over and hand back one upload instruction per declared file.
 
@@ -136,7 +136,6 @@ def create_submission(staff: Staff, request: SubmissionRequest, svc: Services | 
     after a lost answer) gets the submission made the first time, never a second register entry: the
     key is written in the same transaction as the submission, conditionally, and lives a day.
     """
-    svc = svc or services()
     at = at or now()
     if not sop.tanggal_kegiatan_wajar(request.activity.date, at):
         raise InvalidInput(t("Tanggal kegiatan tidak wajar.", "The activity date is not plausible."), [{
@@ -209,8 +208,7 @@ def _visible(staff: Staff, submission: Submission) -> bool:
         staff.role is not Role.SUBMITTER or staff.staff_id == submission.submitter_id)
 
 
-def view_submission(staff: Staff, submission_id: str, svc: Services | None = None) -> dict:
-    svc = svc or services()
+def view_submission(staff: Staff, submission_id: str, svc: Services) -> dict:
     if not re.fullmatch(r"[0-9a-f]{20}", submission_id):
         raise NotFound("submission")
     items = svc.store.submission_items(staff.tenant_id, submission_id)
@@ -260,12 +258,11 @@ HISTORY_MONTHS = 3
 HISTORY_LIMIT = 20
 
 
-def my_submissions(staff: Staff, svc: Services | None = None, at: datetime | None = None) -> dict:
+def my_submissions(staff: Staff, svc: Services, at: datetime | None = None) -> dict:
     """Who the token belongs to, and their recent hand-overs with each one's status (newest first):
     the upload page shows them from the server, not only from one phone's storage."""
     from ..domain.clock import month_of
 
-    svc = svc or services()
     at = at or now()
     village = svc.store.get_village(staff.tenant_id)
     months: list[str] = []

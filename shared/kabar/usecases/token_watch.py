@@ -21,7 +21,7 @@ from ..domain.clock import long_date_id, now, to_wib
 from ..domain.models import ChannelConfig, Village
 from ..domain.outbox import Change
 from ..ports import PermanentChannelError, TransientChannelError
-from ..services import Services, services
+from ..services import Services
 from .notices import rendered
 
 logger = Logger(child=True)
@@ -64,21 +64,19 @@ def _is_invalid_token(err: Exception) -> bool:
     return getattr(error, "code", None) == INVALID_TOKEN
 
 
-def check_tokens(svc: Services | None = None, at: datetime | None = None,
+def check_tokens(svc: Services, at: datetime | None = None,
                  build: Callable[[ChannelConfig, Village, Any], Any] | None = None) -> dict[str, int]:
     """Ask Meta when each village's tokens end; email the admins once per token, kind and end date."""
-    svc = svc or services()
     at = at or now()
-    if build is None:
-        from ..adapters.channels import build_channel
-
-        build = build_channel  # Meta's channels also answer token_fingerprint and debug_token
+    directory = svc.channels
+    # Meta's channels also answer token_fingerprint and debug_token
+    probe_of = build or (lambda config, village, _settings: directory.build(config, village))
     counts = {"checked": 0, "sent": 0, "unchecked": 0}
     transient = 0
     for village in svc.store.list_villages():
         for secret_name, secret in _meta_secrets(village).items():
             try:
-                probe: Any = build(secret.config, village, svc.settings)
+                probe: Any = probe_of(secret.config, village, svc.settings)
                 fingerprint = probe.token_fingerprint
                 data = probe.debug_token()
             except TransientChannelError as err:

@@ -36,7 +36,7 @@ from ..domain.models import (
 )
 from ..domain.text import t
 from ..ports import StoredPart
-from ..services import Services, services
+from ..services import Services
 
 MIN_PART_BYTES = 5 * 1024 * 1024  # S3: every part but the last
 MAX_PARTS = 10_000  # S3
@@ -109,10 +109,9 @@ def _still_expected(asset: Asset) -> None:
                               "message_en": msg.en}])
 
 
-def fresh_instruction(staff: Staff, submission_id: str, file_id: str, svc: Services | None = None,
+def fresh_instruction(staff: Staff, submission_id: str, file_id: str, svc: Services,
                       at: datetime | None = None) -> dict:
     """A new upload instruction for a file whose instruction expired or whose upload broke off."""
-    svc = svc or services()
     asset = _asset_for(staff, submission_id, file_id, svc)
     _still_expected(asset)
     at = at or now()
@@ -131,9 +130,8 @@ def _open_upload(asset: Asset, svc: Services) -> tuple[str, list[StoredPart]]:
     return upload_id, stored
 
 
-def list_stored_parts(staff: Staff, submission_id: str, file_id: str, svc: Services | None = None) -> dict:
+def list_stored_parts(staff: Staff, submission_id: str, file_id: str, svc: Services) -> dict:
     """Which parts of a multipart upload are already stored (the page resumes from there)."""
-    svc = svc or services()
     asset = _asset_for(staff, submission_id, file_id, svc)
     upload_id, stored = _open_upload(asset, svc)
     part_bytes = part_size(asset.size, svc)
@@ -142,9 +140,8 @@ def list_stored_parts(staff: Staff, submission_id: str, file_id: str, svc: Servi
             "stored_bytes": sum(p.size for p in stored), "parts": [_part_json(p) for p in stored]}
 
 
-def complete_upload(staff: Staff, submission_id: str, file_id: str, svc: Services | None = None) -> dict:
+def complete_upload(staff: Staff, submission_id: str, file_id: str, svc: Services) -> dict:
     """Join the stored parts into the file, only when they are exactly what was declared."""
-    svc = svc or services()
     asset = _asset_for(staff, submission_id, file_id, svc)
     _still_expected(asset)
     upload_id, stored = _open_upload(asset, svc)
@@ -171,9 +168,8 @@ def complete_upload(staff: Staff, submission_id: str, file_id: str, svc: Service
     return {"file_id": file_id, "status": "uploaded", "size": total}
 
 
-def abort_upload(staff: Staff, submission_id: str, file_id: str, svc: Services | None = None) -> None:
+def abort_upload(staff: Staff, submission_id: str, file_id: str, svc: Services) -> None:
     """Throw away the stored parts of a file (the next instruction starts it afresh)."""
-    svc = svc or services()
     asset = _asset_for(staff, submission_id, file_id, svc)
     if not is_multipart(asset, svc):
         return
@@ -198,7 +194,7 @@ def _conflict(code: str, message_id: str, message_en: str) -> Conflict:
 
 
 def replace_file(staff: Staff, submission_id: str, file_id: str, request: ReplacementFile,
-                 svc: Services | None = None, at: datetime | None = None) -> dict:
+                 svc: Services, at: datetime | None = None) -> dict:
     """A refused file of an open submission expected again: a new upload instruction for it.
 
     The refused version stays in the uploads bucket and in the record (``refused_before``); the new
@@ -207,7 +203,6 @@ def replace_file(staff: Staff, submission_id: str, file_id: str, request: Replac
     """
     from .submissions import _file_problems, display_name
 
-    svc = svc or services()
     at = at or now()
     asset = _asset_for(staff, submission_id, file_id, svc)
     submission = svc.store.get_submission(staff.tenant_id, submission_id)

@@ -40,7 +40,7 @@ from ..domain.video import (
     video_keys,
     wants_vertical,
 )
-from ..services import Services, services
+from ..services import Services
 from .notices import rendered
 
 logger = Logger(child=True)
@@ -58,10 +58,9 @@ def submitted_video(svc: Services, tenant_id: str, submission_id: str) -> Asset 
                  if a.kind is FileKind.VIDEO and a.status is AssetStatus.ACCEPTED), None)
 
 
-def draft_video(event: SubmissionCompleted, svc: Services | None = None, at: datetime | None = None,
+def draft_video(event: SubmissionCompleted, svc: Services, at: datetime | None = None,
                 workdir: Path | None = None, threads: int = 0) -> VideoDrafted | None:
     """Make (once) the draft video of a complete submission and announce it; None when there is none to make."""
-    svc = svc or services()
     store = svc.store
     submission = store.get_submission(event.tenant_id, event.submission_id)
     if submission.status is not SubmissionStatus.COMPLETE or Procedure.SOCIAL not in submission.procedures:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from ..domain.models import Village
-from ..services import Services, services
+from ..services import Services
 
 
-def put_village(village: Village, svc: Services | None = None) -> Village:
-    (svc or services()).store.put_village(village)
+def put_village(village: Village, svc: Services) -> Village:
+    svc.store.put_village(village)
     return village
 
 
-def list_villages(svc: Services | None = None) -> list[Village]:
-    return (svc or services()).store.list_villages()
+def list_villages(svc: Services) -> list[Village]:
+    return svc.store.list_villages()

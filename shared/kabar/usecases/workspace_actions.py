@@ -17,7 +17,7 @@ from ..domain.models import Contact, Procedure, Role, Staff, Village
 from ..domain.text import t
 from ..domain.tokens import new_token, token_hash
 from ..domain.workspace import may_act
-from ..services import Services, services
+from ..services import Services
 from . import revision
 from .notices import rendered
 from .sessions import audit, sign_in_notice
@@ -51,9 +51,8 @@ def _procedure(value: str) -> Procedure:
 # --- the draft ------------------------------------------------------------------------------------
 
 def edit_draft(staff: Staff, village: Village, submission_id: str, procedure: str, form: dict[str, list[str]],
-               svc: Services | None = None, at: datetime | None = None) -> dict:
+               svc: Services, at: datetime | None = None) -> dict:
     """The admin's edit, stored as the next version and sent to the PPID (the existing revision use case)."""
-    svc = svc or services()
     at = at or now()
     require_actor(staff, village)
     proc = _procedure(procedure)
@@ -117,21 +116,19 @@ def _draw_cover(village: Village, submission_id: str, latest, photo_key: str, sv
 
 
 def publish_again(staff: Staff, village: Village, submission_id: str, procedure: str,
-                  svc: Services | None = None, at: datetime | None = None) -> list[str]:
+                  svc: Services, at: datetime | None = None) -> list[str]:
     """After a failed channel was fixed: the existing ``kabar publish retry`` logic."""
     from .publication import republish
 
-    svc = svc or services()
     require_actor(staff, village)
     proc = _procedure(procedure)
     svc.store.get_submission(village.id, submission_id)  # NotFound for a foreign or unknown id
-    return republish(village.id, submission_id, proc, f"admin:{staff.email}", None, svc, at)
+    return republish(village.id, submission_id, proc, f"admin:{staff.email}", channel=None, svc=svc, at=at)
 
 
 def ask_for_file(staff: Staff, village: Village, submission_id: str, names: list[str], message: str,
-                 svc: Services | None = None, at: datetime | None = None) -> str:
+                 svc: Services, at: datetime | None = None) -> str:
     """Email the submitter for a missing or replacement file."""
-    svc = svc or services()
     at = at or now()
     require_actor(staff, village)
     submission = svc.store.get_submission(village.id, submission_id)
@@ -153,11 +150,10 @@ def ask_for_file(staff: Staff, village: Village, submission_id: str, names: list
 # --- people ---------------------------------------------------------------------------------------
 
 def add_person(staff: Staff, village: Village, role: str, name: str, email: str,
-               svc: Services | None = None, at: datetime | None = None) -> Staff:
+               svc: Services, at: datetime | None = None) -> Staff:
     """A new person of this village; their personal sign-in link is emailed (made when it is sent)."""
     from .staff import add_staff
 
-    svc = svc or services()
     at = at or now()
     require_actor(staff, village)
     if role not in (Role.SUBMITTER.value, Role.ADMIN.value, Role.REVIEWER.value):
@@ -178,9 +174,8 @@ def _person(village: Village, staff_id: str, svc: Services) -> Staff:
     return person
 
 
-def revoke_person(staff: Staff, village: Village, staff_id: str, svc: Services | None = None,
+def revoke_person(staff: Staff, village: Village, staff_id: str, svc: Services,
                   at: datetime | None = None) -> Staff:
-    svc = svc or services()
     at = at or now()
     require_actor(staff, village)
     person = _person(village, staff_id, svc)
@@ -191,10 +186,9 @@ def revoke_person(staff: Staff, village: Village, staff_id: str, svc: Services |
     return person
 
 
-def rotate_person(staff: Staff, village: Village, staff_id: str, svc: Services | None = None,
+def rotate_person(staff: Staff, village: Village, staff_id: str, svc: Services,
                   at: datetime | None = None) -> Staff:
     """Everything issued to the person before stops working; a fresh sign-in link is emailed."""
-    svc = svc or services()
     at = at or now()
     require_actor(staff, village)
     person = _person(village, staff_id, svc)
@@ -206,10 +200,9 @@ def rotate_person(staff: Staff, village: Village, staff_id: str, svc: Services |
     return rotated
 
 
-def add_deputy(staff: Staff, village: Village, name: str, email: str, svc: Services | None = None,
+def add_deputy(staff: Staff, village: Village, name: str, email: str, svc: Services,
                at: datetime | None = None) -> Village:
     """A deputy reviewer: gets the review link when the PPID's hour is over (the SLA watch)."""
-    svc = svc or services()
     at = at or now()
     require_actor(staff, village)
     deputy = Contact(name=name.strip()[:120] or "-", email=email.strip())
@@ -222,7 +215,7 @@ def add_deputy(staff: Staff, village: Village, name: str, email: str, svc: Servi
 
 
 def send_draft_to_ppid(staff: Staff, village: Village, submission_id: str, procedure: str,
-                       svc: Services | None = None, at: datetime | None = None) -> int:
+                       svc: Services, at: datetime | None = None) -> int:
     """Admin review before the PPID: the admin sends the newest version on."""
     from .admin_review import send_to_ppid
 
@@ -230,10 +223,9 @@ def send_draft_to_ppid(staff: Staff, village: Village, submission_id: str, proce
     return send_to_ppid(staff, village, submission_id, _procedure(procedure), svc, at)
 
 
-def set_admin_review(staff: Staff, village: Village, on: bool, svc: Services | None = None,
+def set_admin_review(staff: Staff, village: Village, on: bool, svc: Services,
                      at: datetime | None = None) -> Village:
     """The village's option "admin review before the PPID" (SOP step 2)."""
-    svc = svc or services()
     at = at or now()
     require_actor(staff, village)
     if village.admin_review_first == on:
@@ -249,14 +241,12 @@ def set_admin_review(staff: Staff, village: Village, on: bool, svc: Services | N
 PROBE_MARKER = "kabar-connection-test"
 
 
-def test_connection(staff: Staff, village: Village, procedure: str, index: int, svc: Services | None = None,
+def test_connection(staff: Staff, village: Village, procedure: str, index: int, svc: Services,
                     at: datetime | None = None) -> tuple[bool, str]:
     """Ask one channel, read-only, for a post that does not exist: it proves the credentials and the
     address work without publishing anything. Returns (ok, what the channel said)."""
-    from ..adapters.channels import build_channel
     from ..ports import ChannelPost
 
-    svc = svc or services()
     at = at or now()
     require_actor(staff, village)
     configs = village.channels.get(_procedure(procedure)) or []
@@ -267,7 +257,7 @@ def test_connection(staff: Staff, village: Village, procedure: str, index: int, 
                         photo_keys=(), graphic_key=None, video_key=None, link=None,
                         activity_date=at.date().isoformat(), location="-", slug=PROBE_MARKER)
     try:
-        channel = build_channel(config, village, svc.settings)
+        channel = svc.channels.build(config, village)
         # Meta's channels can only be asked for a post they can name; the token inspecting itself reaches
         # the API with the same credentials (a refused token raises), so it is the read-only probe there
         debug_token = getattr(channel, "debug_token", None)
@@ -283,18 +273,15 @@ def test_connection(staff: Staff, village: Village, procedure: str, index: int, 
     return ok, said
 
 
-def rebuild_report(staff: Staff, village: Village, month: str, svc: Services | None = None,
+def rebuild_report(staff: Staff, village: Village, month: str, svc: Services,
                    at: datetime | None = None) -> None:
     """One report job for this village and month on the report queue (the monthly-report function builds
     HTML, PDF and XLSX again and emails the recipients when the content changed)."""
-    from ..adapters.sqs import SqsQueue
-
-    svc = svc or services()
     at = at or now()
     require_actor(staff, village)
     if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month or ""):
         raise NotFound("report")
-    SqsQueue(svc.settings.report_queue_url).send_all([{"tenant_id": village.id, "month": month}])
+    svc.report_queue.send_all([{"tenant_id": village.id, "month": month}])
     audit(svc, staff, village.id, "report_rebuilt", f"report:{month}", at)
 
 
@@ -311,12 +298,11 @@ def _contacts(text: str) -> list[Contact]:
     return out
 
 
-def update_settings(staff: Staff, village: Village, form: dict[str, list[str]], svc: Services | None = None,
+def update_settings(staff: Staff, village: Village, form: dict[str, list[str]], svc: Services,
                     at: datetime | None = None) -> Village:
     """Hashtags, publication time, reviewers and report recipients; what changed goes on the audit trail."""
     from datetime import time
 
-    svc = svc or services()
     at = at or now()
     require_actor(staff, village)
 

@@ -30,7 +30,7 @@ from ..domain.models import (
 )
 from ..domain.publishing import publish_moment
 from ..domain.workspace import Clock, ClockState, may_read_village, read_clock, when_id
-from ..services import Services, services
+from ..services import Services
 from . import register
 from .admin_review import waits_for_admin
 
@@ -204,8 +204,7 @@ def submission_clocks(sub: Submission, drafts: list[Draft], pubs: list[Publicati
     return out
 
 
-def dashboard(village: Village, svc: Services | None = None, at: datetime | None = None) -> Dashboard:
-    svc = svc or services()
+def dashboard(village: Village, svc: Services, at: datetime | None = None) -> Dashboard:
     at = to_wib(at or now())
     month = month_of(at)
     subs = svc.store.submissions_in_month(village.id, month) + svc.store.submissions_in_month(
@@ -253,8 +252,7 @@ class RegisterRow:
     states: list[tuple[str, tuple[str, str]]]  # (procedure words, state words)
 
 
-def register_page(village: Village, month: str, query: str, svc: Services | None = None) -> list[RegisterRow]:
-    svc = svc or services()
+def register_page(village: Village, month: str, query: str, svc: Services) -> list[RegisterRow]:
     q = query.strip().casefold()
     rows = []
     for sub in sorted(svc.store.submissions_in_month(village.id, month), key=lambda s: s.created_at, reverse=True):
@@ -269,7 +267,7 @@ def register_page(village: Village, month: str, query: str, svc: Services | None
     return rows
 
 
-def register_export_rows(staff: Staff, village: Village, month: str, svc: Services | None = None) -> list[dict]:
+def register_export_rows(staff: Staff, village: Village, month: str, svc: Services) -> list[dict]:
     """The register's export: the same columns as ``GET /register`` (one rule for what a row holds)."""
     reader = staff.model_copy(update={"tenant_id": village.id})
     return register.register_rows(reader, month, svc)
@@ -313,11 +311,10 @@ def _image(village_id: str, svc: Services, until: datetime):  # noqa: ANN202
     return image
 
 
-def submission_view(village: Village, submission_id: str, svc: Services | None = None,
+def submission_view(village: Village, submission_id: str, svc: Services,
                     at: datetime | None = None) -> SubmissionView:
     from .review import _preview as review_preview
 
-    svc = svc or services()
     at = to_wib(at or now())
     if not SID_RE.fullmatch(submission_id or ""):
         raise NotFound("submission")
@@ -369,9 +366,8 @@ def photo_choices(draft: Draft, assets: list[Asset]) -> list[tuple[str, bool]]:
 
 # --- Calendar -------------------------------------------------------------------------------------
 
-def calendar(village: Village, month: str, svc: Services | None = None) -> dict:
+def calendar(village: Village, month: str, svc: Services) -> dict:
     """Each day of the month: what went online (per channel) and what is scheduled to."""
-    svc = svc or services()
     start, end = month_bounds(month)
     days: dict[int, list[dict]] = {}
     for pub in svc.store.publications_in_month(village.id, month):
@@ -405,9 +401,8 @@ def calendar(village: Village, month: str, svc: Services | None = None) -> dict:
 
 # --- Village settings: each channel's last publication and last error ---------------------------------
 
-def channel_status(village: Village, svc: Services | None = None, at: datetime | None = None) -> dict[str, dict]:
+def channel_status(village: Village, svc: Services, at: datetime | None = None) -> dict[str, dict]:
     """Per channel name: the last publication online and the last failure, over this month and the last."""
-    svc = svc or services()
     month = month_of(to_wib(at or now()))
     out: dict[str, dict] = {}
     for m in (shift_month(month, -1), month):
@@ -424,10 +419,9 @@ def channel_status(village: Village, svc: Services | None = None, at: datetime |
 
 # --- Reports --------------------------------------------------------------------------------------
 
-def reports(village: Village, svc: Services | None = None, at: datetime | None = None) -> list[dict]:
+def reports(village: Village, svc: Services, at: datetime | None = None) -> list[dict]:
     from .files import file_link
 
-    svc = svc or services()
     until = to_wib(at or now()) + timedelta(hours=IMAGE_LINK_HOURS)
     out = []
     for record in svc.store.reports(village.id):

@@ -130,8 +130,8 @@ def _instagram(config: ChannelConfig, settings: Settings) -> Channel:
 
 
 def _wordpress(config: ChannelConfig, village: Village | None = None) -> Channel:
+    from ...domain.feeds import bare_name
     from .. import secrets
-    from .static_site import bare_name
     from .wordpress import DEFAULT_CATEGORY, WordPressSite
 
     name = _secret_name(config, "WordPress")

@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from ...domain import feeds
 from ...domain.clock import iso, long_date_id, now, to_wib
+from ...domain.feeds import bare_name
 from ...domain.models import Village
 from ...domain.text import t
 from ...ports import ChannelPost, ObjectStorage, PermanentChannelError, Published
@@ -187,14 +188,6 @@ class StaticSite:
                                                          items=entries, url=self.index_url(), feed=feed,
                                                          privacy_url=self.privacy_url())
         self.site.put(f"{self.village.id}/index.html", page.encode(), "text/html; charset=utf-8", HTML_CACHE)
-
-
-def bare_name(village: Village) -> str:
-    """``Purwobinangun``, whether configured as ``Pemerintah Kalurahan Purwobinangun``,
-    ``Kalurahan Purwobinangun`` or ``Purwobinangun``."""
-    name = " ".join(village.name.split())
-    bare = re.sub(r"^(pemerintah\s+)?(kalurahan|kelurahan|desa)\s+", "", name, flags=re.IGNORECASE)
-    return bare or name
 
 
 def dateline(village: Village, post: ChannelPost) -> str:
