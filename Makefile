@@ -14,6 +14,7 @@ help:
 	@echo "make test-wordpress  - the WordPress cases against a private real WordPress (root installs it)"
 	@echo "make local           - run the local stack on 127.0.0.1:8000 until Ctrl-C"
 	@echo "make bench           - benchmarks (ratios against a baseline in the same run)"
+	@echo "make lint            - ruff, and mypy (pydantic plugin) on shared/, functions/ and infra/"
 	@echo "make template-check  - cfn-lint, sam validate --lint, sam build"
 
 $(STAMP): pyproject.toml
@@ -50,6 +51,7 @@ test-fast: $(STAMP) ffmpeg
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check shared functions infra tests
+	$(VENV)/bin/mypy shared functions infra
 
 # Debian's chromium for the browser tests (never a downloaded browser build).
 chromium:

@@ -2,6 +2,7 @@
 schedule's input ``{"regency": true}``): one job per kabupaten, after its villages' reports."""
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kabar.adapters.sqs import SqsQueue
 from kabar.config import settings
@@ -12,7 +13,7 @@ logger = Logger()
 
 
 @logger.inject_lambda_context(clear_state=True)
-def handler(event: dict, context: object) -> dict:
+def handler(event: dict, context: LambdaContext) -> dict:
     month = event.get("month") if isinstance(event, dict) else None
     if isinstance(event, dict) and event.get("regency") is True:
         jobs = regency.regency_jobs(month=month, svc=services())

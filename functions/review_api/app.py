@@ -4,6 +4,7 @@ from urllib.parse import parse_qsl
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kabar.domain.errors import UndecodableBody
 from kabar.http import body_text, make_resolver, page
@@ -52,5 +53,5 @@ def redact(token: str) -> Response:
 
 
 @logger.inject_lambda_context(clear_state=True)
-def handler(event: dict, context: object) -> dict:
+def handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from kabar.domain.clock import long_date_id, month_of, now
@@ -76,7 +77,7 @@ def _html(status: int, template: str, session: Session | None = None, cookies: l
            f"script-src 'nonce-{nonce}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
     html = render(template, me=session.staff if session else None, csrf=session.csrf if session else "",
                   nonce=nonce, role_label=ROLE_LABEL, when=when_id, day=long_date_id,
-                  can_act=bool(session) and may_act(session.staff.role),
+                  can_act=session is not None and may_act(session.staff.role),
                   **context)
     # same-origin, not no-referrer: with no-referrer the browser sends "Origin: null" on our own forms,
     # and the Origin check is part of the CSRF defence; other sites still never see our paths.
@@ -444,6 +445,6 @@ def _missing(_: Exception) -> Response:
 
 
 @logger.inject_lambda_context(clear_state=True)
-def handler(event: dict, context: object) -> dict:
+def handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)
 

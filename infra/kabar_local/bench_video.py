@@ -48,6 +48,7 @@ def _measure(args: list[str]) -> Run:
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
+    assert proc.stdout is not None and proc.stderr is not None
     out, err = proc.stdout.read(), proc.stderr.read()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:

@@ -180,11 +180,11 @@ class Outbox:
 
 
 def _parse_mime(raw: bytes) -> EmailMessage:
-    return message_from_bytes(raw, policy=policy.default)  # type: ignore[return-value]
+    return message_from_bytes(raw, policy=policy.default)
 
 
 def _leaves(msg: EmailMessage) -> list[EmailMessage]:
-    return [p for p in msg.walk() if not p.is_multipart()]  # type: ignore[misc]
+    return [p for p in msg.walk() if not p.is_multipart()]
 
 
 def _addresses(values: Any) -> list[str]:

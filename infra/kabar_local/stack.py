@@ -196,7 +196,7 @@ class LocalStack:
 
         self.model: StackModel | None = None
         self.runtime: LambdaRuntime | None = None
-        self.dispatcher: Dispatcher | None = None  # type: ignore[assignment]
+        self.dispatcher: Dispatcher | None = None
         self.routes: list[HttpRoute] = []
         self.mounts: dict[str, Callable[..., Iterable[bytes]]] = {}
         self.fake_graph: Any = None

@@ -60,7 +60,7 @@ _SHORT_TAGS = {
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster on template.yaml
 
 
-class _CfnLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _CfnLoader(_BaseLoader):
     """SafeLoader plus the short tags, each turned into its long form."""
 
 

@@ -748,7 +748,7 @@ class DynamoStore:
         except Exception as err:
             if not self._is_condition_failure(err):
                 raise
-        return str(self._get(key["PK"], key["SK"])["salt"])
+        return str((self._get(key["PK"], key["SK"]) or {})["salt"])
 
     def first_click(self, tenant_id: str, mark: str, day: date) -> bool:
         """Record a reader's (salted, hashed) mark for one item on one day; False if it was there."""

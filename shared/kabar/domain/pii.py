@@ -331,11 +331,11 @@ def _people(text: str) -> list[tuple[int, int, int, bool]]:
     for intro in _LIST_INTRO.finditer(text):
         pos, stop = intro.end(), _sentence_bounds(text, intro.end())[1]
         while pos < stop:
-            m = _LIST_ITEM.match(text, pos)
-            if not m or m.group("name").split()[0] in _NOT_NAMES:
+            item = _LIST_ITEM.match(text, pos)
+            if not item or item.group("name").split()[0] in _NOT_NAMES:
                 break
-            s, e = m.span("name")
-            found[s] = (s, e, m.start(), True)
+            s, e = item.span("name")
+            found[s] = (s, e, item.start(), True)
             sep = _LIST_SEP.match(text, e)
             if not sep:
                 break

@@ -117,7 +117,7 @@ def set_footer(pdf, text: str) -> None:  # noqa: ANN001
         pdf.set_text_color(*_MUTED)
         pdf.cell(0, 5, f"{text}   |   hal. (page) {pdf.page_no()}/{{nb}}", align="C")
 
-    pdf.footer = page_footer  # type: ignore[method-assign]
+    pdf.footer = page_footer
 
 
 def _header(pdf, village: Village, figures: MonthlyFigures, number: str, issued: str) -> None:  # noqa: ANN001

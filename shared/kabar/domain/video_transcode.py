@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageChops, ImageFilter, ImageStat
 
@@ -212,7 +213,7 @@ class _Cover:
     best: Image.Image | None = None
     previous: Image.Image | None = None
     next_due: float = 0.0
-    pending: tuple[float, float, Image.Image, object] | None = None  # a candidate waiting for its next sample
+    pending: tuple[float, float, Image.Image, Any] | None = None  # a candidate waiting for its next sample
 
     def offer(self, at: float, frame) -> None:  # noqa: ANN001 - av.VideoFrame
         if at < self.next_due:
@@ -329,6 +330,7 @@ def _run(av, Graph, container, vin, ain, fps, out_dir, vertical, threads) -> Mad
 
     def drain(final: bool = False) -> None:
         nonlocal frames, last
+        assert graph is not None and published is not None  # built from the first frame
         while True:
             try:
                 out = graph.vpull()
@@ -339,14 +341,15 @@ def _run(av, Graph, container, vin, ain, fps, out_dir, vertical, threads) -> Mad
             published.picture(out)
             at = float(out.pts * out.time_base) if out.pts is not None else frames / fps
             cover.offer(at, out)
-            if vgraph is not None:
+            if vgraph is not None and upright is not None:
                 vgraph.vpush(out)
                 _pull_into(av, vgraph, upright)
-        if final and vgraph is not None:
+        if final and vgraph is not None and upright is not None:
             vgraph.vpush(None)
             _pull_into(av, vgraph, upright)
 
     def sound(frame) -> None:  # noqa: ANN001
+        assert resampler is not None and published is not None
         for piece in resampler.resample(frame):
             published.sound(piece)
             if upright is not None:
@@ -372,6 +375,7 @@ def _run(av, Graph, container, vin, ain, fps, out_dir, vertical, threads) -> Mad
                     for held in pending_audio:
                         sound(held)
                     pending_audio.clear()
+                assert graph is not None
                 graph.vpush(frame)
                 drain()
             elif resampler is not None:

@@ -24,7 +24,6 @@ from aws_lambda_powertools import Logger
 from ..domain.clock import now
 from ..domain.errors import NotFound
 from ..domain.models import AuditEntry
-from ..domain.text import t
 from ..services import Services
 
 logger = Logger(child=True)
@@ -59,7 +58,7 @@ def erase_staff(tenant_id: str, staff_id: str, requested_by: str, *, reason: str
     at = at or now()
     svc.store.get_village(tenant_id)
     if svc.store.get_staff(tenant_id, staff_id) is None:
-        raise NotFound(t("Staf tidak ditemukan.", "Staff member not found."))
+        raise NotFound("staff")
     result = Erasure(tenant_id, "staff")
     submissions = [s for s in svc.store.submissions_of(tenant_id, staff_id) if s.submitter_email]
     for submission in submissions:

@@ -60,11 +60,12 @@ def rotate_staff(tenant_id: str, who: str, *, actor: str = "cli", svc: Services,
     """A new token for the person, with a fresh expiry; the old one stops working (audited)."""
     at = at or now()
     staff, current = _find(tenant_id, who, svc)
-    rotated = staff.model_copy(update={"token_expires_at": at + timedelta(days=svc.settings.staff_token_days)})
+    expires = at + timedelta(days=svc.settings.staff_token_days)
+    rotated = staff.model_copy(update={"token_expires_at": expires})
     token = new_token(tenant_id)
     svc.store.replace_staff_token(rotated, current, token_hash(token),
                                   _audit(staff, "staff_token_rotated", at, actor,
-                                         note=f"expires {iso(rotated.token_expires_at)}"))
+                                         note=f"expires {iso(expires)}"))
     return rotated, token
 
 

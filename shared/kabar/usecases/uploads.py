@@ -72,6 +72,7 @@ def instruction(asset: Asset, svc: Services) -> dict:
     if stored is None:  # never started, aborted, or removed by the lifecycle rule: start afresh
         upload_id = svc.uploads.create_multipart(asset.key, asset.content_type)
         stored = []
+    assert upload_id is not None
     part_bytes = part_size(asset.size, svc)
     sizes = expected_parts(asset.size, part_bytes)
     have = {p.number for p in stored if p.number <= len(sizes) and p.size == sizes[p.number - 1]}
@@ -127,6 +128,7 @@ def _open_upload(asset: Asset, svc: Services) -> tuple[str, list[StoredPart]]:
                 "There is no open multipart upload for this file. Ask for a new upload instruction.")
         raise NotFound("upload") if not is_multipart(asset, svc) else Conflict(
             msg, [{"field": "upload", "code": "no_open_upload", "message": msg.id, "message_en": msg.en}])
+    assert upload_id is not None  # parts were listed for it
     return upload_id, stored
 
 

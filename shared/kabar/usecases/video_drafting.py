@@ -117,6 +117,7 @@ def _make(svc: Services, submission: Submission, video: Asset, at: datetime, wor
             return _record(svc, village, submission, VideoDraft(
                 **base, status="refused", problem_code=refusal.code, problem=refusal.message,
                 duration=probe.duration if probe else None, made_at=at))
+        assert made is not None  # no refusal: the copies were made
         keys = video_keys(submission.tenant_id, submission.submission_id, video.asset_id)
         copies = [(made.published, keys["published"], "video/mp4")]
         if made.vertical is not None:
@@ -148,7 +149,7 @@ def _chunks(path: Path):  # noqa: ANN202 - Iterator[bytes]
 
 def _assert_clean(path: Path) -> None:
     with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        found = metadata_found(data)  # type: ignore[arg-type] - mmap slices like bytes
+        found = metadata_found(data)  # type: ignore[arg-type]  # mmap slices like bytes
     if found:
         raise PrivateDataLeft(f"{path.name}: {found}")
 
@@ -171,6 +172,7 @@ def _record(svc: Services, village: Village, submission: Submission, result: Vid
 
 
 def _notices(village: Village, submission: Submission, result: VideoDraft, tell_submitter: bool) -> list[Notice]:
+    assert result.problem is not None
     problem: Bilingual = result.problem
     context = {"village": village, "submission": submission, "problem": problem,
                "activity_date": long_date_id(submission.activity.date)}

@@ -177,7 +177,7 @@ def _latest(drafts: list[Draft]) -> dict[Procedure, Draft]:
 
 def submission_clocks(sub: Submission, drafts: list[Draft], pubs: list[Publication], at: datetime) -> list[tuple]:
     """The clocks still running for one submission: (step, procedure, Clock). Each limit from ``sop``."""
-    out = []
+    out: list[tuple] = []
     day_h = datetime.combine(sub.activity.date, datetime.min.time(), to_wib(at).tzinfo)
     if sub.status is SubmissionStatus.REJECTED:
         return out
@@ -229,8 +229,8 @@ def dashboard(village: Village, svc: Services, at: datetime | None = None) -> Da
             counts["in_review"] += step == "keputusan"
         latest = _latest(items["draft"])
         for pub in items["publication"]:
-            draft = latest.get(pub.procedure)
-            if pub.status is PublicationStatus.FAILED and draft and draft.version == pub.version:
+            shown = latest.get(pub.procedure)
+            if pub.status is PublicationStatus.FAILED and shown and shown.version == pub.version:
                 failures.append((sub, pub))
             if pub.status is PublicationStatus.PUBLISHED and pub.published_at and month_of(pub.published_at) == month:
                 counts["published"] += 1

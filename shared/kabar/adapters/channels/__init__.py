@@ -6,11 +6,11 @@ Jinja2, a website-only one never for the Graph client.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ...domain.models import ChannelConfig, Procedure, Village
 from ...domain.text import t
-from ...ports import Channel, PermanentChannelError, TransientChannelError
+from ...ports import Channel, ChannelPost, PermanentChannelError, TransientChannelError
 
 if TYPE_CHECKING:
     from ...config import Settings
@@ -60,10 +60,10 @@ class UnavailableChannel:
         self.name = name
         self.error = error
 
-    def find(self, post: object) -> None:
+    def find(self, post: ChannelPost) -> NoReturn:
         raise self.error
 
-    def publish(self, post: object) -> None:
+    def publish(self, post: ChannelPost) -> NoReturn:
         raise self.error
 
 
@@ -162,7 +162,8 @@ def _youtube(config: ChannelConfig, settings: Settings) -> Channel:
         raise PermanentChannelError(str(t(
             f"Secret '{name}' belum berisi: {', '.join(missing)}.", f"Secret '{name}' lacks: {', '.join(missing)}.")))
     # the API's addresses may also sit in the secret (as WordPress's base_url may): the local stack's fakes
-    options = {k: str(v) for k in ("api_base_url", "token_url", "privacy") if (v := _extra(config, k) or secret.get(k))}
+    options: dict[str, Any] = {k: str(v) for k in ("api_base_url", "token_url", "privacy")
+                               if (v := _extra(config, k) or secret.get(k))}
     return YouTubeChannel(S3Storage(settings.media_bucket), str(secret["client_id"]), str(secret["client_secret"]),
                           str(secret["refresh_token"]), secret_name=name, **options)
 

@@ -381,7 +381,7 @@ def default_url(post_id: str) -> str:
 
 def _int(value: object) -> int | None:
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return None
 
@@ -414,8 +414,8 @@ def _retry_after(headers: Message | None) -> float | None:
         return None
     minutes = [entry.get("estimated_time_to_regain_access") for entries in usage.values() if isinstance(entries, list)
                for entry in entries if isinstance(entry, dict)]
-    minutes = [m for m in minutes if isinstance(m, int | float)]
-    return max(minutes) * 60.0 if minutes and max(minutes) > 0 else None
+    waits: list[float] = [m for m in minutes if isinstance(m, int | float)]
+    return max(waits) * 60.0 if waits and max(waits) > 0 else None
 
 
 def _explain_token(secret_name: str | None) -> Bilingual:

@@ -82,7 +82,7 @@ class FacebookInsights:
 
 def _int(value: object) -> int | None:
     try:
-        return int(value) if value is not None else None  # type: ignore[arg-type]
+        return int(value) if value is not None else None  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return None
 

@@ -57,7 +57,8 @@ ALLOWED_ATTRIBUTES = {"*": {"class"}, "a": {"href"}, "img": {"src", "alt", "widt
 
 
 class WordPressPermanentError(ChannelPermanentError):
-    pass
+    code: str = ""  # WordPress's error code, when it gave one
+    term_id: object = None  # with ``term_exists``: the category that is already there
 
 
 class WordPressTransientError(ChannelTransientError):
@@ -353,7 +354,7 @@ class WordPressSite:
         error = WordPressPermanentError(_EXPLAIN_REFUSED, detail)
         error.code = code
         if code == "term_exists":
-            data = body.get("data") if isinstance(body.get("data"), dict) else {}
+            data: dict = body["data"] if isinstance(body.get("data"), dict) else {}
             error.term_id = data.get("term_id") or (body.get("additional_data") or [None])[0]
         return error
 

@@ -113,7 +113,7 @@ class YouTubeChannel:
             return None
         _, _, videos = self._api("GET", "/youtube/v3/videos", {"part": "snippet", "id": ",".join(ids)})
         for video in videos.get("items") or []:
-            if post.marker in (video.get("snippet") or {}).get("tags") or []:
+            if post.marker in ((video.get("snippet") or {}).get("tags") or []):
                 return Published(remote_id=video["id"], url=f"https://www.youtube.com/watch?v={video['id']}")
         return None
 
@@ -203,7 +203,7 @@ class YouTubeChannel:
             raise YouTubeTransientError(_EXPLAIN_NO_ANSWER, repr(err), ambiguous=True) from None
 
     def _error(self, status: int, body: dict) -> Exception:
-        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        error: dict = body["error"] if isinstance(body.get("error"), dict) else {}
         reasons = [e.get("reason") for e in error.get("errors") or [] if isinstance(e, dict)]
         reason = next((r for r in reasons if r), "") or str(error.get("status") or "")
         detail = f"[YouTube: HTTP {status}, {reason or '-'}: {str(error.get('message') or '')[:300]}]"
