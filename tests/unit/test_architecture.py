@@ -46,3 +46,35 @@ def test_the_package_never_imports_functions_or_the_local_stack(path):
 @pytest.mark.parametrize("path", modules(KABAR / "usecases"), ids=lambda p: p.name)
 def test_use_cases_reach_aws_only_through_adapters(path):
     assert {m for m in imports(path) if m.split(".")[0] in {"boto3", "botocore"}} == set()
+
+
+@pytest.mark.parametrize("path", modules(KABAR / "usecases"), ids=lambda p: p.name)
+def test_use_cases_import_no_adapter(path):
+    """Use cases get adapters as ports (``kabar.ports``) from the edge; they never import one."""
+    assert {m for m in imports(path) if m.startswith(("..adapters", "kabar.adapters", ".adapters"))} == set()
+
+
+def calls_to_services(path: Path) -> list[int]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "services"]
+
+
+def imported_names(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
+
+
+@pytest.mark.parametrize("path", modules(KABAR / "usecases"), ids=lambda p: p.name)
+def test_use_cases_never_reach_for_the_global_services(path):
+    """Wired once at the edge: a use case receives its ``Services``; it has no fallback to a global."""
+    assert calls_to_services(path) == []
+    assert "services" not in imported_names(path)
+
+
+def test_the_architecture_test_sees_an_adapter_import_and_a_global(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("from ..adapters.sqs import SqsQueue\nfrom ..services import services\n\n"
+                   "def f():\n    return services()\n", encoding="utf-8")
+    assert "..adapters.sqs" in imports(bad)
+    assert calls_to_services(bad) == [5] and "services" in imported_names(bad)
