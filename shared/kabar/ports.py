@@ -12,8 +12,25 @@ from .domain.outbox import NoticeDue
 if TYPE_CHECKING:
     from datetime import date, datetime
 
-    from .domain.metrics import Reading
-    from .domain.models import ChannelConfig, Procedure, Village
+    from .domain.audit import ChainLink
+    from .domain.inbox import Inquiry
+    from .domain.metrics import AccountSnapshot, ItemSnapshot, Reading
+    from .domain.models import (
+        Asset,
+        AuditEntry,
+        ChannelConfig,
+        Draft,
+        DraftStatus,
+        Procedure,
+        Publication,
+        ReviewToken,
+        Staff,
+        Submission,
+        Village,
+    )
+    from .domain.outbox import Change, NoticeRecord
+    from .domain.report import ClickCount
+    from .domain.video import VideoDraft
 
 
 class EventPublisher(Protocol):
@@ -205,3 +222,276 @@ class ChannelDirectory(Protocol):
 
     def social_text(self, post: ChannelPost) -> str:
         """The social post's text exactly as the social channels publish it."""
+
+
+# --- the store: one repository per aggregate (``kabar.adapters.store``), composed into one ``Store`` ----------
+
+class Villages(Protocol):
+    """The villages: each one's configuration, one item a village."""
+
+    def put_village(self, village: Village) -> None: ...
+
+    def get_village(self, tenant_id: str) -> Village: ...
+
+    def list_villages(self) -> list[Village]: ...
+
+
+class People(Protocol):
+    """Staff, their tokens, sign-in links and workspace sessions, and failed sign-in counts."""
+
+    def put_staff(self, staff: Staff, token_hash: str) -> None: ...
+
+    def staff_by_token_hash(self, tenant_id: str, token_hash: str) -> Staff | None: ...
+
+    def list_staff(self, tenant_id: str) -> list[tuple[Staff, str | None]]:
+        """Each person of the village with the hash of their current token (None once revoked)."""
+
+    def replace_staff_token(self, staff: Staff, old_hash: str | None, new_hash: str | None,
+                            audit: AuditEntry) -> None:
+        """The person's token changed (``new_hash``) or revoked (None), audited, in one transaction."""
+
+    def count_auth_failure(self, client_key: str, window: int, at: datetime, window_seconds: int) -> int:
+        """One more failed token attempt of this client (a hash) in this window; the count so far."""
+
+    def auth_failures(self, client_key: str, window: int) -> int: ...
+
+    def put_sign_in(self, tenant_id: str, token_hash: str, staff_id: str, epoch: int, expires_at: datetime) -> None: ...
+
+    def get_sign_in(self, tenant_id: str, token_hash: str) -> dict | None: ...
+
+    def use_sign_in(self, tenant_id: str, token_hash: str, at: datetime) -> bool:
+        """Mark a sign-in link used, once: False when it was used already (or never existed)."""
+
+    def put_session(self, tenant_id: str, session_hash: str, record: dict, expires_at: datetime) -> None: ...
+
+    def get_session(self, tenant_id: str, session_hash: str) -> dict | None: ...
+
+    def touch_session(self, tenant_id: str, session_hash: str, at: datetime) -> None: ...
+
+    def end_session(self, tenant_id: str, session_hash: str) -> None: ...
+
+    def get_staff(self, tenant_id: str, staff_id: str) -> Staff | None: ...
+
+    def remove_staff(self, tenant_id: str, staff_id: str) -> int:
+        """Delete a person's staff record and every token of theirs; the number of items removed."""
+
+    def people(self, tenant_id: str) -> list[Staff]: ...
+
+    def revoke_staff(self, staff: Staff, at: datetime) -> bool:
+        """Revoke a person: their token, links and sessions stop working (each check reads this record)."""
+
+    def rotate_staff(self, staff: Staff, token_hash: str) -> Staff:
+        """A new epoch (everything issued before stops working) and a new personal token, together."""
+
+
+class Submissions(Protocol):
+    """Submissions and their files (the register), with idempotency keys."""
+
+    def create_submission(self, submission: Submission, assets: list[Asset]) -> None: ...
+
+    def submission_for_key(self, tenant_id: str, key_hash: str, at: datetime) -> tuple[str, str] | None:
+        """(submission id, request fingerprint) a live idempotency key answers; None when unused or expired."""
+
+    def create_submission_keyed(self, submission: Submission, assets: list[Asset], audit: AuditEntry,
+                                key_hash: str, fingerprint: str, expires_at: datetime) -> bool:
+        """The submission, its files, its audit entry and its idempotency key in one transaction.
+
+        False when the key is already live (a concurrent request with the same key won): nothing written.
+        """
+
+    def get_submission(self, tenant_id: str, submission_id: str) -> Submission: ...
+
+    def submission_items(self, tenant_id: str, submission_id: str) -> dict[str, list]:
+        """Everything under one submission, sorted by kind: the register entry in one query."""
+
+    def list_assets(self, tenant_id: str, submission_id: str) -> list[Asset]: ...
+
+    def get_asset(self, tenant_id: str, submission_id: str, asset_id: str) -> Asset | None: ...
+
+    def record_asset(self, asset: Asset, change: Change | None = None) -> bool:
+        """Store intake's verdict once, with its consequences: a redelivered notification finds it decided."""
+
+    def reopen_asset(self, refused: Asset, reopened: Asset, audit: AuditEntry) -> bool:
+        """A refused file expected again (the submitter replaces it), with its audit entry, in one
+        transaction: only while the file is still the refused one and the submission still receiving."""
+
+    def mark_complete(self, submission: Submission, completed_at: datetime, change: Change | None = None) -> bool:
+        """receiving -> complete, once, with its consequences. False when another delivery got there first."""
+
+    def submissions_in_month(self, tenant_id: str, month: str) -> list[Submission]: ...
+
+    def submissions_of(self, tenant_id: str, submitter_id: str) -> list[Submission]: ...
+
+    def forget_submitter_contact(self, tenant_id: str, submission_id: str) -> None:
+        """The register keeps who handed the documentation over (a public role), not how to reach them."""
+
+
+class Drafts(Protocol):
+    """Drafts, their review links and decisions, revisions and draft videos."""
+
+    def put_draft(self, draft: Draft, change: Change | None = None) -> bool:
+        """A new draft version, once, with its consequences. False when that version already exists."""
+
+    def get_draft(self, tenant_id: str, submission_id: str, procedure: Procedure, version: int | None = None) -> Draft:
+        """One version, or the latest when ``version`` is None."""
+
+    def set_draft_status(self, draft: Draft, expected: DraftStatus, target: DraftStatus) -> bool: ...
+
+    def put_review_token(self, token: ReviewToken) -> None: ...
+
+    def get_review_token(self, tenant_id: str, token_hash: str) -> ReviewToken | None: ...
+
+    def record_decision(self, token: ReviewToken, draft: Draft, decided: Draft, change: Change,
+                        withdrawn: tuple[tuple[Draft, Draft], ...] = (), close: bool = False) -> None:
+        """Use the link, move the draft, append the audit entry and promise what follows, in one transaction.
+
+        Exactly one decision stands: the link must be unused and the draft still under review.
+        """
+
+    def put_revision(self, previous: Draft, revised: Draft, change: Change) -> None:
+        """The admin's new version and the previous one superseded, with what follows, together or not at all."""
+
+    def put_video_draft(self, video: VideoDraft, change: Change | None = None) -> bool:
+        """The video step's result, once, with its consequences: False when a delivery before this one recorded it."""
+
+    def get_video_draft(self, tenant_id: str, submission_id: str, asset_id: str) -> VideoDraft | None: ...
+
+
+class Publications(Protocol):
+    """Publications: one per draft version and channel."""
+
+    def start_publication(self, pub: Publication) -> Publication:
+        """Record the intent before the remote call; return what is recorded (maybe from earlier)."""
+
+    def save_publication(self, pub: Publication, change: Change | None = None) -> None:
+        """A channel's state for one version, with what follows from it (the audit entry, the event, the
+        admins' notice) in the same transaction."""
+
+    def publications_in_month(self, tenant_id: str, month: str) -> list[Publication]:
+        """Publications that went online in a Jakarta calendar month."""
+
+    def publications(self, tenant_id: str, submission_id: str, procedure: Procedure,
+                     version: int) -> list[Publication]: ...
+
+
+class Journal(Protocol):
+    """The audit trail, the outbox's events and notices, and one-time claims."""
+
+    def append_audit(self, entry: AuditEntry) -> None: ...
+
+    def enqueue(self, change: Change) -> int:
+        """Promise events and notices that follow no state change of their own (a report made, a digest due).
+
+        Each notice is written once: one promised before is left as it is (sent or still due). Returns
+        how many notices were new. An audit entry goes through :meth:`append_audit` instead.
+        """
+
+    def outbox_since(self, since: datetime, tenant_id: str | None = None) -> Iterator[dict]:
+        """Outbox items promised since ``since`` that may still need relaying (events; notices not yet sent).
+
+        A scan: this is the operator's replay after the relay's failure queue alarmed, not a request path.
+        """
+
+    def get_notice(self, tenant_id: str, notice_id: str) -> NoticeRecord | None: ...
+
+    def claim_notice(self, tenant_id: str, notice_id: str, at: datetime, lease_seconds: int) -> bool:
+        """Take the notice for sending now; False when it was sent, skipped, or another sender holds it."""
+
+    def release_notice(self, tenant_id: str, notice_id: str) -> None:
+        """A send failed before the provider took it: the next delivery may try at once."""
+
+    def mark_notice(self, tenant_id: str, notice_id: str, at: datetime, message_id: str | None = None,
+                    skipped: str | None = None) -> None: ...
+
+    def audit_chain(self, tenant_id: str) -> tuple[list[ChainLink], int, str]:
+        """The village's chain as stored, and its head (last seq and hash)."""
+
+    def audit_head(self, tenant_id: str) -> tuple[int, str]:
+        """The chain's last sequence number and hash (what an anchor records)."""
+
+    def claim_once(self, tenant_id: str, submission_id: str, key: str, at: datetime) -> bool:
+        """Record that ``key`` is being done for this submission; False when it was already."""
+
+    def release_claim(self, tenant_id: str, submission_id: str, key: str) -> None:
+        """Undo a claim whose action failed, so the next watch tries again."""
+
+    def has_claim(self, tenant_id: str, submission_id: str, key: str) -> bool:
+        """Whether ``claim_once(key)`` was made for this submission (e.g. a draft released to the PPID)."""
+
+    def commit_change(self, change: Change) -> None:
+        """An action whose only state is its audit entry (a file asked for, a person added), committed
+        with the notices it promises, in one transaction."""
+
+    def workspace_audit(self, tenant_id: str) -> list[AuditEntry]: ...
+
+
+class Analytics(Protocol):
+    """Clicks, daily channel metrics, comments and messages, and the inbox digest."""
+
+    def count_click(self, tenant_id: str, item: str, channel: str, day: date) -> None: ...
+
+    def click_salt(self, day: date) -> str:
+        """The day's random salt for readers' click marks, made by whoever asks first; it expires with
+        the day's marks, after which no mark can be tied to a reader again."""
+
+    def first_click(self, tenant_id: str, mark: str, day: date) -> bool:
+        """Record a reader's (salted, hashed) mark for one item on one day; False if it was there."""
+
+    def clicks_in_month(self, tenant_id: str, month: str) -> list[ClickCount]: ...
+
+    def put_account_snapshot(self, snap: AccountSnapshot) -> None:
+        """One account's day; collecting the same day again replaces it."""
+
+    def put_item_snapshot(self, snap: ItemSnapshot) -> None: ...
+
+    def account_snapshots(self, tenant_id: str, month: str) -> list[AccountSnapshot]: ...
+
+    def item_snapshots(self, tenant_id: str, month: str) -> list[ItemSnapshot]: ...
+
+    def put_inquiry(self, inq: Inquiry) -> bool:
+        """Record a comment or message once; False for a duplicate delivery (same comment_id / mid)."""
+
+    def get_inquiry(self, tenant_id: str, inquiry_id: str) -> Inquiry | None: ...
+
+    def mark_answered(self, inq: Inquiry, at: datetime, answer_id: str) -> bool:
+        """The first answer stands; False when it was already answered."""
+
+    def inquiries_in_month(self, tenant_id: str, month: str) -> list[Inquiry]:
+        """Comments and messages that arrived in a Jakarta calendar month."""
+
+    def record_digest(self, tenant_id: str, day: date) -> bool:
+        """The inbox digest of a day, once: False when it was already sent."""
+
+    def record_token_notice(self, tenant_id: str, key: str, at: datetime) -> bool:
+        """A token-expiry email of ``key`` (token, kind, expiry date), once: False when it was already."""
+
+    def release_token_notice(self, tenant_id: str, key: str) -> None:
+        """Undo a notice whose email failed, so the next run sends it."""
+
+    def inquiries_from(self, tenant_id: str, author_id: str) -> list[Inquiry]: ...
+
+    def anonymise_inquiry(self, inq: Inquiry, pseudonym: str) -> None:
+        """Keep the times (the 1-day answer KPI of the report), drop who wrote and what."""
+
+
+class Reports(Protocol):
+    """The monthly reports issued: their files, figures' digest and issue time."""
+
+    def put_report_record(self, tenant_id: str, month: str, keys: dict[str, str], digest: str,
+                          **extra: str) -> bool:
+        """Record the month's report; False when a report with the same content is already recorded.
+        ``extra``: more string attributes kept with it (e.g. when its figures were first issued)."""
+
+    def report_issued_at(self, tenant_id: str, month: str, figures_digest: str, at: str) -> str:
+        """When a month's report with these figures was first issued: ``at`` the first time (written
+        conditionally, so of two builds one date stands), the date already kept afterwards."""
+
+    def report_record(self, tenant_id: str, month: str) -> dict | None:
+        """The month's report record (keys, digest and what was kept with it), if one was made."""
+
+    def reports(self, tenant_id: str) -> list[dict]:
+        """Every month's report record (its files' keys), newest first."""
+
+
+class Store(Villages, People, Submissions, Drafts, Publications, Journal, Analytics, Reports, Protocol):
+    """The register: every repository, over one table so that a change commits in one transaction."""

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from .config import Settings, settings
 
 if TYPE_CHECKING:
-    from .adapters.dynamo import DynamoStore
     from .ports import (
         ChannelDirectory,
         EventPublisher,
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
         Mailer,
         ObjectStorage,
         Secrets,
+        Store,
         UploadStorage,
     )
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 @dataclass
 class Services:
     settings: Settings
-    store: DynamoStore
+    store: Store
     events: EventPublisher
     mailer: Mailer
     uploads: UploadStorage
