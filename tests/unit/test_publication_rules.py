@@ -293,10 +293,14 @@ def test_the_handler_sets_the_wait_on_the_message_and_leaves_it_on_the_queue(mon
     waits = []
     monkeypatch.setattr(redelivery, "delay", lambda record, seconds: waits.append((record.message_id, seconds)))
 
-    def throttled(event):
+    wired = object()  # the handler wires the services once and hands them on
+
+    def throttled(event, svc):
+        assert svc is wired
         raise PublicationIncomplete("retry needed for: instagram", 420)
 
     monkeypatch.setattr(publication, "publish_approved", throttled)
+    monkeypatch.setattr(app, "services", lambda: wired)
     record = SQSRecord({"messageId": "m-1", "receiptHandle": "r", "eventSourceARN": "arn:aws:sqs:x:1:q",
                         "body": json.dumps({"detail-type": "DraftApproved",
                                             "detail": EVENT.model_dump(mode="json")})})
