@@ -14,6 +14,11 @@ def _env():  # noqa: ANN202 - jinja2 is imported only by the functions that rend
 
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "xml"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    from .domain.sop import BATAS_WAKTU, lama
+    from .domain.workspace import SIGN_IN_LINK_TTL
+
+    env.globals["batas"] = BATAS_WAKTU  # the SOP's limits in words, never a literal in a template
+    env.globals["masa_tautan_masuk"] = lama(SIGN_IN_LINK_TTL)  # how long a sign-in link works
     return env
 
 

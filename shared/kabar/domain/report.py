@@ -31,6 +31,7 @@ from .models import (
     SubmissionStatus,
     Village,
 )
+from .sop import BATAS_WAKTU
 from .text import Bilingual, t
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -751,6 +752,7 @@ def _environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(tanggal=long_date_id, angka=_number, http_url=_http_url, kanal=channel_name,
                        durasi=duration_id, metrik=lambda v: "t.t." if v is None else _number(v))
+    env.globals["batas"] = BATAS_WAKTU  # the SOP's limits in words, never a literal in a template
     return env
 
 

@@ -86,8 +86,31 @@ WAKTU_PROSES_DRAF = timedelta(hours=2)
 WAKTU_KEPUTUSAN = timedelta(hours=1)
 #: Step 5 (social): comments and direct messages are answered within 1 day.
 WAKTU_JAWABAN = timedelta(days=1)
+#: Step 4: approved content is online by the end of day H plus this many days (H+1).
+HARI_UNGGAH = 1
 #: Step 6 (social) / 5 (website): the monthly report, in week 1 of the month.
 HARI_LAPORAN = 7
+
+
+def lama(span: timedelta) -> Bilingual:
+    """A time limit in a village office's words: ``2 jam`` / ``2 hours``, ``1 hari`` / ``1 day``."""
+    seconds = int(span.total_seconds())
+    for size, id_unit, en_unit in ((86400, "hari", "day"), (3600, "jam", "hour"), (60, "menit", "minute")):
+        if seconds >= size and seconds % size == 0:
+            n = seconds // size
+            return t(f"{n} {id_unit}", f"{n} {en_unit}{'s' if n != 1 else ''}")
+    return t(f"{seconds} detik", f"{seconds} seconds")
+
+
+#: The SOP's time limits as people read them (pages, emails, the report), made from the rules above,
+#: so that a text never says a limit the rules do not keep.
+BATAS_WAKTU: dict[str, Bilingual] = {
+    "penyerahan": t("hari H", "day H"),
+    "draf": lama(WAKTU_PROSES_DRAF),
+    "keputusan": lama(WAKTU_KEPUTUSAN),
+    "unggah": t(f"H+{HARI_UNGGAH}", f"H+{HARI_UNGGAH}"),
+    "jawaban": lama(WAKTU_JAWABAN),
+}
 
 
 def batas_penyerahan(activity_date: date) -> datetime:
@@ -125,7 +148,7 @@ def batas_keputusan(draft_ready_at: datetime) -> datetime:
 
 def batas_unggah(activity_date: date) -> datetime:
     """Step 4: approved content is online by the end of H+1."""
-    return end_of_day(activity_date + timedelta(days=1))
+    return end_of_day(activity_date + timedelta(days=HARI_UNGGAH))
 
 
 def batas_jawaban(received_at: datetime) -> datetime:

@@ -10,6 +10,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from .. import web
+from ..domain import sop
 from ..domain.clock import month_of, now, previous_month, to_wib
 from ..domain.errors import InvalidInput, KabarError
 from ..domain.inbox import (
@@ -155,6 +156,6 @@ def send_digests(*, as_of: datetime | None = None, svc: Services) -> dict[str, i
             village.id, "inbox_digest", f"digest:{to_wib(as_of).date().isoformat()}",
             [str(a.email) for a in village.admins],
             (f"[Kabar {village.name}] {len(rows)} komentar/pesan belum dijawab "
-             f"({counts[ClockState.OVERDUE]} lewat batas 1 hari)"),
+             f"({counts[ClockState.OVERDUE]} lewat batas {sop.BATAS_WAKTU['jawaban'].id})"),
             web.render("email/inbox_digest.txt", **context), web.render("email/inbox_digest.html", **context))))
     return {"sent": sent}

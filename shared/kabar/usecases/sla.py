@@ -24,6 +24,8 @@ from .notices import rendered
 from .review import PROCEDURE_LABEL, link_notices
 
 logger = Logger(child=True)
+#: the limits these notices name, as the SOP's rules keep them
+DRAF, KEPUTUSAN, UNGGAH = (sop.BATAS_WAKTU[k] for k in ("draf", "keputusan", "unggah"))
 
 
 def watch(*, at: datetime | None = None, svc: Services) -> dict[str, int]:
@@ -88,10 +90,10 @@ def _do(action: Action, village: Village, submission: Submission, drafts: list[D
         names = ", ".join(d.name for d in village.deputy_reviewers)
         _tell_admins(village, submission, action, sop.batas_keputusan(draft.created_at), svc,
                      t("Keputusan PPID terlambat", "PPID decision overdue"),
-                     t("Batas 1 jam untuk keputusan PPID sudah lewat. " + (
+                     t(f"Batas {KEPUTUSAN.id} untuk keputusan PPID sudah lewat. " + (
                          f"Tautan keputusan juga dikirim ke wakil PPID: {names}." if names else
                          "Desa ini belum punya wakil PPID; mohon hubungi PPID."),
-                       "The 1-hour limit for the PPID's decision has passed. " + (
+                       f"The {KEPUTUSAN.en} limit for the PPID's decision has passed. " + (
                          f"The decision link was also sent to the deputy reviewers: {names}." if names else
                          "This village has no deputy reviewer; please contact the PPID.")))
     elif action.due is Due.PUBLISH_STALLED:
@@ -99,29 +101,30 @@ def _do(action: Action, village: Village, submission: Submission, drafts: list[D
         _tell_admins(village, submission, action, deadline, svc,
                      t("Unggah tertunda", "Publication delayed"),
                      t("Konten yang sudah disetujui belum bisa terbit karena kanal bermasalah. Kabar mencoba lagi "
-                       "otomatis setiap jam sampai batas H+1. Bila masalahnya di akun (token, izin), perbaiki di "
-                       "pengaturan kanal.",
+                       f"otomatis setiap jam sampai batas {UNGGAH.id}. Bila masalahnya di akun (token, izin), "
+                       "perbaiki di pengaturan kanal.",
                        "Approved content could not go online yet because a channel has trouble. Kabar tries again "
-                       "every hour until the H+1 limit. If the problem is the account (token, permission), fix it in "
-                       "the channel settings."))
+                       f"every hour until the {UNGGAH.en} limit. If the problem is the account (token, permission), "
+                       "fix it in the channel settings."))
     elif action.due is Due.PUBLISH_ATTENTION:
         deadline = sop.batas_unggah(submission.activity.date)
         _tell_admins(village, submission, action, deadline, svc,
                      t("Perlu tindakan: belum terbit", "Needs attention: not online"),
-                     t("Batas H+1 sudah lewat dan konten yang disetujui belum terbit di semua kanal. Setelah "
-                       "masalahnya diperbaiki, terbitkan ulang dari halaman pengajuan (atau: kabar publish retry).",
-                       "The H+1 limit has passed and approved content is not online on every channel. Once the "
-                       "problem is fixed, publish again from the submission's page (or: kabar publish retry)."))
+                     t(f"Batas {UNGGAH.id} sudah lewat dan konten yang disetujui belum terbit di semua kanal. "
+                       "Setelah masalahnya diperbaiki, terbitkan ulang dari halaman pengajuan (atau: kabar publish "
+                       "retry).",
+                       f"The {UNGGAH.en} limit has passed and approved content is not online on every channel. Once "
+                       "the problem is fixed, publish again from the submission's page (or: kabar publish retry)."))
     elif action.due is Due.DRAFT_LATE:
         if action.version:
             draft = _latest(drafts, action)
             due = sop.batas_draf(draft.decided_at or at)
-            detail = t(f"Koreksi atas versi {draft.version} belum dikirim dalam 2 jam.",
-                       f"The correction of version {draft.version} was not sent within 2 hours.")
+            detail = t(f"Koreksi atas versi {draft.version} belum dikirim dalam {DRAF.id}.",
+                       f"The correction of version {draft.version} was not sent within {DRAF.en}.")
         else:
             due = sop.batas_draf(submission.completed_at or at)
-            detail = t("Draf belum jadi dalam 2 jam setelah dokumentasi lengkap.",
-                       "The draft was not ready within 2 hours of the documentation being complete.")
+            detail = t(f"Draf belum jadi dalam {DRAF.id} setelah dokumentasi lengkap.",
+                       f"The draft was not ready within {DRAF.en} of the documentation being complete.")
         _tell_admins(village, submission, action, due, svc, t("Draf terlambat", "Draft overdue"), detail)
 
 

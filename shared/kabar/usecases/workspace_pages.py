@@ -60,14 +60,17 @@ PUB_WORDS = {
 }
 CHANNEL_WORDS = {"static_site": "Website desa", "facebook": "Facebook", "instagram": "Instagram",
                  "youtube": "YouTube", "wordpress": "WordPress"}
+_LIMIT = sop.BATAS_WAKTU  # each step's limit as the SOP's rules keep it
 STEP_WORDS = {
-    "penyerahan": ("Penyerahan dokumentasi (hari H)", "Hand-over (day H)"),
-    "draf": ("Draf dibuat (2 jam)", "Draft made (2 hours)"),
-    "koreksi": ("Koreksi admin (2 jam)", "Admin's correction (2 hours)"),
-    "keputusan": ("Keputusan PPID (1 jam)", "PPID decision (1 hour)"),
-    "unggah": ("Terbit (H+1)", "Online (H+1)"),
-    "jawaban": ("Jawaban komentar/pesan (1 hari)", "Answer to a comment/message (1 day)"),
-    "periksa": ("Periksa draf lalu kirim ke PPID (2 jam)", "Check the draft, then send it to the PPID (2 hours)"),
+    "penyerahan": (f"Penyerahan dokumentasi ({_LIMIT['penyerahan'].id})", f"Hand-over ({_LIMIT['penyerahan'].en})"),
+    "draf": (f"Draf dibuat ({_LIMIT['draf'].id})", f"Draft made ({_LIMIT['draf'].en})"),
+    "koreksi": (f"Koreksi admin ({_LIMIT['draf'].id})", f"Admin's correction ({_LIMIT['draf'].en})"),
+    "keputusan": (f"Keputusan PPID ({_LIMIT['keputusan'].id})", f"PPID decision ({_LIMIT['keputusan'].en})"),
+    "unggah": (f"Terbit ({_LIMIT['unggah'].id})", f"Online ({_LIMIT['unggah'].en})"),
+    "jawaban": (f"Jawaban komentar/pesan ({_LIMIT['jawaban'].id})",
+                f"Answer to a comment/message ({_LIMIT['jawaban'].en})"),
+    "periksa": (f"Periksa draf lalu kirim ke PPID ({_LIMIT['draf'].id})",
+                f"Check the draft, then send it to the PPID ({_LIMIT['draf'].en})"),
 }
 
 
