@@ -25,7 +25,7 @@ from kabar.domain.publishing import backoff, publish_moment, retry_plan
 from kabar.domain.sop import batas_unggah
 from kabar.ports import PermanentChannelError, Published, TransientChannelError
 from kabar.usecases.publication import PublicationDeferred, PublicationIncomplete, publish_approved, republish
-from tests.fakes import MemoryOutbox, settle
+from tests.fakes import MemoryStore, settle
 
 DAY = date(2026, 11, 27)
 DEADLINE = batas_unggah(DAY)  # 28 November 2026, 23:59:59 WIB
@@ -66,34 +66,31 @@ def test_publish_moment(at, publish_time, expected):
 # -- the use case with in-memory ports ------------------------------------------------------------
 
 
-class Store(MemoryOutbox):
+class Store(MemoryStore):
+    """The shared in-memory store, holding one village, one submission and its approved draft."""
+
     def __init__(self, village: Village, submission: Submission, draft: Draft) -> None:
-        self.village, self.submission, self.draft = village, submission, draft
-        self.pubs: dict[str, Publication] = {}
-        self.audit: list = []
-        self._outbox_init()
+        super().__init__()
+        self.put_village(village)
+        self.create_submission(submission, [])
+        self.put_draft(draft)
+        self.first = draft
 
-    def get_draft(self, tenant, sub, procedure, version=None):
-        return self.draft
+    @property
+    def draft(self) -> Draft:
+        return self.get_draft(self.first.tenant_id, self.first.submission_id, self.first.procedure)
 
-    def get_submission(self, tenant, sub):
-        return self.submission
+    @property
+    def village(self) -> Village:
+        return self.get_village(self.first.tenant_id)
 
-    def get_village(self, tenant):
-        return self.village
+    @village.setter
+    def village(self, village: Village) -> None:
+        self.put_village(village)
 
-    def start_publication(self, pub):
-        return self.pubs.setdefault(pub.channel, pub)
-
-    def save_publication(self, pub, change=None):
-        self.pubs[pub.channel] = pub
-        self.commit(change)
-
-    def submission_items(self, tenant, sub):
-        return {"audit": list(self.audit)}
-
-    def set_draft_status(self, draft, old, new):
-        self.draft = draft.model_copy(update={"status": new})
+    @property
+    def pubs(self) -> dict[str, Publication]:
+        return {p.channel: p for p in self.publication_items.values()}
 
 
 class Recorder:
@@ -262,7 +259,6 @@ def test_the_admin_republishes_after_fixing_a_permanent_failure(svc):
     fb = Remote("facebook", faults=[PermanentChannelError("token expired")])
     ig = Remote("instagram")
     run(svc, [fb, ig], wib(27, 12))
-    svc.store.publications = lambda *args: list(svc.store.pubs.values())
     # When the admin, with a new token, publishes again
     assert republish("purwobinangun", "s1", Procedure.SOCIAL, "admin", svc=svc, at=wib(27, 13)) == ["facebook"]
     settle(svc)
@@ -316,7 +312,6 @@ def test_a_republish_that_meets_the_same_failure_does_not_email_it_again(svc):
                                      PermanentChannelError("Akun WordPress tidak berhak menerbitkan berita.")])
     run(svc, [wp], wib(27, 12))
     assert len(svc.mailer.items) == 1
-    svc.store.publications = lambda *args: list(svc.store.pubs.values())
     # When the admin publishes again before the fix took (the same refusal)
     republish("purwobinangun", "s1", Procedure.SOCIAL, "admin", svc=svc, at=wib(27, 13))
     run(svc, [wp], wib(27, 13, 1))
