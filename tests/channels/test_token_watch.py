@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import boto3
 import pytest
 
+from kabar.adapters.channels.directory import ConfiguredChannels
 from kabar.config import Settings
 from kabar.domain.models import ChannelConfig, Procedure, Village
 from kabar.usecases import token_watch
@@ -76,7 +77,8 @@ def world(village, buckets, graph):
                            ChannelConfig(type="youtube", secret_name="kabar/never-read")],
         Procedure.WEBSITE: [ChannelConfig(type="wordpress", secret_name=wp_secret, base_url="http://127.0.0.1:9"),
                             ChannelConfig(type="static_site")]}})
-    svc = SimpleNamespace(settings=settings, store=Store([configured]), mailer=Mailer())
+    svc = SimpleNamespace(settings=settings, store=Store([configured]), mailer=Mailer(),
+                          channels=ConfiguredChannels(settings))
     return SimpleNamespace(svc=svc, graph=graph, village=configured, fb_secret=fb_secret, ig_secret=ig_secret)
 
 
