@@ -73,3 +73,4 @@ REVIEW_MAIL = {
     "activity_date": "3 Desember 2026", "due": "3 Desember 2026, 10.00 WIB", "findings": [], "pii_fields": {},
     "link": "https://kabar.example/review/x", "reviewer": {"name": "Bu PPID"},
 }
+
