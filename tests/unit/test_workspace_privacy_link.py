@@ -10,5 +10,6 @@ def test_every_workspace_page_links_the_privacy_notice_of_its_village():
               "title": ("Judul", "Title"), "body": ("Isi", "Body")}
     signed_out = render("app/message.html", **common)
     assert 'href="/privasi"' in signed_out
-    in_village = render("app/message.html", village=SimpleNamespace(id="purwobinangun", name="Kalurahan Purwobinangun"), **common)
+    in_village = render("app/message.html", village=SimpleNamespace(id="purwobinangun",
+                                                                    name="Kalurahan Purwobinangun"), **common)
     assert 'href="/privasi?desa=purwobinangun"' in in_village
