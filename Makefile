@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup demo test test-fast test-wordpress lint template-check build bench local clean chromium ffmpeg
+.PHONY: help setup demo test test-fast test-wordpress lint template-check build bench local clean chromium ffmpeg poppler
 
 help:
 	@echo "make demo            - start the local stack, run the whole SOP once, print where to look"
@@ -32,7 +32,7 @@ demo: $(STAMP)
 local: $(STAMP)
 	$(VENV)/bin/kabar local
 
-test: $(STAMP) chromium ffmpeg lint template-check
+test: $(STAMP) chromium ffmpeg poppler lint template-check
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory test-wordpress; \
 	  else echo "not root: the real-WordPress cases did not run (make test-wordpress as root runs them)"; fi
@@ -46,7 +46,7 @@ test-wordpress: $(STAMP) chromium
 	@KABAR_WORDPRESS_SITE="$(CURDIR)/$(WP_STATE)" $(PY) -m pytest -q -p no:cacheprovider -m wordpress tests; \
 	  status=$$?; $(PY) infra/wordpress/site.py down $(WP_STATE); exit $$status
 
-test-fast: $(STAMP) ffmpeg
+test-fast: $(STAMP) ffmpeg poppler
 	$(PY) -m pytest -q -m "not e2e and not browser" tests
 
 lint: $(STAMP)
@@ -64,6 +64,12 @@ ffmpeg:
 	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
 	  else echo "the video tests need Debian's ffmpeg: sudo apt-get install -y ffmpeg"; exit 1; fi; }
+
+# Debian's poppler-utils: the report's PDF is read back with pdftotext, as a reader's tools would.
+poppler:
+	@command -v pdftotext >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	  else echo "the report tests need Debian's poppler-utils: sudo apt-get install -y poppler-utils"; exit 1; fi; }
 
 template-check: $(STAMP)
 	$(MAKE) -f infra/sam.mk check

@@ -4,6 +4,7 @@ Lock and prints it; `kabar audit verify` then catches even a rewrite of the whol
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import datetime
 
 import boto3
@@ -95,3 +96,22 @@ def test_verify_detects_a_chain_cut_short_of_an_anchor(aws):
     table.put_item(Item={"PK": f"T#{VILLAGE}#AUDIT", "SK": "HEAD", "rtype": "audit_head", "seq": 2,
                          "hash": link2["hash"]})
     assert [p.kind for p in verify_trail(VILLAGE, svc=services()).problems] == ["anchor_missing"]
+
+
+def test_the_pdf_prints_the_anchor_line_a_reader_can_check(aws, tmp_path):
+    """The printed, signed PDF carries the anchor whole (Debian's pdftotext reads it back), and the line
+    is the one `kabar audit verify` checks against the Object Lock copy."""
+    _audit(2)
+    build_report(VILLAGE, "2026-11", send=False, svc=services())
+    reports = services().reports
+    anchor = json.loads(reports.get(anchor_key(VILLAGE, "2026-11")))
+    pdf = tmp_path / "laporan.pdf"
+    pdf.write_bytes(reports.get(f"{VILLAGE}/2026-11/laporan-{VILLAGE}-2026-11.pdf"))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    assert "Jangkar jejak audit (audit trail anchor)" in text
+    assert f"entri 2 · SHA-256 {anchor['hash']}" in text  # the 64 hex digits on one line, unbroken
+    assert anchor["hash"] == services().store.audit_head(VILLAGE)[1]
+    assert f"kabar audit verify --village {VILLAGE}" in text
+    assert anchor_key(VILLAGE, "2026-11") in text
+    assert verify_trail(VILLAGE, svc=services()).intact

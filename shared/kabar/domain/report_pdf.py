@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from . import sop
+from .anchors import Anchor, anchor_key
 from .clock import long_date_id
 from .models import Village
-from .report import MonthlyFigures, issued_on, narrative, report_number
+from .report import MonthlyFigures, issued_on, moment_id, narrative, report_number
 from .report_tables import Table, tables
 from .text import Bilingual, t
 
@@ -80,7 +81,7 @@ def _fmt(value: object, numeric: bool) -> str:
     return printable(str(value))
 
 
-def render_report_pdf(village: Village, figures: MonthlyFigures) -> bytes:
+def render_report_pdf(village: Village, figures: MonthlyFigures, anchor: Anchor | None = None) -> bytes:
     issued = issued_on(figures)
     pdf = new_document(f"Laporan Bulanan {figures.month_name} - Kalurahan {figures.village_name}",
                        f"Kalurahan {village.name}", issued)
@@ -107,7 +108,35 @@ def render_report_pdf(village: Village, figures: MonthlyFigures) -> bytes:
     signoff(pdf, figures.village_name, long_date_id(issued.date()),
             left=("Dibuat oleh,", "Prepared by", "Admin Media Sosial dan Website"),
             right=("Mengetahui,", "Acknowledged by", f"Lurah {figures.village_name}"))
+    if anchor is not None:
+        anchor_line(pdf, village, anchor)
     return bytes(pdf.output())
+
+
+def anchor_line(pdf, village: Village, anchor: Anchor) -> None:  # noqa: ANN001
+    """The audit trail's anchor under the signatures, whole on one line, so a reader can compare it with
+    ``kabar audit verify`` and with the copy kept under Object Lock."""
+    if pdf.will_page_break(26):
+        pdf.add_page(same=True)
+    pdf.ln(4)
+    pdf.set_draw_color(*_LINE)
+    pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
+    pdf.ln(1.5)
+    pdf.set_font(FONT, "B", 8)
+    pdf.set_text_color(*_INK)
+    pdf.cell(0, 4.5, printable("Jangkar jejak audit (audit trail anchor)"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=8)
+    pdf.cell(0, 4.5, printable(anchor.line), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 4.5, printable(f"Periksa dengan (check with): kabar audit verify --village {village.id}"),
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, ITALIC, 7)
+    pdf.set_text_color(*_MUTED)
+    pdf.multi_cell(0, 3.6, printable(
+        f"Dicatat {moment_id(anchor.anchored_at)} di {anchor_key(anchor.tenant_id, anchor.month)}, dalam "
+        "penyimpanan laporan yang terkunci (tidak dapat diubah atau dihapus). Recorded in the reports "
+        "storage under Object Lock (it cannot be changed or deleted); the check compares the audit trail "
+        "with this line."), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*_INK)
 
 
 def set_footer(pdf, text: str) -> None:  # noqa: ANN001

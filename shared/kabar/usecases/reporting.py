@@ -121,7 +121,7 @@ def build_report(tenant_id: str, month: str, svc: Services,
         svc.store.report_issued_at(tenant_id, month, said, iso(now().replace(microsecond=0))))
     anchor = anchor_audit_chain(tenant_id, month, svc)  # the audit trail's head, outside the table (issue 16)
     documents = {"html": render_report_html(village, figures, anchor=anchor).encode(),
-                 "pdf": render_report_pdf(village, figures),
+                 "pdf": render_report_pdf(village, figures, anchor=anchor),
                  "xlsx": render_report_xlsx(village, figures)}
     keys: dict[str, str] = {}
     digest = hashlib.sha256()
