@@ -149,6 +149,12 @@ class ChannelPost:
     location: str
     slug: str
     video_url: str | None = None  # a fetchable URL of the video (Instagram Reels pull it from there)
+    # The draft video's other parts (issue 14): the 9:16 copy for Reels / Shorts and the cover frame, as
+    # media-bucket keys and fetchable URLs. Channels get the published copies, never the original.
+    video_vertical_key: str | None = None
+    video_vertical_url: str | None = None
+    video_cover_key: str | None = None
+    video_cover_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,24 @@ class PermanentChannelError(Exception):
 
 class TransientChannelError(Exception):
     """Worth retrying: rate limit, timeout, 5xx."""
+
+
+class ChannelProcessing(TransientChannelError):
+    """The channel took the post and is still processing it (an Instagram container ``IN_PROGRESS``, a
+    YouTube video being processed). Nothing is posted again: ``state`` (ids the channel gave) is kept on
+    the publication and the channel's ``check(post, state)`` is called later, from a delayed message."""
+
+    def __init__(self, message: str, state: dict[str, str], retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.state = dict(state)
+        self.retry_after = retry_after
+        self.ambiguous = False
+
+
+class LaterQueue(Protocol):
+    """A queue that takes a message to deliver later (SQS ``DelaySeconds``, at most 15 minutes)."""
+
+    def send_later(self, message: dict, delay_seconds: int) -> None: ...
 
 
 class MetricsSource(Protocol):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from kabar.adapters.channels.facebook import FacebookPage
@@ -53,3 +55,23 @@ def test_a_video_made_despite_a_500_is_not_posted_twice(graph, make_post, photos
     page(graph).publish(post)
     page(graph).publish(post)  # a duplicate delivery: both posts are found, nothing is made
     assert len(graph.fake.posts(PAGE_ID)) == 2
+
+
+def test_the_video_goes_with_the_draft_videos_cover_as_its_thumbnail(graph, make_post, photos):
+    # Given a draft whose video step chose a cover frame
+    cover = photos[1]
+    post = video_post(graph, make_post, photos)
+    post = replace(post, video_cover_url=graph.host_file("cover.jpg", cover))
+    # When it is published
+    page(graph).publish(post)
+    # Then Meta fetched the published copy from its URL and received the cover frame as the video's thumb
+    (video,) = graph.fake.videos(PAGE_ID)
+    assert video["source_url"] == post.video_url and video["size"] == len(MP4)
+    assert video["thumbnail"] == cover
+    (call,) = [r for r in graph.fake.requests if r["edge"] == "videos"]
+    assert call["form"]["file_url"] == post.video_url and call["form"]["access_token"] == "<redacted>"
+    assert call["thumb"]["filename"] == "cover.jpg"
+    # and a video without a chosen cover goes without a thumb (Meta picks a frame itself)
+    graph.fake.reset()
+    page(graph).publish(video_post(graph, make_post, photos))
+    assert [v["thumbnail"] for v in graph.fake.videos(PAGE_ID)] == [None]

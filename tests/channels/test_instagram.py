@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from kabar.adapters.channels.instagram import InstagramAccount, InstagramQuotaExceeded
-from kabar.ports import PermanentChannelError, TransientChannelError
+from kabar.ports import ChannelPost, ChannelProcessing, PermanentChannelError, Published, TransientChannelError
 from kabar_local.fakes.instagram import FakeInstagram
 
 from .conftest import FakeHost, serve_with_files
@@ -28,8 +28,25 @@ def ig() -> Iterator[IgHost]:
 
 
 def account(ig: IgHost, **kwargs) -> InstagramAccount:
-    kwargs.setdefault("poll_interval", 0)
     return InstagramAccount(IG_USER, kwargs.pop("token", TOKEN), f"{ig.url}/graph", **kwargs)
+
+
+def publish_through(acct: InstagramAccount, post: ChannelPost, checks: int = 10) -> Published:
+    """What the publication function does across deliveries: publish, then one check per delayed message
+    while Meta is still processing (nothing here sleeps or polls)."""
+    try:
+        return acct.publish(post)
+    except ChannelProcessing as busy:
+        return check_through(acct, post, busy.state, checks)
+
+
+def check_through(acct: InstagramAccount, post: ChannelPost, state: dict[str, str], checks: int = 10) -> Published:
+    for _ in range(checks):
+        try:
+            return acct.check(post, state)
+        except ChannelProcessing as busy:
+            state = busy.state
+    raise AssertionError("still processing after every check")
 
 
 def photo_post(ig: IgHost, make_post, photos, **changes):
@@ -40,9 +57,13 @@ def photo_post(ig: IgHost, make_post, photos, **changes):
 def test_a_carousel_goes_through_children_parent_polling_and_publish(ig, make_post, photos):
     # Given a post with three photos
     post = photo_post(ig, make_post, photos)
-    # When it is published
-    published = account(ig).publish(post)
-    # Then three carousel items and one CAROUSEL parent were made, each polled until FINISHED
+    # When it is published (the items are still processing at first: the parent is made on a later check)
+    acct = account(ig)
+    with pytest.raises(ChannelProcessing) as first:
+        acct.publish(post)
+    assert list(first.value.state) == ["children"] and not ig.fake.published()
+    published = check_through(acct, post, first.value.state)
+    # Then three carousel items and one CAROUSEL parent were made, each FINISHED before it was used
     creates = [r for r in ig.fake.requests if r["edge"] == "media"]
     assert [c.get("is_carousel_item") for c in creates] == ["true", "true", "true", None]
     assert creates[-1]["media_type"] == "CAROUSEL" and creates[-1]["caption"] == post.text.strip()
@@ -55,7 +76,7 @@ def test_a_carousel_goes_through_children_parent_polling_and_publish(ig, make_po
 
 
 def test_one_photo_is_a_single_image_post(ig, make_post, photos):
-    account(ig).publish(photo_post(ig, make_post, photos[:1]))
+    publish_through(account(ig), photo_post(ig, make_post, photos[:1]))
     (stored,) = ig.fake.published(IG_USER)
     assert stored["media_type"] == "IMAGE"
 
@@ -63,10 +84,26 @@ def test_one_photo_is_a_single_image_post(ig, make_post, photos):
 def test_a_video_goes_as_a_reel_with_the_cover(ig, make_post, photos):
     video = ig.host("video.mp4", b"\x00\x00\x00\x18ftypmp42")
     post = photo_post(ig, make_post, photos[:1], video_url=video)
-    account(ig).publish(post)
+    publish_through(account(ig), post)
     (create,) = [r for r in ig.fake.requests if r["edge"] == "media"]
     assert create["media_type"] == "REELS" and create["video_url"] == video
-    assert create["cover_url"] == post.photo_urls[0]
+    assert create["cover_url"] == post.photo_urls[0]  # no frame chosen by the video step: the cover graphic
+
+
+def test_a_reel_is_the_vertical_copy_with_the_video_steps_cover_frame(ig, make_post, photos):
+    # Given a draft video with its 9:16 copy and its cover frame
+    video = ig.host("video.mp4", b"\x00\x00\x00\x18ftypmp42")
+    vertical = ig.host("video-vertical.mp4", b"\x00\x00\x00\x18ftypisom")
+    cover = ig.host("video-cover.jpg", photos[2])
+    post = photo_post(ig, make_post, photos[:1], video_url=video, video_vertical_url=vertical,
+                      video_cover_url=cover)
+    # When it is published
+    published = publish_through(account(ig), post)
+    # Then Instagram received the 9:16 copy as the Reel and the cover frame as its cover
+    (create,) = [r for r in ig.fake.requests if r["edge"] == "media"]
+    assert create["media_type"] == "REELS" and create["video_url"] == vertical and create["cover_url"] == cover
+    (stored,) = ig.fake.published(IG_USER)
+    assert stored["id"] == published.remote_id and stored["media_type"] == "REELS"
 
 
 def test_the_quota_read_at_run_time_stops_before_creating_anything(ig, make_post, photos):
@@ -77,16 +114,22 @@ def test_the_quota_read_at_run_time_stops_before_creating_anything(ig, make_post
     assert not [r for r in ig.fake.requests if r["edge"] == "media"]
 
 
-def test_a_container_stuck_in_progress_is_transient_and_an_error_is_permanent(ig, make_post, photos):
+def test_a_container_in_progress_is_checked_again_and_an_error_is_permanent(ig, make_post, photos):
     post = photo_post(ig, make_post, photos[:1])
     ig.fake.next_containers_end("STUCK")
-    with pytest.raises(TransientChannelError):
-        account(ig, max_polls=3).publish(post)
-    assert ig.fake.published() == []
+    acct = account(ig)
+    with pytest.raises(ChannelProcessing) as busy:
+        acct.publish(post)
+    # one look per attempt, no waiting: the container's id comes back to be checked later
+    assert isinstance(busy.value, TransientChannelError) and set(busy.value.state) == {"container"}
+    assert len([r for r in ig.fake.requests if r["edge"] == "status"]) == 1
+    with pytest.raises(ChannelProcessing):
+        acct.check(post, busy.value.state)
+    assert ig.fake.published() == [] and len([r for r in ig.fake.requests if r["edge"] == "media"]) == 1
     # the next attempt: the container ends in ERROR because Meta could not fetch the photo
     ig.fake.next_containers_end("ERROR", "2207052")
     with pytest.raises(PermanentChannelError) as caught:
-        account(ig).publish(post)
+        publish_through(account(ig), post)
     assert "tidak dapat mengambil" in str(caught.value) and "2207052" in str(caught.value)
     assert ig.fake.published() == []
 
@@ -94,7 +137,7 @@ def test_a_container_stuck_in_progress_is_transient_and_an_error_is_permanent(ig
 def test_a_500_after_publishing_finds_the_post_instead_of_posting_twice(ig, make_post, photos):
     post = photo_post(ig, make_post, photos)
     ig.fake.fail_after_success_next(on="media_publish")
-    published = account(ig).publish(post)
+    published = publish_through(account(ig), post)
     (stored,) = ig.fake.published(IG_USER)
     assert published.remote_id == stored["id"]
 
@@ -103,7 +146,7 @@ def test_a_retry_after_a_timeout_finds_the_earlier_post(ig, make_post, photos):
     # Given a post made by an attempt whose answer was lost
     post = photo_post(ig, make_post, photos)
     acct = account(ig)
-    acct.publish(post)
+    publish_through(acct, post)
     # When the retry reconciles first (as the publication use case does)
     found = acct.find(post)
     # Then it is the earlier post, and another post's caption does not match
@@ -118,25 +161,26 @@ def test_a_retry_after_a_timeout_finds_the_earlier_post(ig, make_post, photos):
 
 def test_an_unclear_answer_never_takes_another_submissions_post_with_the_same_caption(ig, make_post, photos):
     # Given another submission's post with exactly the same caption, online
-    other = account(ig).publish(photo_post(ig, make_post, photos, marker="kabar-a-v1-instagram"))
+    other = publish_through(account(ig), photo_post(ig, make_post, photos, marker="kabar-a-v1-instagram"))
     # When this submission's media_publish gets no clear answer and did not publish
     ig.fake.fail_next(2, 500, on="media_publish")
     ours = photo_post(ig, make_post, photos, marker="kabar-b-v1-instagram")
     acct = account(ig)
-    with pytest.raises(TransientChannelError):
-        acct.publish(ours)
+    with pytest.raises(TransientChannelError) as caught:
+        publish_through(acct, ours)
+    assert not isinstance(caught.value, ChannelProcessing)
     # Then it is not taken for published: its container is not PUBLISHED, the other post is not claimed
     assert acct.find(ours) is None
     assert account(ig).find(ours) is None
-    published = acct.publish(ours)
+    published = publish_through(acct, ours)
     assert published.remote_id != other.remote_id
     assert len(ig.fake.published(IG_USER)) == 2
 
 
 def test_an_unclear_answer_after_publishing_finds_this_attempts_post(ig, make_post, photos):
-    other = account(ig).publish(photo_post(ig, make_post, photos, marker="kabar-a-v1-instagram"))
+    other = publish_through(account(ig), photo_post(ig, make_post, photos, marker="kabar-a-v1-instagram"))
     ig.fake.fail_after_success_next(on="media_publish")
-    published = account(ig).publish(photo_post(ig, make_post, photos, marker="kabar-b-v1-instagram"))
+    published = publish_through(account(ig), photo_post(ig, make_post, photos, marker="kabar-b-v1-instagram"))
     (mine,) = {m["id"] for m in ig.fake.published(IG_USER)} - {other.remote_id}
     assert published.remote_id == mine
 
@@ -168,13 +212,29 @@ def test_media_publish_on_an_unfinished_container_is_refused_by_the_fake(ig, mak
 def test_the_quota_reached_at_media_publish_is_transient(ig, make_post, photos):
     ig.fake.fail_next(9, 400, on="media_publish", subcode=2207042)
     with pytest.raises(InstagramQuotaExceeded):
-        account(ig).publish(photo_post(ig, make_post, photos))
+        publish_through(account(ig), photo_post(ig, make_post, photos))
     assert ig.fake.published() == []
+
+
+class Later:
+    """The publication queue's delayed messages, as sent (``LaterQueue``)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[dict, int]] = []
+
+    def send_later(self, message: dict, delay_seconds: int) -> None:
+        self.sent.append((message, delay_seconds))
+
+    def due(self, n: int = -1):
+        from kabar.domain.events import parse_event
+
+        message, _ = self.sent[n]
+        return parse_event(message["detail-type"], message["detail"])
 
 
 def test_through_the_use_case_a_lost_answer_and_a_duplicate_approval_make_one_post(ig, photos):
     # Given the publication use case (in-memory store) and the real adapter against the fake
-    from kabar.usecases.publication import PublicationIncomplete, publish_approved
+    from kabar.usecases.publication import PublicationIncomplete, check_channel, publish_approved
     from tests.unit.test_publication_rules import EVENT, make_svc, wib
 
     svc = make_svc()
@@ -182,14 +242,33 @@ def test_through_the_use_case_a_lost_answer_and_a_duplicate_approval_make_one_po
     svc.store.draft = svc.store.draft.model_copy(update={"photo_keys": list(urls)})
     svc.media.presign_get = lambda key, expires_in: urls[key]
     channels = [account(ig)]
-    # When media_publish succeeds but its answer is lost, and the retry makes the adapter reconcile
+    later = Later()
+    ig.fake.polls_in_progress = 1
+
+    def run(step, moment):
+        return step(svc=svc, channels_for=lambda v, p: channels, at=wib(27, 12, moment), later=later)
+
+    # When the approval arrives, Meta is still processing: a check is sent through the queue's delay
+    (pub,) = run(lambda **kw: publish_approved(EVENT, **kw), 0)
+    assert pub.status.value == "pending" and pub.processing and later.sent[-1][1] == 30
+    # the checks go on, each later than the one before, until the carousel's items are ready for their parent
+    while "container" not in pub.processing:
+        pub = run(lambda **kw: check_channel(later.due(), **kw), 1)
+        assert pub.status.value == "pending"
+    # then media_publish succeeds but its answer is lost, and the search for the post fails too
     ig.fake.fail_after_success_next(on="media_publish")
-    ig.fake.fail_next(2, 500, on="list")  # ... and the search for the post fails too, this time
+    ig.fake.fail_next(2, 500, on="list")
     with pytest.raises(PublicationIncomplete):
-        publish_approved(EVENT, svc, channels_for=lambda v, p: channels, at=wib(27, 12))
-    # Then the redelivery and a duplicate delivery of the approval find the post instead of posting
-    for minute in (5, 6):
-        (pub,) = publish_approved(EVENT, svc, channels_for=lambda v, p: channels, at=wib(27, 12, minute))
-        assert pub.status.value == "published"
+        for _ in range(5):
+            run(lambda **kw: check_channel(later.due(), **kw), 2)
+    delays = [delay for _, delay in later.sent]
+    assert delays == sorted(delays) and delays[:3] == [30, 60, 120] and max(delays) <= 900
+    # Then the redelivered check finds the post; a stale check and a duplicate approval make nothing
+    again = later.due()
+    assert run(lambda **kw: check_channel(again, **kw), 5).status.value == "published"
+    assert run(lambda **kw: check_channel(again, **kw), 6) is None
+    (pub,) = run(lambda **kw: publish_approved(EVENT, **kw), 7)
+    assert pub.status.value == "published"
     (stored,) = ig.fake.published(IG_USER)
     assert pub.remote_id == stored["id"] and len(stored["children"]) == 3
+    assert svc.store.draft.status.value == "published"

@@ -109,6 +109,7 @@ class _Media:
     published: bool
     description: str = ""
     post_id: str | None = None
+    thumbnail: bytes | None = None  # a video's ``thumb`` (multipart file), as Meta shows it before playing
 
 
 @dataclass
@@ -263,6 +264,13 @@ class FakeGraph:
         """Posts newest first, as ``posts.json`` shows them."""
         with self._lock:
             return [self._post_json(post) for post in self._sorted_posts(page_id)]
+
+    def videos(self, page_id: str | None = None) -> list[dict[str, Any]]:
+        """Every video a Page received: its bytes' size, where Meta fetched it and its thumbnail (bytes)."""
+        with self._lock:
+            return [{"id": m.id, "page_id": m.page_id, "size": len(m.data), "source_url": m.source_url,
+                     "description": m.description, "thumbnail": m.thumbnail}
+                    for m in self._media.values() if m.kind == "video" and page_id in (None, m.page_id)]
 
     def media(self, media_id: str) -> tuple[bytes, str] | None:
         with self._lock:
@@ -442,10 +450,17 @@ class FakeGraph:
         else:
             raise GraphFault(324, message="(#324) Requires upload file")
         content_type = _check_media(data, content_type, kind)
+        thumb = request.files.get("thumb") if kind == "video" else None
+        thumbnail = thumb.read() if thumb is not None else None
+        if thumbnail is not None:
+            _check_media(thumbnail, thumb.mimetype or "", "photo")  # Meta takes an image file, nothing else
+            with self._lock:
+                entry["thumb"] = {"filename": thumb.filename, "bytes": len(thumbnail)}
         published = request.form.get("published", "true").lower() not in ("false", "0")
         text = request.form.get("description") or request.form.get("caption") or request.form.get("message") or ""
         with self._lock:
-            media = _Media(str(next(self._ids)), page.id, kind, data, content_type, self.clock(), url, published, text)
+            media = _Media(str(next(self._ids)), page.id, kind, data, content_type, self.clock(), url, published, text,
+                           thumbnail=thumbnail)
             self._media[media.id] = media
             if not published:
                 return {"id": media.id}

@@ -7,6 +7,7 @@ Best effort: when the change fails, the queue's own visibility timeout still bri
 
 from __future__ import annotations
 
+import json
 import logging
 from functools import cache
 
@@ -33,3 +34,19 @@ def delay(record: SQSRecord, seconds: int) -> None:
                                                 ReceiptHandle=record.receipt_handle, VisibilityTimeout=seconds)
     except Exception as err:  # noqa: BLE001 - the queue's default timeout is the fallback
         log.warning("could not set the retry delay", extra={"seconds": seconds, "error": repr(err)})
+
+
+#: SQS's longest message delay.
+SQS_MAX_DELAY = 900
+
+
+class SameQueueLater:
+    """``LaterQueue`` on the queue a record came from: a message sent back to it with ``DelaySeconds``
+    (the publication function's "ask the channel again" messages)."""
+
+    def __init__(self, queue_arn: str) -> None:
+        self.queue_arn = queue_arn
+
+    def send_later(self, message: dict, delay_seconds: int) -> None:
+        client("sqs").send_message(QueueUrl=_queue_url(self.queue_arn), MessageBody=json.dumps(message),
+                                   DelaySeconds=max(0, min(int(delay_seconds), SQS_MAX_DELAY)))

@@ -69,10 +69,20 @@ class ContentPublished(Event):
     url: str | None = None
 
 
+class ChannelCheckDue(Event):
+    """Ask one channel again about a post it is still processing (not on the bus: a delayed message the
+    publication function sends to its own queue). ``check`` numbers the question: an older one is stale."""
+
+    procedure: Procedure
+    version: int
+    channel: str
+    check: int
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (SubmissionCompleted, VideoDrafted, RevisionSubmitted, DraftReady, DraftApproved, DraftRejected,
-                RevisionRequested, ContentPublished)
+                RevisionRequested, ContentPublished, ChannelCheckDue)
 }
 
 

@@ -261,6 +261,10 @@ class Publication(BaseModel):
     late_alerted_at: datetime | None = None  # the admin was told this channel misses the H+1 deadline
     updated_at: datetime | None = None  # the last attempt's end: a pending channel untouched long after is stranded
     alerted_error: str | None = None  # the failure the admins were last emailed about: not sent twice
+    # What the channel is still processing (the Instagram container, YouTube's video ids): asked about again
+    # by a delayed "check" message, never posted again; ``checks`` counts those questions (bounded).
+    processing: dict[str, str] | None = None
+    checks: int = 0
 
 
 class AuditEntry(BaseModel):

@@ -14,6 +14,12 @@ from .clock import WIB, to_wib
 #: The first retry waits a minute; each next one twice as long, up to an hour.
 BACKOFF_FIRST = 60.0
 BACKOFF_MAX = 3600.0
+#: Waiting on a channel's processing: the first check after half a minute, each next one twice as long,
+#: at most SQS's longest message delay (15 minutes); after ``MAX_CHECKS`` (about an hour in all) the
+#: channel is left pending and the stranded-publication path (``sla.terdampar``) takes it over.
+CHECK_FIRST = 30
+CHECK_MAX_DELAY = 900
+MAX_CHECKS = 8
 #: SQS cannot hide a message longer than 12 hours.
 SQS_MAX_VISIBILITY = 12 * 3600
 
@@ -49,3 +55,9 @@ def publish_moment(at: datetime, publish_time: time | None, deadline: datetime) 
     if moment < at:
         moment += timedelta(days=1)
     return moment if moment <= deadline else at
+
+
+def check_delay(checks: int, hinted: float | None = None) -> int:
+    """Seconds before the ``checks``-th question (1, 2, ...) about a post the channel is processing."""
+    wanted = max(CHECK_FIRST * 2 ** max(0, checks - 1), hinted or 0)
+    return int(min(wanted, CHECK_MAX_DELAY))

@@ -15,7 +15,7 @@ from aws_lambda_powertools import Logger
 from .. import web
 from ..domain.clock import now, to_wib
 from ..domain.errors import Conflict, NotFound
-from ..domain.events import ContentPublished, DraftApproved
+from ..domain.events import ChannelCheckDue, ContentPublished, DraftApproved
 from ..domain.models import (
     AuditEntry,
     Draft,
@@ -27,10 +27,10 @@ from ..domain.models import (
     Village,
 )
 from ..domain.outbox import Change, Notice
-from ..domain.publishing import publish_moment, retry_plan
+from ..domain.publishing import MAX_CHECKS, check_delay, publish_moment, retry_plan
 from ..domain.sop import batas_unggah
 from ..domain.text import t
-from ..ports import Channel, ChannelPost, PermanentChannelError
+from ..ports import Channel, ChannelPost, ChannelProcessing, LaterQueue, PermanentChannelError
 from ..services import Services
 from .notices import rendered
 
@@ -79,15 +79,33 @@ def draft_post(draft: Draft, submission: Submission, svc: Services) -> ChannelPo
     link = (f"{svc.settings.public_url.rstrip('/')}/r/{draft.tenant_id}/{slug}"
             if draft.procedure is Procedure.SOCIAL and slug else None)
     photos = ([draft.graphic_key] if draft.graphic_key else []) + list(draft.photo_keys)
-    video_url = svc.media.presign_get(draft.video_key, PHOTO_URL_SECONDS) if draft.video_key else None
+    video = _video_of(draft, svc)
+
+    def url(key: str | None) -> str | None:
+        return svc.media.presign_get(key, PHOTO_URL_SECONDS) if key else None
+
     return ChannelPost(
         tenant_id=draft.tenant_id, marker="", title=draft.title,
         text=draft.caption if draft.procedure is Procedure.SOCIAL else draft.article_html, lead=draft.lead,
         photo_urls=tuple(svc.media.presign_get(k, PHOTO_URL_SECONDS) for k in photos),
         photo_keys=tuple(photos) if draft.procedure is Procedure.SOCIAL else tuple(draft.photo_keys),
-        graphic_key=draft.graphic_key, video_key=draft.video_key, link=link,
+        graphic_key=draft.graphic_key, video_key=video.video_key, link=link,
         activity_date=submission.activity.date.isoformat(), location=submission.activity.location,
-        slug=draft.slug, video_url=video_url)
+        slug=draft.slug, video_url=url(video.video_key),
+        video_vertical_key=video.video_vertical_key, video_vertical_url=url(video.video_vertical_key),
+        video_cover_key=video.video_cover_key, video_cover_url=url(video.video_cover_key))
+
+
+def _video_of(draft: Draft, svc: Services) -> Draft:
+    """The draft whose video goes with this one: its own (social), or for the website the social draft's
+    once the PPID approved it there (the website's draft carries no video of its own)."""
+    if draft.procedure is not Procedure.WEBSITE:
+        return draft
+    try:
+        social = svc.store.get_draft(draft.tenant_id, draft.submission_id, Procedure.SOCIAL)
+    except NotFound:
+        return draft
+    return social if social.status in (DraftStatus.APPROVED, DraftStatus.PUBLISHED) and social.video_key else draft
 
 
 def for_channel(post: ChannelPost, draft: Draft, channel: str) -> ChannelPost:
@@ -101,9 +119,12 @@ def channel_post(draft: Draft, submission: Submission, channel: str, svc: Servic
 
 def publish_approved(event: DraftApproved, svc: Services,
                      channels_for: Callable[[Village, Procedure], list[Channel]] | None = None,
-                     at: datetime | None = None) -> list[Publication]:
+                     at: datetime | None = None, later: LaterQueue | None = None) -> list[Publication]:
+    """``later``: where a check of a channel still processing the post is sent, delayed (the publication
+    queue); without it such a channel waits for the stranded-publication path."""
     if channels_for is None:
         channels_for = svc.channels.for_procedure
+
     draft = svc.store.get_draft(event.tenant_id, event.submission_id, event.procedure, event.version)
     if draft.status not in (DraftStatus.APPROVED, DraftStatus.PUBLISHED):
         logger.warning("publication asked for a draft that is not approved", extra={"status": draft.status.value})
@@ -138,60 +159,135 @@ def publish_approved(event: DraftApproved, svc: Services,
         if pub.status is PublicationStatus.FAILED:
             results.append(pub)  # a permanent failure waits for the admin; it is not retried blindly
             continue
-        pub = pub.model_copy(update={"attempts": pub.attempts + 1, "updated_at": moment})
-        try:
-            found = channel.find(post) if pub.attempts > 1 else None
-            done = found or channel.publish(post)
-        except PermanentChannelError as err:
-            # The same failure again (a republish before anything was fixed) is not emailed again.
-            told = pub.alerted_error == str(err)
-            pub = pub.model_copy(update={"status": PublicationStatus.FAILED, "error": str(err),
-                                         "alerted_error": str(err)})
-            svc.store.save_publication(pub, Change(notices=[] if told else _alert_admins(
-                village, submission, draft, channel.name, str(err), svc)))
-            results.append(pub)
-            continue
-        except Exception as err:  # noqa: BLE001 - transient: keep the intent, retry the message
-            plan = retry_plan(pub.attempts, getattr(err, "retry_after", None), moment, deadline)
-            logger.warning("channel failed; will retry", extra={"channel": channel.name, "error": str(err),
-                                                                "retry_in": plan.delay_seconds})
-            pub = pub.model_copy(update={"error": str(err)[:500]})
-            change = Change()
-            if plan.misses_deadline and pub.late_alerted_at is None:
-                change.notices = _alert_late(village, submission, draft, channel.name, str(err),
-                                             to_wib(moment) + timedelta(seconds=plan.delay_seconds), deadline, svc)
-                pub = pub.model_copy(update={"late_alerted_at": moment})
-            svc.store.save_publication(pub, change)
-            transient.append(channel.name)
-            delays.append(plan.delay_seconds)
-            continue
-        pub = pub.model_copy(update={"status": PublicationStatus.PUBLISHED, "remote_id": done.remote_id,
-                                     "url": done.url, "published_at": at or now(), "error": None})
-        notice = getattr(channel, "notice", None)  # e.g. the site moved to https: its address needs fixing
-        # online, its audit entry and its announcement: together or not at all
-        svc.store.save_publication(pub, Change(
-            audit=AuditEntry(
-                tenant_id=draft.tenant_id, submission_id=draft.submission_id, at=pub.published_at,
-                actor="publication", action="published",
-                subject=f"draft:{draft.procedure.value}:v{draft.version}:{channel.name}", to_state="published",
-                note=done.url),
-            events=[ContentPublished(tenant_id=pub.tenant_id, submission_id=pub.submission_id,
-                                     procedure=pub.procedure, version=pub.version, channel=pub.channel, url=pub.url,
-                                     occurred_at=pub.published_at)],
-            notices=_tell_admins(village, submission, draft, channel.name, str(notice), done.url) if notice else []))
-        logger.info("published", extra={"channel": channel.name, "url": done.url})
+        pub, delay = _attempt(channel, post, pub, draft, submission, village, moment, deadline, svc, later)
         results.append(pub)
+        if delay is not None:
+            transient.append(channel.name)
+            delays.append(delay)
     if transient:
         # One message carries every channel: wait until the most throttled one is expected to accept.
         raise PublicationIncomplete(f"retry needed for: {', '.join(transient)}", max(delays))
-    published = [p for p in results if p.status is PublicationStatus.PUBLISHED]
-    if published and len(published) == len(applicable):
-        svc.store.set_draft_status(draft, DraftStatus.APPROVED, DraftStatus.PUBLISHED)
+    _all_online(draft, results, len(applicable), svc)
     if not channels:
         svc.store.enqueue(Change(notices=_alert_admins(
             village, submission, draft, "-", "Belum ada kanal yang dikonfigurasi untuk prosedur ini. "
             "(No channel is configured for this procedure.)", svc)))
     return results
+
+
+def _attempt(channel: Channel, post: ChannelPost, pub: Publication, draft: Draft, submission: Submission,
+             village: Village, moment: datetime, deadline: datetime, svc: Services,
+             later: LaterQueue | None) -> tuple[Publication, int | None]:
+    """One attempt on one channel, recorded with its consequences; the wait before the message must be
+    retried when the channel failed transiently (else None)."""
+    pub = pub.model_copy(update={"attempts": pub.attempts + 1, "updated_at": moment})
+    check = getattr(channel, "check", None)
+    try:
+        if pub.processing is not None and check is not None:
+            done = check(post, pub.processing)  # the channel has the post: ask about it, never post again
+        else:
+            found = channel.find(post) if pub.attempts > 1 else None
+            done = found or channel.publish(post)
+    except ChannelProcessing as busy:
+        return _wait_on_channel(pub, busy, draft, svc, later), None
+    except PermanentChannelError as err:
+        # The same failure again (a republish before anything was fixed) is not emailed again.
+        told = pub.alerted_error == str(err)
+        pub = pub.model_copy(update={"status": PublicationStatus.FAILED, "error": str(err),
+                                     "alerted_error": str(err), "processing": None})
+        svc.store.save_publication(pub, Change(notices=[] if told else _alert_admins(
+            village, submission, draft, channel.name, str(err), svc)))
+        return pub, None
+    except Exception as err:  # noqa: BLE001 - transient: keep the intent, retry the message
+        plan = retry_plan(pub.attempts, getattr(err, "retry_after", None), moment, deadline)
+        logger.warning("channel failed; will retry", extra={"channel": channel.name, "error": str(err),
+                                                            "retry_in": plan.delay_seconds})
+        pub = pub.model_copy(update={"error": str(err)[:500]})
+        change = Change()
+        if plan.misses_deadline and pub.late_alerted_at is None:
+            change.notices = _alert_late(village, submission, draft, channel.name, str(err),
+                                         to_wib(moment) + timedelta(seconds=plan.delay_seconds), deadline, svc)
+            pub = pub.model_copy(update={"late_alerted_at": moment})
+        svc.store.save_publication(pub, change)
+        return pub, plan.delay_seconds
+    pub = pub.model_copy(update={"status": PublicationStatus.PUBLISHED, "remote_id": done.remote_id,
+                                 "url": done.url, "published_at": moment, "error": None, "processing": None})
+    notice = getattr(channel, "notice", None)  # e.g. the site moved to https: its address needs fixing
+    # online, its audit entry and its announcement: together or not at all
+    svc.store.save_publication(pub, Change(
+        audit=AuditEntry(
+            tenant_id=draft.tenant_id, submission_id=draft.submission_id, at=pub.published_at,
+            actor="publication", action="published",
+            subject=f"draft:{draft.procedure.value}:v{draft.version}:{channel.name}", to_state="published",
+            note=done.url),
+        events=[ContentPublished(tenant_id=pub.tenant_id, submission_id=pub.submission_id,
+                                 procedure=pub.procedure, version=pub.version, channel=pub.channel, url=pub.url,
+                                 occurred_at=pub.published_at)],
+        notices=_tell_admins(village, submission, draft, channel.name, str(notice), done.url) if notice else []))
+    logger.info("published", extra={"channel": channel.name, "url": done.url})
+    return pub, None
+
+
+def _wait_on_channel(pub: Publication, busy: ChannelProcessing, draft: Draft, svc: Services,
+                     later: LaterQueue | None) -> Publication:
+    """The channel is still processing the post: keep what it gave (its ids) and ask again through the
+    queue's delay, a bounded number of times; past that, the channel stays pending and the SLA watch's
+    stranded-publication path re-drives it (and tells the admins)."""
+    checks = pub.checks + 1
+    pub = pub.model_copy(update={"processing": busy.state, "checks": checks, "error": str(busy)[:500]})
+    svc.store.save_publication(pub)
+    if later is None or checks > MAX_CHECKS:
+        logger.warning("channel still processing; left to the stranded-publication path",
+                       extra={"channel": pub.channel, "checks": checks})
+        return pub
+    delay = check_delay(checks, busy.retry_after)
+    due = ChannelCheckDue(tenant_id=pub.tenant_id, submission_id=pub.submission_id, procedure=pub.procedure,
+                          version=pub.version, channel=pub.channel, check=checks, occurred_at=now())
+    later.send_later({"detail-type": due.detail_type(), "detail": due.model_dump(mode="json")}, delay)
+    logger.info("channel still processing; asking again later",
+                extra={"channel": pub.channel, "check": checks, "in_seconds": delay})
+    return pub
+
+
+def _all_online(draft: Draft, results: list[Publication], expected: int, svc: Services) -> None:
+    published = [p for p in results if p.status is PublicationStatus.PUBLISHED]
+    if published and len(published) == expected:
+        svc.store.set_draft_status(draft, DraftStatus.APPROVED, DraftStatus.PUBLISHED)
+
+
+def check_channel(event: ChannelCheckDue, *, svc: Services,
+                  channels_for: Callable[[Village, Procedure], list[Channel]],
+                  later: LaterQueue | None, at: datetime | None = None) -> Publication | None:
+    """A delayed check of one channel still processing the post: published, still processing (asked again
+    later), or refused (the admins are told). A stale check (a newer one was sent, or the channel is done)
+    does nothing, so a duplicate delivery never publishes twice. Its ports are given by the caller."""
+    pubs = svc.store.publications(event.tenant_id, event.submission_id, event.procedure, event.version)
+    pub = next((p for p in pubs if p.channel == event.channel), None)
+    if (pub is None or pub.status is not PublicationStatus.PENDING or pub.processing is None
+            or pub.checks != event.check):
+        logger.info("channel check no longer needed", extra={"channel": event.channel, "check": event.check})
+        return None
+    draft = svc.store.get_draft(event.tenant_id, event.submission_id, event.procedure, event.version)
+    submission = svc.store.get_submission(event.tenant_id, event.submission_id)
+    village = svc.store.get_village(event.tenant_id)
+    channels = channels_for(village, draft.procedure)
+    channel = next((c for c in channels if c.name == event.channel), None)
+    if channel is None:
+        logger.warning("the channel is no longer configured", extra={"channel": event.channel})
+        return None
+    shared_post = draft_post(draft, submission, svc)
+    post = for_channel(shared_post, draft, channel.name)
+    moment = at or now()
+    pub, delay = _attempt(channel, post, pub, draft, submission, village, moment,
+                          batas_unggah(submission.activity.date), svc, later)
+    if delay is not None:
+        raise PublicationIncomplete(f"retry needed for: {channel.name}", delay)
+    if pub.status is PublicationStatus.PUBLISHED:
+        applicable = [c for c in channels if getattr(c, "accepts", None) is None
+                      or c.accepts(for_channel(shared_post, draft, c.name))]
+        _all_online(draft, svc.store.publications(event.tenant_id, event.submission_id, event.procedure,
+                                                  event.version), len(applicable), svc)
+    return pub
 
 
 def _alert_late(village: Village, submission: Submission, draft: Draft, channel: str, problem: str,

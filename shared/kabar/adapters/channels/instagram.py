@@ -1,9 +1,12 @@
 """An Instagram professional account (Instagram API with Facebook Login) behind the Channel port.
 
 Publishing is Meta's container flow: one container per photo (``is_carousel_item=true``) and a parent
-``CAROUSEL`` container, or a single ``image_url`` container, or a ``REELS`` container for a video;
-each container's ``status_code`` is polled until ``FINISHED`` (``ERROR``/``EXPIRED`` stop), then
-``media_publish``. The account's 24-hour quota is read at run time from ``content_publishing_limit``
+``CAROUSEL`` container, or a single ``image_url`` container, or a ``REELS`` container for a video (the
+9:16 copy when there is one, with the draft video's cover frame as ``cover_url``); then
+``media_publish`` once the container is ``FINISHED``. Nothing waits inside the function: a container
+still ``IN_PROGRESS`` raises ``ChannelProcessing`` with its id, the publication records it and asks
+again from a delayed queue message (``check``); ``ERROR`` is permanent, ``EXPIRED`` starts over.
+The account's 24-hour quota is read at run time from ``content_publishing_limit``
 before anything is created, because Meta's documented number (50) and what integrators see differ.
 
 The Graph calls, token handling and error classification are the Facebook adapter's: the token is a
@@ -20,11 +23,10 @@ record another item's post as this one.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 
 from ...domain.text import t
-from ...ports import ChannelPost, PermanentChannelError, Published, TransientChannelError
+from ...ports import ChannelPost, ChannelProcessing, PermanentChannelError, Published, TransientChannelError
 from .facebook import FacebookPage, FacebookPermanentError, FacebookTransientError, GraphError
 
 log = logging.getLogger(__name__)
@@ -57,18 +59,13 @@ class InstagramAccount:
 
     def __init__(self, ig_user_id: str, access_token: str, base_url: str = "https://graph.facebook.com",
                  version: str = "v24.0", timeout: float = 20, *, secret_name: str | None = None,
-                 poll_interval: float = 3.0, max_polls: int = 20, find_limit: int = 25,
-                 sleep: Callable[[float], None] = time.sleep,
-                 on_token_refused: Callable[[], None] | None = None) -> None:
+                 find_limit: int = 25, on_token_refused: Callable[[], None] | None = None) -> None:
         self.ig_user_id = ig_user_id
         # The Graph client of the Facebook adapter, addressed at the IG user instead of a Page.
         self._graph = FacebookPage(ig_user_id, access_token, base_url, version, timeout, secret_name=secret_name,
                                    on_token_refused=on_token_refused)
         self.base_url = self._graph.base_url
-        self.poll_interval = poll_interval
-        self.max_polls = max_polls
         self.find_limit = find_limit
-        self._sleep = sleep
         #: marker -> the container this object asked Meta to publish for it: the proof that a post is ours.
         self._attempt_containers: dict[str, str] = {}
         #: marker -> the media this object published for it.
@@ -94,9 +91,34 @@ class InstagramAccount:
                 "Instagram membutuhkan sedikitnya satu foto atau video; draf ini tidak punya keduanya.",
                 "Instagram needs at least one photo or a video; this draft has neither.")))
         self._check_quota()
-        container = self._container(post, caption)
-        self._wait_until_finished(container)
+        return self._advance(post, self._start(post, caption))
+
+    def check(self, post: ChannelPost, state: dict[str, str]) -> Published:
+        """Where the containers of an earlier attempt (``state``) stand: published now when they are
+        ``FINISHED``, ``ChannelProcessing`` again while Meta works, from the start when they expired."""
+        try:
+            return self._advance(post, state)
+        except _Expired:
+            log.info("instagram: the container expired; making it again")
+            return self.publish(post)
+
+    def _advance(self, post: ChannelPost, state: dict[str, str]) -> Published:
+        state = dict(state)
+        if "container" not in state:  # a carousel: its items first, then the parent
+            children = [c for c in state.get("children", "").split(",") if c]
+            if not all(self._ready(child) for child in children):
+                raise _processing(state)
+            state["container"] = self._create({"media_type": "CAROUSEL", "children": ",".join(children),
+                                               "caption": self.caption_for(post)})
+        container = state["container"]
         self._attempt_containers[post.marker] = container
+        status = self._status(container)
+        if status == "PUBLISHED":  # an earlier attempt's media_publish went through: find that media
+            found = self.find(post)
+            if found:
+                return found
+        if status != "FINISHED":
+            raise _processing(state)
         try:
             answer = self._call("POST", f"{self.ig_user_id}/media_publish", form={"creation_id": container})
         except FacebookTransientError as err:
@@ -152,19 +174,22 @@ class InstagramAccount:
             # Meta does not say when the oldest post leaves the rolling window; an hour is a fair wait.
             raise InstagramQuotaExceeded(used, total, retry_after=min(3600.0, float(window)))
 
-    def _container(self, post: ChannelPost, caption: str) -> str:
+    def _start(self, post: ChannelPost, caption: str) -> dict[str, str]:
+        """The containers of a new attempt, as the state to advance: a Reel or a single photo is one
+        container; a carousel's items come first (the parent is made once they are ready)."""
         if post.video_url:
-            form = {"media_type": "REELS", "video_url": post.video_url, "caption": caption, "share_to_feed": "true"}
-            if post.photo_urls:
-                form["cover_url"] = post.photo_urls[0]  # the cover graphic comes first
-            return self._create(form)
+            # Reels are 9:16: the vertical copy when the video step made one; the cover is the frame it chose
+            form = {"media_type": "REELS", "video_url": post.video_vertical_url or post.video_url,
+                    "caption": caption, "share_to_feed": "true"}
+            cover = post.video_cover_url or (post.photo_urls[0] if post.photo_urls else None)
+            if cover:
+                form["cover_url"] = cover
+            return {"container": self._create(form)}
         photos = post.photo_urls[:CAROUSEL_MAX]
         if len(photos) == 1:
-            return self._create({"image_url": photos[0], "caption": caption, "alt_text": post.title[:1000]})
-        children = [self._create({"image_url": url, "is_carousel_item": "true"}) for url in photos]
-        for child in children:
-            self._wait_until_finished(child)
-        return self._create({"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption})
+            return {"container": self._create({"image_url": photos[0], "caption": caption,
+                                               "alt_text": post.title[:1000]})}
+        return {"children": ",".join(self._create({"image_url": url, "is_carousel_item": "true"}) for url in photos)}
 
     def _create(self, form: dict[str, str]) -> str:
         answer = self._call("POST", f"{self.ig_user_id}/media", form=form)
@@ -174,23 +199,19 @@ class InstagramAccount:
                                            "Instagram returned no container id."))
         return container
 
-    def _wait_until_finished(self, container: str) -> None:
-        for attempt in range(self.max_polls):
-            answer = self._call("GET", container, query={"fields": "status_code,status"})
-            code = answer.get("status_code")
-            if code in ("FINISHED", "PUBLISHED"):
-                return
-            if code == "ERROR":
-                raise _container_error(container, str(answer.get("status") or ""))
-            if code == "EXPIRED":
-                raise FacebookTransientError(t(
-                    "Kontainer Instagram kedaluwarsa sebelum diterbitkan; dibuat ulang pada percobaan berikutnya.",
-                    "The Instagram container expired before publishing; it is made again on the next attempt."))
-            if attempt + 1 < self.max_polls:
-                self._sleep(self.poll_interval)
-        raise FacebookTransientError(t(
-            "Instagram masih memproses media; dicoba lagi nanti.",
-            "Instagram is still processing the media; trying again later."), retry_after=60.0)
+    def _status(self, container: str) -> str:
+        """One look at a container (no waiting): ``FINISHED``, ``PUBLISHED`` or ``IN_PROGRESS``;
+        ``ERROR`` raises the permanent refusal, ``EXPIRED`` means starting over."""
+        answer = self._call("GET", container, query={"fields": "status_code,status"})
+        code = str(answer.get("status_code") or "IN_PROGRESS")
+        if code == "ERROR":
+            raise _container_error(container, str(answer.get("status") or ""))
+        if code == "EXPIRED":
+            raise _Expired(container)
+        return code
+
+    def _ready(self, container: str) -> bool:
+        return self._status(container) in ("FINISHED", "PUBLISHED")
 
     def _permalink(self, media_id: str) -> str | None:
         try:
@@ -213,6 +234,15 @@ class InstagramAccount:
             if err.error is not None and err.error.subcode == QUOTA_SUBCODE:
                 raise InstagramQuotaExceeded(0, 0, retry_after=3600.0) from err
             raise
+
+
+class _Expired(TransientChannelError):
+    """A container Meta let expire (24 hours unpublished): the attempt starts over with new containers."""
+
+
+def _processing(state: dict[str, str]) -> ChannelProcessing:
+    return ChannelProcessing(str(t("Instagram masih memproses media; diperiksa lagi nanti.",
+                                   "Instagram is still processing the media; checked again later.")), state)
 
 
 def _container_error(container: str, status: str) -> PermanentChannelError:
