@@ -179,3 +179,38 @@ def test_an_unclear_answer_never_takes_another_submissions_post_with_the_same_te
     assert site(wp).find(article(wp, make_post, photos, marker="kabar-desa-a-website-v1-wordpress")) == other
     # a later version of the same submission is another post too (-v1- is no part of -v11-)
     assert site(wp).find(article(wp, make_post, photos, marker="kabar-desa-a-website-v11-wordpress")) is None
+
+
+MP4 = b"\x00\x00\x00\x18ftypisom" + b"\x00" * 200  # the published copy's bytes, as far as WordPress looks
+
+
+def test_the_draft_video_plays_in_the_article_with_its_cover_as_the_poster(wp, make_post, photos):
+    # Given an article whose submission has a draft video (the published copy) and a chosen cover frame
+    cover = photos[2]
+    post = article(wp, make_post, photos[:1], video_url=wp.host("video.mp4", MP4),
+                   video_cover_url=wp.host("video-cover.jpg", cover))
+    # When it is published, twice (a redelivery)
+    site(wp).publish(post)
+    site(wp).publish(post)
+    # Then the video and its cover were uploaded once each, attached to the post
+    stem = WordPressSite.media_stem("kbr-0001")
+    by_name = {m["filename"]: m for m in wp.fake.media.values()}
+    assert set(by_name) == {f"{stem}-1.jpg", f"{stem}-video.mp4", f"{stem}-video-cover.jpg"}
+    assert by_name[f"{stem}-video.mp4"]["data"] == MP4 and by_name[f"{stem}-video.mp4"]["mime_type"] == "video/mp4"
+    assert by_name[f"{stem}-video-cover.jpg"]["data"] == cover
+    (stored,) = wp.fake.posts.values()
+    assert {m["post"] for m in wp.fake.media.values()} == {stored["id"]}
+    # and the article plays the video with the cover frame as its poster; the photo stays the featured image
+    video, poster = by_name[f"{stem}-video.mp4"], by_name[f"{stem}-video-cover.jpg"]
+    assert (f'<video controls="" preload="none" poster="{poster["source_url"]}" src="{video["source_url"]}">'
+            in stored["content"])
+    assert stored["featured_media"] == by_name[f"{stem}-1.jpg"]["id"]
+
+
+def test_without_photos_the_videos_cover_is_the_featured_image(wp, make_post, photos):
+    post = make_post(text="<p>Warga bergotong royong.</p>", video_url=wp.host("video.mp4", MP4),
+                     video_cover_url=wp.host("video-cover.jpg", photos[0]))
+    site(wp).publish(post)
+    (stored,) = wp.fake.posts.values()
+    (cover,) = [m for m in wp.fake.media.values() if m["filename"].endswith("-video-cover.jpg")]
+    assert stored["featured_media"] == cover["id"] and "<video " in stored["content"]

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from kabar.adapters.channels.youtube import CHUNK_UNIT, PACIFIC, YouTubeChannel
-from kabar.ports import PermanentChannelError, TransientChannelError
+from kabar.ports import ChannelProcessing, PermanentChannelError, TransientChannelError
 from kabar_local.fakes.youtube import QUOTA, FakeYouTube
 
 from .conftest import serve
@@ -33,6 +33,9 @@ class MemoryMedia:
     def get_range(self, key: str, start: int, end: int) -> bytes:
         return self.objects[key][start:end + 1]
 
+    def get(self, key: str) -> bytes:
+        return self.objects[key]
+
 
 @pytest.fixture
 def yt() -> Iterator[FakeYouTube]:
@@ -43,8 +46,13 @@ def yt() -> Iterator[FakeYouTube]:
     stop()
 
 
+VERTICAL = os.urandom(CHUNK_UNIT + 10)
+COVER = b"\xff\xd8\xff\xe0" + os.urandom(600)  # a JPEG's start is what YouTube's fake checks
+
+
 def channel(yt: FakeYouTube, **kwargs) -> YouTubeChannel:
-    return YouTubeChannel(MemoryMedia({"desa/s1/video.mp4": VIDEO}), *CLIENT, api_base_url=yt.base_url,
+    media = {"desa/s1/video.mp4": VIDEO, "desa/s1/video-vertical.mp4": VERTICAL, "desa/s1/video-cover.jpg": COVER}
+    return YouTubeChannel(MemoryMedia(media), *CLIENT, api_base_url=yt.base_url,
                           token_url=f"{yt.base_url}/token", chunk_size=CHUNK_UNIT, secret_name="kabar/desa/youtube",
                           **kwargs)
 
@@ -79,7 +87,8 @@ def test_the_last_chunk_answer_lost_yields_the_video_once(yt, video_post):
     yt.lose_completion_answer_next()
     published = channel(yt).publish(video_post)
     assert list(yt.videos) == [published.remote_id]
-    assert yt.requests[-1]["content_range"] == f"bytes */{len(VIDEO)}"  # asked the session, did not re-upload
+    chunks = [r for r in yt.requests if r["edge"] == "chunk"]
+    assert chunks[-1]["content_range"] == f"bytes */{len(VIDEO)}"  # asked the session, did not re-upload
 
 
 def test_quota_exceeded_is_transient_until_midnight_pacific(yt, video_post):
@@ -124,3 +133,70 @@ def test_a_video_with_the_same_text_as_another_submissions_is_never_taken_for_it
     assert second.remote_id != first.remote_id
     assert channel(yt).find(a).remote_id == first.remote_id
     assert channel(yt).find(b).remote_id == second.remote_id
+
+
+# -- the cover frame, the Short and YouTube's processing (issue 14, issue 15) --------------------------
+
+
+@pytest.fixture
+def draft_video_post(make_post):
+    return make_post(video_key="desa/s1/video.mp4", video_vertical_key="desa/s1/video-vertical.mp4",
+                     video_cover_key="desa/s1/video-cover.jpg", link="https://kabar.example.id/r/desa/k?c=yt")
+
+
+def test_the_cover_frame_is_set_as_the_thumbnail_and_processing_is_checked_later(yt, draft_video_post):
+    # Given YouTube that processes each video for two questions
+    yt.processing_polls = 2
+    yt_channel = channel(yt)
+    # When the draft video is published: uploaded, its cover set, processing asked once (no waiting)
+    with pytest.raises(ChannelProcessing) as busy:
+        yt_channel.publish(draft_video_post)
+    (video_id,) = yt.videos
+    assert busy.value.state == {"video": video_id, "thumbnail": "done"}
+    assert yt.thumbnail(video_id) == COVER and yt.video_bytes(video_id) == VIDEO
+    thumb = next(r for r in yt.requests if r["edge"] == "thumbnail")
+    assert thumb["query"]["videoId"] == video_id
+    # Then a later check (a fresh object, as in another delivery) sees it processing, then online
+    with pytest.raises(ChannelProcessing):
+        channel(yt).check(draft_video_post, busy.value.state)
+    published = channel(yt).check(draft_video_post, busy.value.state)
+    assert published.remote_id == video_id and list(yt.videos) == [video_id]  # uploaded once
+    assert len([r for r in yt.requests if r["edge"] == "thumbnail"]) == 1  # the cover set once
+
+
+def test_the_vertical_copy_goes_as_a_short_when_the_channel_says_so(yt, draft_video_post):
+    published = channel(yt, shorts=True).publish(draft_video_post)
+    main, short = list(yt.videos)
+    assert published.remote_id == main
+    assert yt.video_bytes(main) == VIDEO and yt.video_bytes(short) == VERTICAL  # never the original
+    assert yt.videos[short]["snippet"]["title"].endswith("#Shorts")
+    assert yt.videos[short]["snippet"]["tags"] == ["kbr-0001-short"]
+    assert yt.thumbnail(main) == COVER and yt.thumbnail(short) == COVER
+    # without the option, no Short
+    yt.videos.clear()
+    channel(yt).publish(draft_video_post)
+    assert len(yt.videos) == 1
+
+
+def test_a_rejected_video_is_permanent_and_a_refused_thumbnail_is_told(yt, draft_video_post):
+    yt.next_videos_end("rejected", "duplicate")
+    with pytest.raises(PermanentChannelError) as caught:
+        channel(yt).publish(draft_video_post)
+    assert "duplicate" in str(caught.value) and "menolak" in str(caught.value)
+    # a channel that may not set custom thumbnails: the video is online, the admins are told
+    yt.thumbnails_allowed = False
+    yt_channel = channel(yt)
+    assert yt_channel.publish(draft_video_post).remote_id
+    assert yt_channel.notice is not None and "sampul" in str(yt_channel.notice)
+
+
+def test_a_passing_failure_after_the_upload_keeps_the_video_for_the_next_check(yt, draft_video_post):
+    from kabar_local.fakes.youtube import GoogleError
+
+    yt.fail_next("thumbnail", GoogleError(503, "backendError", "Backend Error"))
+    with pytest.raises(ChannelProcessing) as busy:
+        channel(yt).publish(draft_video_post)
+    (video_id,) = yt.videos
+    assert busy.value.state == {"video": video_id, "thumbnail": "todo"}
+    assert channel(yt).check(draft_video_post, busy.value.state).remote_id == video_id
+    assert list(yt.videos) == [video_id] and yt.thumbnail(video_id) == COVER

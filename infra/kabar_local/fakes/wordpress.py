@@ -364,7 +364,7 @@ class FakeWordPress:
         if not mime.startswith("image/") and not mime.startswith("video/"):
             raise WpError(500, "rest_upload_sideload_error", "Sorry, you are not allowed to upload this file type.")
         stem = match.group(1).rsplit(".", 1)[0]
-        extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(mime, "bin")
+        extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "video/mp4": "mp4"}.get(mime, "bin")
         now = datetime.now(UTC)
         with self._lock:
             taken = {m["filename"] for m in self.media.values()}
@@ -409,7 +409,8 @@ class FakeWordPress:
     def _media_json(item: dict[str, Any], edit: bool) -> dict[str, Any]:
         caption = {"rendered": f"<p>{item['caption']}</p>\n" if item["caption"] else ""}
         answer = {"id": item["id"], "source_url": item["source_url"], "mime_type": item["mime_type"],
-                  "media_type": "image", "slug": item["slug"], "title": {"rendered": item["title"]},
+                  "media_type": "image" if item["mime_type"].startswith("image/") else "file",
+                  "slug": item["slug"], "title": {"rendered": item["title"]},
                   "post": item["post"], "alt_text": item["alt_text"], "caption": caption}
         if edit:
             answer["caption"] = caption | {"raw": item["caption"]}
@@ -559,4 +560,6 @@ def _sniff(data: bytes) -> str | None:
         return "image/png"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
+    if data[4:8] == b"ftyp":  # an MP4 (WordPress reads its type from the file, as here)
+        return "video/mp4"
     return None

@@ -4,7 +4,11 @@ Routes: ``POST /token`` (``grant_type=refresh_token``; ``invalid_grant`` when re
 ``POST /upload/youtube/v3/videos?uploadType=resumable&part=...`` (JSON metadata; ``200`` with a
 ``Location`` session URL), ``PUT /upload/session/{id}`` (``Content-Range: bytes a-b/size`` chunks:
 ``308`` with ``Range`` until the last, then ``200`` with the video resource; ``bytes */size`` asks the
-session's state), ``GET /youtube/v3/search?forMine=true`` and ``GET /youtube/v3/videos?id=...``.
+session's state), ``GET /youtube/v3/search?forMine=true`` and ``GET /youtube/v3/videos?id=...`` (with
+``part=status,processingDetails``: ``processing`` for ``processing_polls`` questions, then ``processed``,
+or ``rejected``/``failed`` when ``next_videos_end`` says so), and ``POST /upload/youtube/v3/thumbnails/set
+?videoId=...`` (a JPEG or PNG body of at most 2 MB; ``403 forbidden`` when the channel may not set custom
+thumbnails, ``thumbnails_allowed = False``).
 Errors have Google's shape ``{"error": {"code", "message", "errors": [{"domain", "reason"}]}}``.
 """
 
@@ -70,6 +74,11 @@ class FakeYouTube:
         self._faults: list[_Fault] = []
         self._lose_completion = False
         self._log: list[dict[str, Any]] = []
+        #: how many status questions each new video answers ``processing`` before it is ``processed``
+        self.processing_polls = 0
+        self._next_end: list[tuple[str, str]] = []
+        #: whether the channel may set custom thumbnails (YouTube requires a verified channel)
+        self.thumbnails_allowed = True
 
     def fail_next(self, edge: str, error: GoogleError, times: int = 1) -> None:
         """Answer the next request to ``edge`` (``token``, ``init``, ``chunk``, ``search``) with ``error``."""
@@ -85,6 +94,15 @@ class FakeYouTube:
         """The next upload that completes makes its video, then answers 503 (a timeout after success)."""
         with self._lock:
             self._lose_completion = True
+
+    def next_videos_end(self, upload_status: str, reason: str, times: int = 1) -> None:
+        """The next ``times`` videos end ``rejected`` (``rejectionReason``) or ``failed`` (``failureReason``)."""
+        with self._lock:
+            self._next_end.extend([(upload_status, reason)] * times)
+
+    def thumbnail(self, video_id: str) -> bytes | None:
+        with self._lock:
+            return self.videos[video_id].get("_thumbnail")
 
     @property
     def requests(self) -> list[dict[str, Any]]:
@@ -136,9 +154,12 @@ class FakeYouTube:
             return _json({"kind": "youtube#searchListResponse", "items": items})
         if edge == "videos":
             ids = (request.args.get("id") or "").split(",")
+            asks_status = "processingDetails" in (request.args.get("part") or "")
             with self._lock:
-                items = [self._resource(self.videos[v]) for v in ids if v in self.videos]
+                items = [self._resource(self.videos[v], asks_status) for v in ids if v in self.videos]
             return _json({"kind": "youtube#videoListResponse", "items": items})
+        if edge == "thumbnail":
+            return self._set_thumbnail(request)
         raise GoogleError(404, "notFound", "Not Found", "global")
 
     def _token(self, request: Request) -> Response:
@@ -194,7 +215,9 @@ class FakeYouTube:
             if len(session.data) >= session.size:
                 if session.video_id is None:
                     session.video_id = f"vid{next(self._ids):08d}"
+                    end = self._next_end.pop(0) if self._next_end else ("processed", "")
                     self.videos[session.video_id] = {"id": session.video_id, "_data": bytes(session.data),
+                                                     "_polls_left": self.processing_polls, "_end": end,
                                                      **session.metadata}
                     if self._lose_completion:
                         self._lose_completion = False
@@ -203,10 +226,45 @@ class FakeYouTube:
             headers = {"Range": f"bytes=0-{len(session.data) - 1}"} if session.data else {}
             return Response(b"", status=308, headers=headers)
 
+    def _set_thumbnail(self, request: Request) -> Response:
+        video_id = request.args.get("videoId") or ""
+        data = request.get_data()
+        with self._lock:
+            video = self.videos.get(video_id)
+        if video is None:
+            raise GoogleError(404, "videoNotFound", "The video that you are trying to update cannot be found.")
+        if not self.thumbnails_allowed:
+            raise GoogleError(403, "forbidden", "The authenticated user doesnt have permissions to upload and set "
+                              "custom video thumbnails.", "youtube.thumbnail")
+        if len(data) > 2 * 1024 * 1024:
+            raise GoogleError(413, "mediaBodyTooLarge", "The thumbnail image file is too large.", "global")
+        if not (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG")):
+            raise GoogleError(400, "invalidImage", "The thumbnail image file you provided is invalid.")
+        with self._lock:
+            video["_thumbnail"] = data
+        url = f"https://i.ytimg.com/vi/{video_id}/default.jpg"
+        return _json({"kind": "youtube#thumbnailSetResponse",
+                      "items": [{"default": {"url": url, "width": 120, "height": 90}}]})
+
     @staticmethod
-    def _resource(video: dict[str, Any]) -> dict[str, Any]:
-        return {"kind": "youtube#video", "id": video["id"], "snippet": video.get("snippet", {}),
-                "status": {**video.get("status", {}), "uploadStatus": "uploaded"}}
+    def _resource(video: dict[str, Any], asks_status: bool = False) -> dict[str, Any]:
+        resource = {"kind": "youtube#video", "id": video["id"], "snippet": video.get("snippet", {}),
+                    "status": {**video.get("status", {}), "uploadStatus": "uploaded"}}
+        if not asks_status:
+            return resource
+        # one question about its processing: "processing" while polls are left, then how it ended
+        if video.get("_polls_left", 0) > 0:
+            video["_polls_left"] -= 1
+            resource["processingDetails"] = {"processingStatus": "processing"}
+            return resource
+        upload_status, reason = video.get("_end", ("processed", ""))
+        resource["status"]["uploadStatus"] = upload_status
+        if upload_status == "rejected":
+            resource["status"]["rejectionReason"] = reason
+        elif upload_status == "failed":
+            resource["status"]["failureReason"] = reason
+        resource["processingDetails"] = {"processingStatus": "succeeded" if upload_status == "processed" else "failed"}
+        return resource
 
 
 def _edge(method: str, path: str) -> str:
@@ -216,6 +274,8 @@ def _edge(method: str, path: str) -> str:
         return "init"
     if path.startswith("/upload/session/") and method == "PUT":
         return "chunk"
+    if path.startswith("/upload/youtube/v3/thumbnails/set") and method == "POST":
+        return "thumbnail"
     if path == "/youtube/v3/search":
         return "search"
     if path == "/youtube/v3/videos":

@@ -162,7 +162,7 @@ def _youtube(config: ChannelConfig, settings: Settings) -> Channel:
         raise PermanentChannelError(str(t(
             f"Secret '{name}' belum berisi: {', '.join(missing)}.", f"Secret '{name}' lacks: {', '.join(missing)}.")))
     # the API's addresses may also sit in the secret (as WordPress's base_url may): the local stack's fakes
-    options: dict[str, Any] = {k: str(v) for k in ("api_base_url", "token_url", "privacy")
+    options: dict[str, Any] = {k: str(v) for k in ("api_base_url", "token_url", "privacy", "shorts")
                                if (v := _extra(config, k) or secret.get(k))}
     return YouTubeChannel(S3Storage(settings.media_bucket), str(secret["client_id"]), str(secret["client_secret"]),
                           str(secret["refresh_token"]), secret_name=name, **options)

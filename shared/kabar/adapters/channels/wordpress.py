@@ -8,7 +8,10 @@ when missing; then the post is filled in and published. A retry finds the draft 
 earlier attempt and goes on from there; ``find`` only reports a post that is online.
 
 The article is what the reviewer saw in the preview: the dateline and the lead, the body, the gallery
-with captions and alt texts. Every piece of text from people is escaped, and the whole HTML passes an
+with captions and alt texts. With the draft video (the published copy, never the original, approved by
+the PPID with the social draft) the article plays it, the video step's cover frame as its poster
+(``<video poster>``), both uploaded once to the media library and attached to the post; the cover is
+the featured image when there is no photo. Every piece of text from people is escaped, and the whole HTML passes an
 allow-list sanitizer (nh3) before it is sent: an Editor's account may post raw HTML (``unfiltered_html``),
 so WordPress itself would not clean it.
 
@@ -52,8 +55,9 @@ ONLINE = ("publish", "future")
 
 #: What Kabar's own article HTML may contain; anything else is dropped before it reaches WordPress.
 ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote", "h2", "h3", "a", "div",
-                "figure", "figcaption", "img", "span"}
-ALLOWED_ATTRIBUTES = {"*": {"class"}, "a": {"href"}, "img": {"src", "alt", "width", "height"}}
+                "figure", "figcaption", "img", "span", "video"}
+ALLOWED_ATTRIBUTES = {"*": {"class"}, "a": {"href"}, "img": {"src", "alt", "width", "height"},
+                      "video": {"src", "poster", "controls", "preload", "playsinline"}}
 
 
 class WordPressPermanentError(ChannelPermanentError):
@@ -131,13 +135,16 @@ class WordPressSite:
                 "title": escape_text(post.title), "status": "draft", "content": self.tag(post.marker),
                 "slug": post.slug, "categories": [category]})["id"])
         media = self._media(post, post_id)
+        video = self._video(post, post_id)
         body = {
             "title": escape_text(post.title), "status": "publish", "excerpt": escape_text(post.lead),
-            "content": self.content_for(post, media, self.village_name), "categories": [category],
+            "content": self.content_for(post, media, self.village_name, video=video), "categories": [category],
             "slug": post.slug,
         }
         if media:
             body["featured_media"] = media[0]["id"]
+        elif video and video.get("poster"):
+            body["featured_media"] = video["poster"]["id"]
         try:
             created = self._call("POST", f"/wp/v2/posts/{post_id}", json_body=body)
         except WordPressTransientError as err:
@@ -185,9 +192,10 @@ class WordPressSite:
         return f"<!-- kabar:{marker} -->"
 
     @classmethod
-    def content_for(cls, post: ChannelPost, media: list[dict], village_name: str = "") -> str:
-        """The article as the preview shows it: the dateline and the lead, the body, the photos as a
-        gallery with captions and alt texts; sanitized; then the marker."""
+    def content_for(cls, post: ChannelPost, media: list[dict], village_name: str = "",
+                    video: dict | None = None) -> str:
+        """The article as the preview shows it: the dateline and the lead, the body, the video (its cover
+        as the poster), the photos as a gallery with captions and alt texts; sanitized; then the marker."""
         parts = []
         dateline = ", ".join(p for p in (village_name, _date_text(post.activity_date)) if p)
         if post.lead:
@@ -196,6 +204,11 @@ class WordPressSite:
         elif dateline:
             parts.append(f'<p class="kabar-dateline">{escape_text(dateline)}</p>')
         parts.append(post.text)
+        if video:
+            poster = f' poster="{escape_attr(video["poster"]["source_url"])}"' if video.get("poster") else ""
+            parts.append(f'<figure class="wp-block-video kabar-video"><video controls preload="none"{poster} '
+                         f'src="{escape_attr(video["video"]["source_url"])}"></video>'
+                         f"<figcaption>{escape_text(f'Video: {post.title}')}</figcaption></figure>")
         if media:
             figures = "".join(
                 f'<figure class="wp-block-image"><img src="{escape_attr(m["source_url"])}" '
@@ -237,6 +250,23 @@ class WordPressSite:
             media.append(item)
         return media
 
+    def _video(self, post: ChannelPost, post_id: int) -> dict[str, dict] | None:
+        """The draft video and its cover frame in the media library, attached to ``post_id``: uploaded
+        once (an earlier attempt's are found by their file names), ``{"video": item, "poster": item}``."""
+        if not post.video_url:
+            return None
+        stem = self.media_stem(post.marker)
+        earlier = self._uploaded(stem)
+        meta = {"post": str(post_id), "caption": escape_text(f"Video: {post.title}")}
+        found = {"video": earlier.get(f"{stem}-video")}
+        if found["video"] is None:
+            found["video"] = self._upload(post.video_url, stem, 0, meta, name=f"{stem}-video")
+        if post.video_cover_url:
+            found["poster"] = earlier.get(f"{stem}-video-cover") or self._upload(
+                post.video_cover_url, stem, 0, {**meta, "alt_text": escape_text(f"Sampul video {post.title}")},
+                name=f"{stem}-video-cover")
+        return found
+
     def _uploaded(self, stem: str) -> dict[str, dict]:
         found = self._call("GET", "/wp/v2/media", query={"search": stem, "per_page": "100", "context": "edit"})
         by_name: dict[str, dict] = {}
@@ -246,10 +276,10 @@ class WordPressSite:
                 by_name.setdefault(name, item)
         return by_name
 
-    def _upload(self, url: str, stem: str, number: int, meta: dict[str, str]) -> dict:
+    def _upload(self, url: str, stem: str, number: int, meta: dict[str, str], name: str | None = None) -> dict:
         data, content_type = _download(url, self.timeout)
         extension = mimetypes.guess_extension(content_type) or ".jpg"
-        filename = f"{stem}-{number}{'.jpg' if extension == '.jpe' else extension}"
+        filename = f"{name or f'{stem}-{number}'}{'.jpg' if extension == '.jpe' else extension}"
         # The metadata rides in the query: the body is the raw file.
         return self._call("POST", "/wp/v2/media", query=meta, raw=data, headers={
             "Content-Type": content_type, "Content-Disposition": f'attachment; filename="{filename}"'})

@@ -12,6 +12,14 @@ Finding an earlier upload: the marker is the video's first tag (tags are not sho
 
 ``quotaExceeded`` (10,000 units a day; an upload costs 1,600 by the documented price) is transient:
 the quota resets at midnight Pacific time, and ``retry_after`` says how long that is.
+
+After the upload (issue 14): the draft video's cover frame is set as the thumbnail (``thumbnails.set``,
+``POST /upload/youtube/v3/thumbnails/set?videoId=``; a channel not allowed custom thumbnails keeps
+YouTube's own and the admins are told), the 9:16 copy goes as a Short when the channel entry says
+``"shorts": true`` (its own video, tagged with the marker and ``-short``), and the video counts as online
+once YouTube has processed it. Nothing waits inside the function: while YouTube processes,
+``ChannelProcessing`` carries the video ids and what is done, and ``check`` is asked again later from a
+delayed queue message; a rejected or failed video is a permanent error.
 """
 
 from __future__ import annotations
@@ -26,7 +34,14 @@ from email.message import Message
 from zoneinfo import ZoneInfo
 
 from ...domain.text import Bilingual, t
-from ...ports import ChannelPost, ObjectStorage, PermanentChannelError, Published, TransientChannelError
+from ...ports import (
+    ChannelPost,
+    ChannelProcessing,
+    ObjectStorage,
+    PermanentChannelError,
+    Published,
+    TransientChannelError,
+)
 from .errors import NO_ANSWER_ERRORS, ChannelPermanentError, ChannelTransientError, error_body, json_object
 from .http import send
 
@@ -36,6 +51,7 @@ CHUNK_UNIT = 256 * 1024
 PACIFIC = ZoneInfo("America/Los_Angeles")
 TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 - an address, not a secret
 CATEGORY_NEWS = "25"  # News & Politics
+SHORT_SUFFIX = "-short"
 QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded", "userRateLimitExceeded",
                            "uploadLimitExceeded"})
 
@@ -54,7 +70,7 @@ class YouTubeChannel:
     def __init__(self, media: ObjectStorage, client_id: str, client_secret: str, refresh_token: str, *,
                  api_base_url: str = "https://www.googleapis.com", token_url: str = TOKEN_URL,
                  privacy: str = "public", chunk_size: int = 32 * CHUNK_UNIT, timeout: float = 60,
-                 resume_attempts: int = 3, secret_name: str | None = None,
+                 resume_attempts: int = 3, secret_name: str | None = None, shorts: bool | str = False,
                  now=lambda: datetime.now(PACIFIC)) -> None:
         if chunk_size % CHUNK_UNIT:
             raise ValueError("chunk_size must be a multiple of 256 KiB")
@@ -69,6 +85,10 @@ class YouTubeChannel:
         self._client = (client_id, client_secret, refresh_token)
         self._access_token: str | None = None
         self._now = now
+        #: the 9:16 copy goes as a Short too (the channel entry's ``"shorts": true``)
+        self.shorts = str(shorts).lower() in ("true", "1", "yes")
+        #: what the admins should hear although the video is online (custom thumbnails not allowed)
+        self.notice: Bilingual | None = None
 
     def __repr__(self) -> str:
         return f"YouTubeChannel(api_base_url={self.api_base_url!r})"
@@ -84,15 +104,64 @@ class YouTubeChannel:
         if not post.video_key:
             raise YouTubePermanentError(t("Draf ini tidak punya video untuk YouTube.",
                                           "This draft has no video for YouTube."))
-        head = self.media.head(post.video_key)
+        video_id = self._upload_video(post.video_key, post, post.title, post.marker)
+        state = {"video": video_id, "thumbnail": "todo" if post.video_cover_key else "none"}
+        return self._advance_keeping(post, state)
+
+    def check(self, post: ChannelPost, state: dict[str, str]) -> Published:
+        """Where an earlier attempt's video (``state``) stands: thumbnail and Short done, processed?"""
+        return self._advance_keeping(post, dict(state))
+
+    def _advance_keeping(self, post: ChannelPost, state: dict[str, str]) -> Published:
+        """``_advance``; a passing failure after the upload keeps what is done (the ids) for the next check,
+        so nothing is uploaded twice. A quota reset hours away is a plain transient error (the message waits)."""
+        try:
+            return self._advance(post, state)
+        except ChannelProcessing:
+            raise
+        except TransientChannelError as err:
+            if getattr(err, "retry_after", None):
+                raise
+            raise ChannelProcessing(str(err), state) from err
+
+    def _advance(self, post: ChannelPost, state: dict[str, str]) -> Published:
+        video_id = state["video"]
+        if state.get("thumbnail") == "todo":
+            state["thumbnail"] = self._set_thumbnail(video_id, str(post.video_cover_key))
+        if self.shorts and post.video_vertical_key and "short" not in state:
+            state["short"] = self._upload_video(post.video_vertical_key, post, f"{post.title[:90]} #Shorts",
+                                                post.marker + SHORT_SUFFIX)
+            if post.video_cover_key:
+                self._set_thumbnail(state["short"], post.video_cover_key)
+        ids = [video_id] + ([state["short"]] if state.get("short") else [])
+        _, _, answer = self._api("GET", "/youtube/v3/videos", {"part": "status,processingDetails", "id": ",".join(ids)})
+        found = {item.get("id"): item for item in answer.get("items") or []}
+        waiting = False
+        for vid in ids:
+            status = (found.get(vid) or {}).get("status") or {}
+            upload = status.get("uploadStatus")
+            if upload in ("rejected", "failed", "deleted"):
+                reason = status.get("rejectionReason") or status.get("failureReason") or upload
+                raise YouTubePermanentError(_EXPLAIN_NOT_PROCESSED, f"[YouTube: video {vid} {upload}: {reason}]")
+            if upload != "processed":
+                waiting = True
+        if state.get("thumbnail") == "refused":
+            self.notice = _EXPLAIN_THUMBNAIL  # told with the publication, whichever attempt ends it
+        if waiting:
+            raise ChannelProcessing(str(t("YouTube masih memproses video; diperiksa lagi nanti.",
+                                          "YouTube is still processing the video; checked again later.")), state)
+        return Published(remote_id=video_id, url=f"https://www.youtube.com/watch?v={video_id}")
+
+    def _upload_video(self, key: str, post: ChannelPost, title: str, tag: str) -> str:
+        head = self.media.head(key)
         if head is None:
             raise YouTubePermanentError(t("Berkas video tidak ditemukan di penyimpanan.",
-                                          "The video file is not in storage."), post.video_key)
+                                          "The video file is not in storage."), key)
         size = int(head["ContentLength"])
         content_type = head.get("ContentType") or "video/mp4"
         metadata = {
-            "snippet": {"title": post.title[:100], "description": self.description_for(post)[:5000],
-                        "tags": [post.marker], "categoryId": CATEGORY_NEWS, "defaultLanguage": "id"},
+            "snippet": {"title": title[:100], "description": self.description_for(post)[:5000],
+                        "tags": [tag], "categoryId": CATEGORY_NEWS, "defaultLanguage": "id"},
             "status": {"privacyStatus": self.privacy, "selfDeclaredMadeForKids": False},
         }
         _, headers, _ = self._request("POST", f"{self.api_base_url}/upload/youtube/v3/videos?" + urllib.parse.urlencode(
@@ -102,8 +171,20 @@ class YouTubeChannel:
         session = headers.get("Location")
         if not session:
             raise YouTubeTransientError(t("YouTube tidak memberi alamat unggahan.", "YouTube gave no upload URL."))
-        video = self._upload(session, post.video_key, size, content_type, post)
-        return Published(remote_id=video["id"], url=f"https://www.youtube.com/watch?v={video['id']}")
+        return str(self._upload(session, key, size, content_type, post)["id"])
+
+    def _set_thumbnail(self, video_id: str, cover_key: str) -> str:
+        """``thumbnails.set`` with the cover frame; "done", or "refused" when the channel may not set custom
+        thumbnails (an unverified channel: YouTube's own frame stays and the admins are told)."""
+        data = self.media.get(cover_key)
+        try:
+            self._request("POST", f"{self.api_base_url}/upload/youtube/v3/thumbnails/set?" + urllib.parse.urlencode(
+                {"videoId": video_id, "uploadType": "media"}), body=data, headers={"Content-Type": "image/jpeg"})
+        except YouTubePermanentError as err:
+            log.warning("youtube: custom thumbnail refused", extra={"error": str(err)})
+            self.notice = _EXPLAIN_THUMBNAIL
+            return "refused"
+        return "done"
 
     def find(self, post: ChannelPost) -> Published | None:
         _, _, found = self._api("GET", "/youtube/v3/search", {
@@ -252,6 +333,16 @@ _EXPLAIN_REFUSED = t(
 _EXPLAIN_QUOTA = t(
     "Kuota harian YouTube habis; video diunggah setelah kuota pulih (tengah malam waktu Pasifik).",
     "YouTube's daily quota is used up; the video is uploaded once it resets (midnight Pacific time).")
+_EXPLAIN_NOT_PROCESSED = t(
+    "YouTube menolak atau gagal memproses video ini. Admin: baca alasan YouTube di bawah, perbaiki videonya, lalu "
+    "terbitkan ulang.",
+    "YouTube rejected or could not process this video. Admin: read YouTube's reason below, fix the video, then "
+    "publish again.")
+_EXPLAIN_THUMBNAIL = t(
+    "Video sudah tayang di YouTube, tetapi sampulnya tidak dapat dipasang: kanal belum boleh memakai thumbnail "
+    "sendiri. Admin: verifikasi kanal YouTube (nomor telepon) agar sampul dari video dipakai pada unggahan berikutnya.",
+    "The video is online on YouTube, but its cover could not be set: the channel may not use custom thumbnails "
+    "yet. Admin: verify the YouTube channel (phone number) so that the video's cover is used next time.")
 _EXPLAIN_UNAVAILABLE = t("YouTube sedang bermasalah; dicoba lagi.", "YouTube is having trouble; trying again.")
 _EXPLAIN_NO_ANSWER = t("YouTube tidak menjawab tepat waktu; dicoba lagi.",
                        "YouTube did not answer in time; trying again.")
