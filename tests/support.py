@@ -121,7 +121,9 @@ class AwsEnv:
                 out.append({"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
                             "attributes": m.get("Attributes", {}), "messageAttributes": {},
                             "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs",
-                            "eventSourceARN": f"arn:aws:sqs:ap-southeast-3:123456789012:{queue_id}",
+                            # the queue's real name, as Lambda gives it (a function may send to its own queue)
+                            "eventSourceARN": "arn:aws:sqs:ap-southeast-3:123456789012:"
+                                              + self.queues[queue_id].rsplit("/", 1)[1],
                             "awsRegion": "ap-southeast-3"})
                 sqs.delete_message(QueueUrl=self.queues[queue_id], ReceiptHandle=m["ReceiptHandle"])
 

@@ -295,8 +295,9 @@ def test_the_handler_sets_the_wait_on_the_message_and_leaves_it_on_the_queue(mon
 
     wired = object()  # the handler wires the services once and hands them on
 
-    def throttled(event, svc):
+    def throttled(event, svc, later=None):
         assert svc is wired
+        assert later is not None and later.queue_arn == "arn:aws:sqs:x:1:q"  # checks go back to this queue
         raise PublicationIncomplete("retry needed for: instagram", 420)
 
     monkeypatch.setattr(publication, "publish_approved", throttled)
