@@ -82,6 +82,7 @@ def test_an_iphone_video_becomes_a_clean_draft_video_the_social_draft_waits_for_
     original = services().uploads.get(video.key)
     assert hashlib.sha256(original).hexdigest() == video.sha256 and clips.LOCATION.encode() in original
     assert _objects(f"{VILLAGE}/{sid}/videos/") == set(keys.values())
+    assert services().media.head(blanked) is None  # the published copy replaced intake's blanked copy
     for key in (keys["published"], keys["vertical"]):
         copy = services().media.get(key)
         assert rules.metadata_found(copy) == [] and clips.LOCATION.encode() not in copy
@@ -137,8 +138,13 @@ def test_a_video_step_past_the_wait_limit_lets_the_social_draft_go_within_the_tw
     late = rules.batas_tunggu_video(submission.completed_at) + timedelta(seconds=1)
     assert late < rules.batas_draf(submission.completed_at)
     event = SubmissionCompleted(tenant_id=VILLAGE, submission_id=sid, occurred_at=submission.completed_at)
+    blanked = video_drafting.submitted_video(services(), VILLAGE, sid).clean_key
+    assert services().media.head(blanked) is not None
     announced = video_drafting.draft_video(event, at=late, svc=services())
     assert announced.status == "late"
+    # no draft uses the video now: its blanked copy is not kept; the original stays as the record
+    assert services().media.head(blanked) is None
+    assert services().uploads.head(video_drafting.submitted_video(services(), VILLAGE, sid).key) is not None
     aws.settle()  # the outbox: VideoDrafted on the bus, the admin's email sent
     (mail,) = [m for m in Outbox().list() if "Video tidak dapat dipakai" in m["subject"]]
     assert set(mail["to"]) == {ADMIN}  # not the submitter's doing

@@ -211,3 +211,17 @@ def test_a_scheduled_run_that_recovers_on_its_retry_leaves_nothing_in_the_failur
         module.FAIL[0] = True
     assert len(module.CALLS) == 1
     assert drain(sqs, stack.model.queue("ScheduledRunsDLQ").url) == []
+
+
+def test_a_message_sent_with_a_delay_is_delivered_after_it_and_idle_waits_for_it(stack, sqs):
+    """The publication function asks a channel again by sending itself a message with DelaySeconds: the
+    local stack holds it as SQS does, and counts it as work still to come."""
+    calls(stack, "OkFunction").clear()
+    queue = stack.model.queue("WorkQueue")
+    sqs.send_message(QueueUrl=queue.url, MessageBody='{"check": 1}', DelaySeconds=2)
+    attrs = sqs.get_queue_attributes(QueueUrl=queue.url, AttributeNames=["ApproximateNumberOfMessagesDelayed"])
+    assert attrs["Attributes"]["ApproximateNumberOfMessagesDelayed"] == "1"
+    assert not [r for call in calls(stack, "OkFunction") for r in call["event"]["Records"]]  # held back
+    stack.dispatcher.wait_idle(timeout=20)  # idle only once the delayed message was delivered
+    bodies = [r["body"] for call in calls(stack, "OkFunction") for r in call["event"]["Records"]]
+    assert bodies == ['{"check": 1}']

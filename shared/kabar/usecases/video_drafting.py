@@ -89,7 +89,9 @@ def _make(svc: Services, submission: Submission, video: Asset, at: datetime, wor
     base = {"tenant_id": submission.tenant_id, "submission_id": submission.submission_id,
             "asset_id": video.asset_id, "original_size": video.size}
     if submission.completed_at is not None and not menunggu_video(submission.completed_at, at):
-        # an earlier attempt failed or ran out of time: the photos' draft must not wait any longer
+        # an earlier attempt failed or ran out of time: the photos' draft must not wait any longer. No
+        # draft uses the blanked copy then either: it goes, the original stays as the record
+        _drop_blanked_copy(svc, video)
         return _record(svc, village, submission, VideoDraft(
             **base, status="late", problem_code="video_late", problem=VIDEO_LATE, made_at=at), tell_submitter=False)
     from ..domain import video_transcode as vt
