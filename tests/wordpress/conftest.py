@@ -161,7 +161,8 @@ def _files_app(files: dict[str, bytes]):
     def app(request: Request) -> Response:
         name = request.path.strip("/").rsplit("/", 1)[-1]
         if name in files:
-            return Response(files[name], content_type="image/jpeg")
+            # as S3 serves the media bucket: the type the object was stored with (a photo, or a video)
+            return Response(files[name], content_type="video/mp4" if name.endswith(".mp4") else "image/jpeg")
         return Response("not found", status=404)
 
     return app

@@ -190,3 +190,29 @@ def test_plain_permalinks_use_the_rest_route_form(wp: Site):
         assert site(wp).find(post) == published
     finally:
         wp.plain_permalinks(False)
+
+
+def test_the_draft_video_plays_on_the_article_page_with_its_cover_as_poster(wp: Site):
+    # Given an approved article that goes with the draft video (the published copy) and its cover frame
+    from kabar_local import samples
+
+    key = uuid.uuid4().hex[:8]
+    video, cover = samples.video(), PHOTOS[2]
+    post = make_post(wp, photos=1, video_url=wp.host(f"video-{key}.mp4", video),
+                     video_cover_url=wp.host(f"cover-{key}.jpg", cover))
+    # When it is published, and delivered again
+    published = site(wp).publish(post)
+    assert site(wp).publish(post).remote_id == published.remote_id
+    # Then the video and its cover are in the media library once, attached to the post
+    (stored,) = online_with(wp, post)
+    media = wp.rest("GET", "/wp/v2/media", params={"parent": stored["id"], "context": "edit"}).json()
+    videos = [m for m in media if m["mime_type"] == "video/mp4"]
+    assert len(media) == 3 and len(videos) == 1
+    assert requests.get(videos[0]["source_url"], timeout=30).content == video
+    (poster,) = [m for m in media if m["slug"].endswith("-video-cover")]
+    assert requests.get(poster["source_url"], timeout=30).content == cover
+    # and the article page plays the video with the cover as its poster
+    shown = html.unescape(page(published.url))
+    found = re.search(r"<video [^>]*>", shown)
+    assert found and f'poster="{poster["source_url"]}"' in found.group(0)
+    assert f'src="{videos[0]["source_url"]}"' in found.group(0) and "controls" in found.group(0)
