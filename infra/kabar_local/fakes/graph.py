@@ -451,8 +451,9 @@ class FakeGraph:
             raise GraphFault(324, message="(#324) Requires upload file")
         content_type = _check_media(data, content_type, kind)
         thumb = request.files.get("thumb") if kind == "video" else None
-        thumbnail = thumb.read() if thumb is not None else None
-        if thumbnail is not None:
+        thumbnail = None
+        if thumb is not None:
+            thumbnail = thumb.read()
             _check_media(thumbnail, thumb.mimetype or "", "photo")  # Meta takes an image file, nothing else
             with self._lock:
                 entry["thumb"] = {"filename": thumb.filename, "bytes": len(thumbnail)}

@@ -283,8 +283,8 @@ def check_channel(event: ChannelCheckDue, *, svc: Services,
     if delay is not None:
         raise PublicationIncomplete(f"retry needed for: {channel.name}", delay)
     if pub.status is PublicationStatus.PUBLISHED:
-        applicable = [c for c in channels if getattr(c, "accepts", None) is None
-                      or c.accepts(for_channel(shared_post, draft, c.name))]
+        applicable = [c for c in channels if (accepts := getattr(c, "accepts", None)) is None
+                      or accepts(for_channel(shared_post, draft, c.name))]
         _all_online(draft, svc.store.publications(event.tenant_id, event.submission_id, event.procedure,
                                                   event.version), len(applicable), svc)
     return pub

@@ -258,9 +258,8 @@ class WordPressSite:
         stem = self.media_stem(post.marker)
         earlier = self._uploaded(stem)
         meta = {"post": str(post_id), "caption": escape_text(f"Video: {post.title}")}
-        found = {"video": earlier.get(f"{stem}-video")}
-        if found["video"] is None:
-            found["video"] = self._upload(post.video_url, stem, 0, meta, name=f"{stem}-video")
+        found = {"video": earlier.get(f"{stem}-video")
+                 or self._upload(post.video_url, stem, 0, meta, name=f"{stem}-video")}
         if post.video_cover_url:
             found["poster"] = earlier.get(f"{stem}-video-cover") or self._upload(
                 post.video_cover_url, stem, 0, {**meta, "alt_text": escape_text(f"Sampul video {post.title}")},
