@@ -60,7 +60,7 @@ def channels(aws, monkeypatch):
         if channel.type != "facebook":
             secret = local_secret(base, village, channel)
             boto3.client("secretsmanager").create_secret(Name=channel.secret_name, SecretString=json.dumps(secret))
-    put_village(village)
+    put_village(village, svc=services())
     fakes.instagram.polls_in_progress = 1  # Meta says IN_PROGRESS once for each container
     fakes.youtube[VILLAGE].processing_polls = 1  # YouTube says "processing" once for each video
     yield fakes
