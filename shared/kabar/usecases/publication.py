@@ -124,7 +124,6 @@ def publish_approved(event: DraftApproved, svc: Services,
     queue); without it such a channel waits for the stranded-publication path."""
     if channels_for is None:
         channels_for = svc.channels.for_procedure
-
     draft = svc.store.get_draft(event.tenant_id, event.submission_id, event.procedure, event.version)
     if draft.status not in (DraftStatus.APPROVED, DraftStatus.PUBLISHED):
         logger.warning("publication asked for a draft that is not approved", extra={"status": draft.status.value})
