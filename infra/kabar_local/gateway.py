@@ -363,14 +363,15 @@ class Gateway:
 
         if request.method not in ("GET", "HEAD"):
             return _method_not_allowed()
-        if path == "/openapi.json":
-            if getattr(self, "_openapi_text", None) is None:
-                self._openapi_text = openapi.render(openapi.document(getattr(self.stack, "model", None)))
+        if getattr(self, "_openapi_text", None) is None:
+            self._openapi_text = openapi.render(openapi.document(getattr(self.stack, "model", None)))
+        # Swagger UI names its document "/api/?format=json" (its download link)
+        if path == "/openapi.json" or (path == "/api/" and request.args.get("format") == "json"):
             return Response(self._openapi_text, mimetype="application/json")
         if path == "/api":
             return _redirect("/api/", request)
         if path == "/api/":
-            return Response(openapi.reference_page(), mimetype="text/html")
+            return Response(openapi.reference_page(self._openapi_text), mimetype="text/html")
         data = openapi.asset(path.removeprefix("/api/"))
         if data is None:
             return self._not_found(path)

@@ -87,11 +87,12 @@ def document(model: Any = None) -> dict[str, Any]:
     return doc
 
 
-def reference_page(spec_url: str = "/openapi.json", assets: str = "/api") -> str:
-    """The readable reference: Swagger UI as Powertools ships it, its script and styles served locally."""
+def reference_page(spec: str, assets: str = "/api") -> str:
+    """The readable reference: Swagger UI as Powertools ships it, the document inline, its script and styles
+    served locally (``asset``)."""
     from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 
-    return generate_swagger_html(spec_url, f"{assets}/swagger-ui-bundle.min.js", f"{assets}/swagger-ui.min.css",
+    return generate_swagger_html(spec, f"{assets}/swagger-ui-bundle.min.js", f"{assets}/swagger-ui.min.css",
                                  assets, None).replace("<title>Swagger UI</title>", "<title>Kabar API</title>")
 
 

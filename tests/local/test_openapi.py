@@ -52,7 +52,8 @@ def test_the_local_stack_serves_the_document_and_its_reference_page(made):
         served = requests.get(f"{stack.base_url}/openapi.json", timeout=30)
         assert served.status_code == 200 and served.json() == made
         page = requests.get(f"{stack.base_url}/api/", timeout=30)
-        assert page.status_code == 200 and "/openapi.json" in page.text
+        assert page.status_code == 200 and "Kabar API" in page.text and "/submissions/{submission_id}" in page.text
+        assert requests.get(f"{stack.base_url}/api/?format=json", timeout=30).json() == made
         script = requests.get(f"{stack.base_url}/api/swagger-ui-bundle.min.js", timeout=30)
         assert script.status_code == 200 and len(script.content) > 100_000
         assert requests.get(f"{stack.base_url}/api/../../etc/passwd", timeout=30).status_code == 404
