@@ -22,7 +22,7 @@ from kabar.web import render
 logger = Logger()
 app = make_resolver(validation=True)
 
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 SUBMISSIONS = ["Pengajuan (submissions)"]
 DRAFTS = ["Draf (drafts)"]
 PAGES = ["Halaman (pages)"]

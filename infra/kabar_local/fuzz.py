@@ -92,11 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20261204)
     parser.add_argument("--max-time", type=int, default=None, help="seconds for the whole run")
     args = parser.parse_args(argv)
+    from kabar.services import services
     from kabar.usecases.staff import add_staff
     from kabar_local.stack import LocalStack
 
     with LocalStack(retry_delay_seconds=1, env=STACK_ENV) as stack:
-        token = add_staff(VILLAGE, "admin", "Uji Fuzz", "fuzz@purwobinangun.desa.id")[1]
+        token = add_staff(VILLAGE, "admin", "Uji Fuzz", "fuzz@purwobinangun.desa.id", svc=services())[1]
         result = run(stack.base_url, token, args.examples, args.seed, max_time=args.max_time)
     print(result.output[-6000:])
     print(f"fuzz: {result.summary()}")

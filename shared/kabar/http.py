@@ -117,7 +117,7 @@ class _StrictEvent(APIGatewayProxyEventV2):
     base64, are the client's error (400) wherever the body is read, the OpenAPI validation included."""
 
     @cached_property
-    def decoded_body(self) -> str | None:  # type: ignore[override]
+    def decoded_body(self) -> str | None:
         return body_text(self) if self.body is not None else None
 
 
@@ -149,7 +149,7 @@ class KabarResolver(APIGatewayHttpResolver):
         if self._enable_validation:
             self._request_validation_middleware = _JsonOnly()
 
-    def _to_proxy_event(self, event: dict) -> APIGatewayProxyEventV2:  # type: ignore[override]
+    def _to_proxy_event(self, event: dict) -> APIGatewayProxyEventV2:
         return _StrictEvent(event, self._json_body_deserializer)
 
 

@@ -3,6 +3,7 @@ bounded) over real HTTP against the local stack, and fails on any 5xx or an answ
 
 import pytest
 
+from kabar.services import services
 from kabar.usecases.staff import add_staff
 from kabar_local import fuzz
 from kabar_local.stack import LocalStack
@@ -17,7 +18,7 @@ def stack():
 
 
 def test_every_operation_fuzzed_answers_no_5xx_and_matches_the_document(stack, tmp_path):
-    token = add_staff(fuzz.VILLAGE, "admin", "Uji Fuzz", "fuzz@purwobinangun.desa.id")[1]
+    token = add_staff(fuzz.VILLAGE, "admin", "Uji Fuzz", "fuzz@purwobinangun.desa.id", svc=services())[1]
     result = fuzz.run(stack.base_url, token, examples=10, workdir=tmp_path)
     print(f"fuzz: {result.summary()}")
     assert result.requests > 300, result.output[-3000:]  # every operation, many cases each: the run happened

@@ -25,7 +25,7 @@ BROWSER = {"user-agent": PHONE, "sec-fetch-site": "same-origin"}
 def approved(aws):
     """The website draft approved by the PPID, in a village whose TERIMA can be undone for 5 minutes."""
     store = services().store
-    put_village(store.get_village(VILLAGE).model_copy(update={"undo_minutes": 5}))
+    put_village(store.get_village(VILLAGE).model_copy(update={"undo_minutes": 5}), svc=services())
     _, created = drafted(aws)
     sid = created["submission_id"]
     for link in review_links(aws):
@@ -81,7 +81,7 @@ def test_undo_within_the_window_publishes_nothing_and_is_audited(aws, approved):
     [entry] = [e for e in store.submission_items(VILLAGE, sid)["audit"] if e.action == "decision_undone"]
     assert entry.actor.startswith("reviewer:") and (entry.from_state, entry.to_state) == ("approved", "in_review")
     # the approval's message comes back after the window: nothing goes out
-    assert publication.publish_approved(approved["event"], at=now() + timedelta(minutes=6)) == []
+    assert publication.publish_approved(approved["event"], services(), at=now() + timedelta(minutes=6)) == []
     assert _published(sid) == []
     # single use: the same link again is told it is done
     again = aws.invoke("ReviewApiFunction", _undo_event("POST", token, form, **BROWSER))
@@ -94,11 +94,11 @@ def test_undo_within_the_window_publishes_nothing_and_is_audited(aws, approved):
 def test_when_the_window_passes_it_is_published_once(aws, approved):
     sid, event = approved["sid"], approved["event"]
     with pytest.raises(publication.PublicationDeferred) as waiting:  # within the window: nothing goes out
-        publication.publish_approved(event, at=now() + timedelta(minutes=1))
+        publication.publish_approved(event, services(), at=now() + timedelta(minutes=1))
     assert 0 < waiting.value.retry_after <= 5 * 60 and _published(sid) == []
     after = now() + timedelta(minutes=6)
-    publication.publish_approved(event, at=after)
-    publication.publish_approved(event, at=after + timedelta(seconds=30))  # a redelivery publishes nothing new
+    publication.publish_approved(event, services(), at=after)
+    publication.publish_approved(event, services(), at=after + timedelta(seconds=30))  # a redelivery: nothing new
     assert len(_published(sid)) == 1
     assert services().store.get_draft(VILLAGE, sid, Procedure.WEBSITE).status is DraftStatus.PUBLISHED
     # the undo link now says why it cannot act

@@ -96,10 +96,6 @@ class Store(MemoryStore):
     def pubs(self) -> dict[str, Publication]:
         return {p.channel: p for p in self.publication_items.values()}
 
-    def close_undo(self, draft, at):
-        """Publication begins: the approval can no longer be undone (False once it was undone)."""
-        return self.draft.status in (DraftStatus.APPROVED, DraftStatus.PUBLISHED)
-
 
 class Recorder:
     def __init__(self) -> None:
