@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup demo test test-fast test-wordpress lint template-check build bench local clean chromium ffmpeg poppler
+.PHONY: help setup demo test test-fast test-wordpress lint template-check build bench local clean chromium ffmpeg poppler openapi fuzz
 
 help:
 	@echo "make demo            - start the local stack, run the whole SOP once, print where to look"
@@ -16,6 +16,8 @@ help:
 	@echo "make bench           - benchmarks (ratios against a baseline in the same run)"
 	@echo "make lint            - ruff, and mypy (pydantic plugin) on shared/, functions/ and infra/"
 	@echo "make template-check  - cfn-lint, sam validate --lint, sam build"
+	@echo "make openapi         - write the JSON API's OpenAPI document (docs/openapi.json) from the handlers"
+	@echo "make fuzz            - a longer schemathesis run against the local stack (FUZZ_EXAMPLES per operation)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -79,6 +81,17 @@ build: $(STAMP)
 
 bench: $(STAMP) ffmpeg
 	$(PY) -m kabar_local.bench
+
+# The JSON API's OpenAPI document, made from the handlers' typed routes (kabar_local.openapi);
+# tests/local/test_openapi.py fails when the checked-in copy differs from what the handlers make.
+openapi: $(STAMP)
+	$(PY) -m kabar_local.openapi --out docs/openapi.json
+
+# schemathesis against a local stack started for it, from /openapi.json; make test runs a bounded one
+# (tests/e2e/test_fuzz_openapi.py, 10 cases per operation).
+FUZZ_EXAMPLES ?= 200
+fuzz: $(STAMP)
+	$(PY) -m kabar_local.fuzz --examples $(FUZZ_EXAMPLES)
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .kabar

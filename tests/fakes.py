@@ -228,6 +228,11 @@ class MemoryStore(MemoryOutbox):
         self.drafts[key] = stored.model_copy(update={"status": target})
         return True
 
+    def close_undo(self, draft: Draft, at: datetime) -> bool:
+        """Publication begins (usecases/undo.py): False when the approval was undone first."""
+        stored = self.drafts.get((draft.tenant_id, draft.submission_id, str(draft.procedure), draft.version))
+        return stored is not None and stored.status in (DraftStatus.APPROVED, DraftStatus.PUBLISHED)
+
     # --- Publications
     def start_publication(self, pub: Publication) -> Publication:
         key = (pub.tenant_id, pub.submission_id, str(pub.procedure), pub.version, pub.channel)

@@ -181,7 +181,9 @@ def provision_env(url: str, public_url: str = "http://127.0.0.1:9") -> AwsEnv:
                       AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
     model = load_model(TEMPLATE, parameters=PARAMETERS, endpoint_url=url)
     overrides = {"KABAR_PUBLIC_URL": public_url, "KABAR_SITE_URL": f"{public_url}/site",
-                 "KABAR_GRAPH_BASE_URL": f"{public_url}/graph", "POWERTOOLS_LOG_LEVEL": "WARNING"}
+                 "KABAR_GRAPH_BASE_URL": f"{public_url}/graph", "POWERTOOLS_LOG_LEVEL": "WARNING",
+                 # a TERIMA publishes at once unless a test gives its village an undo window (test_undo_window.py)
+                 "KABAR_UNDO_WINDOW_SECONDS": "0"}
     env = {**environment_union(model.functions, overridden=overrides), **overrides}
     os.environ.update(env)
     done = provision(model, url, env["KABAR_MAIL_FROM"])

@@ -61,7 +61,9 @@ EXPECTED_ROUTES = {
                                ("POST", "/submissions/{id}/files/{file_id}/replace"), ("GET", "/submissions")},
     "ReviewApiFunction": {("GET", "/review/{token}"), ("HEAD", "/review/{token}"), ("POST", "/review/{token}"),
                           # one tap: a personal-data finding masked in a new version (issue 16)
-                          ("POST", "/review/{token}/redact")},
+                          ("POST", "/review/{token}/redact"),
+                          # a TERIMA's undo link within its window (issue 10)
+                          ("GET", "/undo/{token}"), ("HEAD", "/undo/{token}"), ("POST", "/undo/{token}")},
     "ClicksFunction": {("GET", "/r/{tenant}/{item}"), ("HEAD", "/r/{tenant}/{item}")},
     "MetaWebhookFunction": {("GET", "/webhooks/meta"), ("POST", "/webhooks/meta")},
     # durable signed links to reports and draft images in emails

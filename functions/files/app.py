@@ -4,12 +4,13 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from kabar import api_models as api
 from kabar.http import make_resolver, page
 from kabar.services import services
 from kabar.usecases import files
 
 logger = Logger()
-app = make_resolver()
+app = make_resolver(validation=True)
 
 # The token is in the path: neither the next hop (Referer) nor a cache may keep it.
 REDIRECT_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
@@ -22,13 +23,14 @@ def _open(token: str, head_only: bool) -> Response:
     return Response(302, "text/plain; charset=utf-8", "", headers={"Location": target, **REDIRECT_HEADERS})
 
 
-@app.get("/files/<token>")
-def get(token: str) -> Response:
+@app.get("/files/<token>", tags=["Berkas (files)"], summary="Tautan berkas yang awet / a durable file link",
+         responses={**api.REDIRECT, **api.page_answers(404)})
+def get(token: str):
     return _open(token, head_only=False)
 
 
-@app.route("/files/<token>", method="HEAD")
-def head(token: str) -> Response:
+@app.route("/files/<token>", method="HEAD", include_in_schema=False)
+def head(token: str):
     return _open(token, head_only=True)
 
 

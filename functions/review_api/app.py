@@ -1,54 +1,89 @@
-"""The reviewer's link: GET/HEAD show the confirmation page, only POST decides."""
+"""The reviewer's link: GET/HEAD show the confirmation page, only POST decides; a TERIMA's undo link likewise."""
 
 from urllib.parse import parse_qsl
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from kabar import api_models as api
+from kabar.domain.clock import now
 from kabar.domain.errors import UndecodableBody
 from kabar.http import body_text, make_resolver, page
 from kabar.services import services
-from kabar.usecases import redaction, review
+from kabar.usecases import redaction, review, undo
 
 logger = Logger()
-app = make_resolver()
+app = make_resolver(validation=True)
 
 MAX_FORM_BYTES = 16 * 1024
+TAGS = ["Keputusan PPID (review)"]
+#: every answer of the review link is a page for a person, never JSON
+PAGES = api.page_answers(200, 400, 403, 404, 409, 410, 422)
 
 
-@app.get("/review/<token>")
-def show(token: str) -> Response:
+def _form() -> dict[str, str] | None:
+    """The posted form, or None when its body cannot be read (answered with a page, never a 5xx)."""
+    try:
+        body = body_text(app.current_event)
+    except UndecodableBody:
+        return None
+    return dict(parse_qsl(body[:MAX_FORM_BYTES], keep_blank_values=True))
+
+
+@app.get("/review/<token>", tags=TAGS, summary="Halaman konfirmasi / the confirmation page (changes nothing)",
+         responses=PAGES)
+def show(token: str):
     result = review.show(token, svc=services())
     return page(result.status, result.html)
 
 
-@app.route("/review/<token>", method="HEAD")
-def head(token: str) -> Response:
+@app.route("/review/<token>", method="HEAD", include_in_schema=False)
+def head(token: str):
     result = review.show(token, svc=services())
     return page(result.status, result.html, head_only=True)
 
 
-@app.post("/review/<token>")
-def decide(token: str) -> Response:
-    try:
-        body = body_text(app.current_event)
-    except UndecodableBody:
+@app.post("/review/<token>", tags=TAGS, summary="Keputusan / the decision (form: decision, note, form_token, ...)",
+          responses=PAGES)
+def decide(token: str):
+    form = _form()
+    if form is None:
         return page(400, review.unreadable_page())
-    form = dict(parse_qsl(body[:MAX_FORM_BYTES], keep_blank_values=True))
     result = review.submit(token, form, dict(app.current_event.headers or {}), svc=services())
     return page(result.status, result.html)
 
 
-@app.post("/review/<token>/redact")
-def redact(token: str) -> Response:
+@app.post("/review/<token>/redact", tags=TAGS, summary="Samarkan satu temuan data pribadi / mask one finding",
+          responses=PAGES)
+def redact(token: str):
     """One tap: one personal-data finding masked in a new draft version (usecases/redaction.py)."""
-    try:
-        body = body_text(app.current_event)
-    except UndecodableBody:
+    form = _form()
+    if form is None:
         return page(400, review.unreadable_page())
-    form = dict(parse_qsl(body[:MAX_FORM_BYTES], keep_blank_values=True))
     result = redaction.redact(token, form, svc=services())
+    return page(result.status, result.html)
+
+
+@app.get("/undo/<token>", tags=TAGS, summary="Halaman pembatalan TERIMA / the undo page (changes nothing)",
+         responses=PAGES)
+def show_undo(token: str):
+    result = undo.show(token, services(), now())
+    return page(result.status, result.html)
+
+
+@app.route("/undo/<token>", method="HEAD", include_in_schema=False)
+def head_undo(token: str):
+    result = undo.show(token, services(), now())
+    return page(result.status, result.html, head_only=True)
+
+
+@app.post("/undo/<token>", tags=TAGS, summary="Batalkan TERIMA dalam jendelanya / undo an approval in its window "
+                                              "(form: form_token)", responses=PAGES)
+def undo_decision(token: str):
+    form = _form()
+    if form is None:
+        return page(400, review.unreadable_page())
+    result = undo.undo(token, form, dict(app.current_event.headers or {}), services(), now())
     return page(result.status, result.html)
 
 

@@ -1,19 +1,31 @@
-"""HTTP API for submitters and admins: hand over an activity, follow it, read the register."""
+"""HTTP API for submitters and admins: hand over an activity, follow it, read the register.
+
+Routes are typed (Powertools validates them and makes the OpenAPI document from them: ``make openapi``).
+"""
+
+from typing import Annotated
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from kabar import api_models as api
 from kabar.domain import sop
 from kabar.domain.models import Role, Staff
-from kabar.http import body_text, json_response, make_resolver, page
+from kabar.http import json_response, make_resolver, page
 from kabar.services import services
 from kabar.usecases import preview, privacy, register, revision, submissions, uploads
 from kabar.usecases.staff import authenticate
 from kabar.web import render
 
 logger = Logger()
-app = make_resolver()
+app = make_resolver(validation=True)
+
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+SUBMISSIONS = ["Pengajuan (submissions)"]
+DRAFTS = ["Draf (drafts)"]
+PAGES = ["Halaman (pages)"]
 
 
 def _auth(roles: set[Role]) -> Staff:
@@ -23,13 +35,18 @@ def _auth(roles: set[Role]) -> Staff:
                         svc=services())
 
 
-@app.post("/submissions")
-def create_submission() -> Response:
+@app.post("/submissions", tags=SUBMISSIONS, security=BEARER, summary="Serahkan dokumentasi kegiatan (SOP langkah 1)",
+          description="Hand over an activity: the register entry and one upload instruction per declared file. "
+                      "The same `Idempotency-Key` answers the same submission again for a day.",
+          responses=api.ok(201, api.SubmissionCreated, "Terdaftar / registered", auth=api.AUTH_ERRORS,
+                           invalid=api.INVALID))
+def create_submission(
+        request: Annotated[submissions.SubmissionRequest, Body()],
+        idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
+):
     staff = _auth({Role.SUBMITTER, Role.ADMIN})
     logger.append_keys(tenant_id=staff.tenant_id)
-    request = submissions.SubmissionRequest.model_validate_json(body_text(app.current_event))
-    key = app.current_event.headers.get("idempotency-key")
-    result = submissions.create_submission(staff, request, idempotency_key=key, svc=services())
+    result = submissions.create_submission(staff, request, idempotency_key=idempotency_key, svc=services())
     logger.append_keys(submission_id=result["submission_id"])
     if result.get("replayed"):
         logger.info("submission answered again for its idempotency key", extra={"files": len(result["uploads"])})
@@ -38,35 +55,48 @@ def create_submission() -> Response:
     return json_response(201, result)
 
 
-@app.get("/submissions")
-def my_submissions() -> Response:
-    """Who the personal link belongs to and their recent hand-overs (the upload page checks the link on load)."""
+@app.get("/submissions", tags=SUBMISSIONS, security=BEARER, summary="Pengajuan saya / my hand-overs",
+         description="Who the personal link belongs to and their recent hand-overs (the upload page checks the "
+                     "link on load).",
+         responses=api.ok(200, api.MySubmissions, "Pengajuan terbaru / recent hand-overs", auth=api.AUTH_ERRORS))
+def my_submissions():
     staff = _auth({Role.SUBMITTER, Role.ADMIN})
     logger.append_keys(tenant_id=staff.tenant_id)
     return json_response(200, submissions.my_submissions(staff, svc=services()))
 
 
-@app.get("/submissions/<submission_id>")
-def get_submission(submission_id: str) -> Response:
+@app.get("/submissions/<submission_id>", tags=SUBMISSIONS, security=BEARER,
+         summary="Status satu pengajuan / one hand-over's state",
+         responses=api.ok(200, api.SubmissionView, "Status", auth=api.AUTH_ERRORS, missing=api.NOT_FOUND))
+def get_submission(submission_id: str):
     staff = _auth({Role.SUBMITTER, Role.ADMIN, Role.REVIEWER})
     logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
     return json_response(200, submissions.view_submission(staff, submission_id, svc=services()))
 
 
-@app.put("/drafts/<submission_id>/<procedure>")
-def revise_draft(submission_id: str, procedure: str) -> Response:
+@app.put("/drafts/<submission_id>/<procedure>", tags=DRAFTS, security=BEARER,
+         summary="Koreksi draf: versi baru / correct a draft: a new version",
+         responses=api.ok(200, api.Revised, "Versi baru / the new version", auth=api.AUTH_ERRORS,
+                          missing=api.NOT_FOUND, invalid=api.INVALID, conflict=api.CONFLICT))
+def revise_draft(submission_id: str, procedure: str,
+                 request: Annotated[revision.RevisionRequest, Body()]):
     staff = _auth({Role.ADMIN})
     logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
-    request = revision.RevisionRequest.model_validate_json(body_text(app.current_event))
     return json_response(200, revision.revise_draft(staff, submission_id, procedure, request, svc=services()))
 
 
-@app.get("/drafts/<submission_id>/<procedure>")
-def preview_draft(submission_id: str, procedure: str) -> Response:
+@app.get("/drafts/<submission_id>/<procedure>", tags=DRAFTS, security=BEARER,
+         summary="Draf dan pratinjaunya persis seperti terbit / the draft and its preview as published",
+         responses={**api.ok(200, api.DraftPreview, "Draf / the draft", auth=api.AUTH_ERRORS, missing=api.NOT_FOUND),
+                    **{200: {"description": "Draf / the draft (`?format=html`: the preview page)",
+                             "content": {**api.json_content(api.DraftPreview), **api.HTML}}}})
+def preview_draft(submission_id: str, procedure: str,
+                  format: Annotated[str | None, Query(description="`html`: the preview page itself")] = None,  # noqa: A002
+                  ):
     staff = _auth({Role.ADMIN, Role.REVIEWER})
     logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
     result = preview.draft_preview(staff, submission_id, procedure, svc=services())
-    if (app.current_event.query_string_parameters or {}).get("format") == "html":
+    if format == "html":
         return page(200, result["preview_html"])
     return json_response(200, result)
 
@@ -78,56 +108,78 @@ def _uploader(submission_id: str) -> Staff:
     return staff
 
 
-@app.post("/submissions/<submission_id>/files/<file_id>/upload")
-def fresh_upload_instruction(submission_id: str, file_id: str) -> Response:
+@app.post("/submissions/<submission_id>/files/<file_id>/upload", tags=SUBMISSIONS, security=BEARER,
+          summary="Instruksi unggah baru / a fresh upload instruction",
+          responses=api.ok(200, api.FreshUpload, "Instruksi / the instruction", auth=api.AUTH_ERRORS,
+                           missing=api.NOT_FOUND, conflict=api.CONFLICT))
+def fresh_upload_instruction(submission_id: str, file_id: str):
     staff = _uploader(submission_id)
     return json_response(200, uploads.fresh_instruction(staff, submission_id, file_id, svc=services()))
 
 
-@app.post("/submissions/<submission_id>/files/<file_id>/replace")
-def replace_file(submission_id: str, file_id: str) -> Response:
+@app.post("/submissions/<submission_id>/files/<file_id>/replace", tags=SUBMISSIONS, security=BEARER,
+          summary="Ganti berkas yang ditolak / replace a refused file",
+          responses=api.ok(200, api.FreshUpload, "Instruksi / the instruction", auth=api.AUTH_ERRORS,
+                           missing=api.NOT_FOUND, invalid=api.INVALID, conflict=api.CONFLICT))
+def replace_file(submission_id: str, file_id: str, request: Annotated[uploads.ReplacementFile, Body()]):
     staff = _uploader(submission_id)
-    request = uploads.ReplacementFile.model_validate_json(body_text(app.current_event))
     result = uploads.replace_file(staff, submission_id, file_id, request, svc=services())
     logger.info("refused file reopened for a replacement", extra={"file_id": file_id})
     return json_response(200, result)
 
 
-@app.delete("/submissions/<submission_id>/files/<file_id>/upload")
-def abort_upload(submission_id: str, file_id: str) -> Response:
+@app.delete("/submissions/<submission_id>/files/<file_id>/upload", tags=SUBMISSIONS, security=BEARER,
+            summary="Batalkan unggahan bertahap / abort a multipart upload",
+            responses={204: {"description": "Dibatalkan / aborted"}, **api.AUTH_ERRORS, **api.NOT_FOUND,
+                       **api.CONFLICT})
+def abort_upload(submission_id: str, file_id: str):
     staff = _uploader(submission_id)
     uploads.abort_upload(staff, submission_id, file_id, svc=services())
     return Response(204, "application/json", "")
 
 
-@app.get("/submissions/<submission_id>/files/<file_id>/parts")
-def stored_parts(submission_id: str, file_id: str) -> Response:
+@app.get("/submissions/<submission_id>/files/<file_id>/parts", tags=SUBMISSIONS, security=BEARER,
+         summary="Bagian yang sudah tersimpan / the parts already stored",
+         responses=api.ok(200, api.StoredParts, "Bagian / parts", auth=api.AUTH_ERRORS, missing=api.NOT_FOUND,
+                          conflict=api.CONFLICT))
+def stored_parts(submission_id: str, file_id: str):
     staff = _uploader(submission_id)
     return json_response(200, uploads.list_stored_parts(staff, submission_id, file_id, svc=services()))
 
 
-@app.post("/submissions/<submission_id>/files/<file_id>/complete")
-def complete_upload(submission_id: str, file_id: str) -> Response:
+@app.post("/submissions/<submission_id>/files/<file_id>/complete", tags=SUBMISSIONS, security=BEARER,
+          summary="Selesaikan unggahan bertahap / complete a multipart upload",
+          responses=api.ok(200, api.CompletedUpload, "Selesai / completed", auth=api.AUTH_ERRORS,
+                           missing=api.NOT_FOUND, conflict=api.CONFLICT, invalid=api.INVALID))
+def complete_upload(submission_id: str, file_id: str):
     staff = _uploader(submission_id)
     result = uploads.complete_upload(staff, submission_id, file_id, svc=services())
     logger.info("multipart upload completed", extra={"file_id": file_id})
     return json_response(200, result)
 
 
-@app.get("/register")
-def get_register() -> Response:
+@app.get("/register", tags=SUBMISSIONS, security=BEARER, summary="Register dokumentasi dan berita / the register",
+         responses={**api.ok(200, api.Register, "Register (JSON, atau CSV dengan `?format=csv`)",
+                             auth=api.AUTH_ERRORS, invalid=api.INVALID),
+                    **{200: {"description": "Register (JSON, or CSV with `?format=csv` / `Accept: text/csv`)",
+                             "content": {**api.json_content(api.Register),
+                                         "text/csv": {"schema": {"type": "string"}}}}}})
+def get_register(
+        month: Annotated[str | None, Query(description="YYYY-MM; default this month")] = None,
+        format: Annotated[str | None, Query(description="`csv` or `json`")] = None,  # noqa: A002
+):
     staff = _auth({Role.ADMIN, Role.REVIEWER})
-    query = app.current_event.query_string_parameters or {}
-    rows = register.register_rows(staff, query.get("month"), svc=services())
+    rows = register.register_rows(staff, month, svc=services())
     accept = app.current_event.headers.get("accept", "")
-    if query.get("format") == "csv" or ("text/csv" in accept and query.get("format") != "json"):
+    if format == "csv" or ("text/csv" in accept and format != "json"):
         return Response(200, "text/csv; charset=utf-8", register.register_csv(rows),
                         headers={"Content-Disposition": 'attachment; filename="register.csv"'})
     return json_response(200, {"village": staff.tenant_id, "rows": rows})
 
 
-@app.get("/upload")
-def upload_page() -> Response:
+@app.get("/upload", tags=PAGES, summary="Halaman unggah / the upload page",
+         responses={200: {"description": "HTML", "content": api.HTML}})
+def upload_page():
     # The token travels in the URL fragment, which the browser never sends to a server.
     rules = {p.value: r.model_dump() for p, r in sop.KELENGKAPAN.items()}
     return page(200, render("upload.html", rules=rules, min_narrative=sop.MIN_NARRATIVE_CHARS), csp=(
@@ -135,11 +187,14 @@ def upload_page() -> Response:
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action 'none'; base-uri 'none'"))
 
 
-@app.get("/privasi")
-def privacy_notice() -> Response:
+@app.get("/privasi", tags=PAGES, summary="Pemberitahuan privasi / the privacy notice",
+         responses={200: {"description": "HTML", "content": api.HTML}})
+def privacy_notice(
+        desa: Annotated[str | None, Query(description="the village's id")] = None,
+        lang: Annotated[str | None, Query(description="`en` for English")] = None,
+):
     """The privacy notice, Indonesian first (``?lang=en``), for one village with ``?desa=<id>``."""
-    query = app.current_event.query_string_parameters or {}
-    html = privacy.notice(village_id=query.get("desa"), lang=query.get("lang"), svc=services())
+    html = privacy.notice(village_id=desa, lang=lang, svc=services())
     return page(200, html, csp="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
                                "form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
 

@@ -19,7 +19,8 @@ What it does, and how faithfully:
   {"message":"Internal Server Error"}`` and a logged traceback. Bodies over 10 MB (the HTTP API limit) and
   events over 6 MB (Lambda's synchronous invoke limit) give 413.
 
-Local extras, outside the API: ``/`` (an index page), ``/_local/outbox`` (sent mail), ``/site/`` (the
+Local extras, outside the API: ``/`` (an index page), ``/_local/outbox`` (sent mail), ``/openapi.json`` and
+``/api/`` (the JSON API's document and reference page, ``kabar_local.openapi``), ``/site/`` (the
 site bucket, served like S3 website hosting) and the stack's mounted fakes (``stack.mounts``, with
 :class:`werkzeug.middleware.dispatcher.DispatcherMiddleware` semantics). They win over API routes; ``/``
 only for GET and HEAD.
@@ -351,7 +352,31 @@ class Gateway:
             return self._local(request, path)
         if path == "/site" or path.startswith("/site/"):
             return self._site(request, path)
+        if path in ("/openapi.json", "/api") or path.startswith("/api/"):
+            return self._openapi(request, path)
         return self.api(request)
+
+    # -- the JSON API's OpenAPI document and its reference page (kabar_local.openapi) ---------------
+
+    def _openapi(self, request: Request, path: str) -> Response:
+        from kabar_local import openapi
+
+        if request.method not in ("GET", "HEAD"):
+            return _method_not_allowed()
+        if getattr(self, "_openapi_text", None) is None:
+            self._openapi_text = openapi.render(openapi.document(getattr(self.stack, "model", None)))
+        # Swagger UI names its document "/api/?format=json" (its download link)
+        if path == "/openapi.json" or (path == "/api/" and request.args.get("format") == "json"):
+            return Response(self._openapi_text, mimetype="application/json")
+        if path == "/api":
+            return _redirect("/api/", request)
+        if path == "/api/":
+            return Response(openapi.reference_page(self._openapi_text), mimetype="text/html")
+        data = openapi.asset(path.removeprefix("/api/"))
+        if data is None:
+            return self._not_found(path)
+        kind = "text/javascript" if path.endswith(".js") else "text/css"
+        return Response(data, mimetype=kind, headers={"Cache-Control": "max-age=3600"})
 
     # -- API Gateway -------------------------------------------------------------------------------
 

@@ -304,6 +304,8 @@ class LocalStack:
             "KABAR_PUBLIC_URL": base,
             "KABAR_SITE_URL": f"{base}/site",
             "KABAR_GRAPH_BASE_URL": f"{base}/graph",
+            # tests and the demo shorten retries; a TERIMA's undo window (5 minutes by default) too
+            **({"KABAR_UNDO_WINDOW_SECONDS": "2"} if self.retry_delay_seconds is not None else {}),
             **self.extra_env,
         }
         self._apply_env(self.env)

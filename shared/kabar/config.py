@@ -49,6 +49,9 @@ class Settings(BaseModel):
     auth_failure_window_seconds: int = Field(default=900, ge=60, alias="KABAR_AUTH_FAILURE_WINDOW_SECONDS")
     # A hand-over still missing files this long after it began: its submitter is told what is missing.
     incomplete_after_hours: int = Field(default=6, ge=1, alias="KABAR_INCOMPLETE_AFTER_HOURS")
+    # A TERIMA's undo window for villages that set none (``undo_minutes``); kept within the SOP's limits by
+    # ``sop.jendela_urungkan``. The local stack's tests and demo shorten it.
+    undo_window_seconds: int = Field(default=300, ge=0, alias="KABAR_UNDO_WINDOW_SECONDS")
 
 
 @lru_cache(maxsize=1)

@@ -6,12 +6,22 @@ Built on Powertools' Event Handler (API Gateway HTTP API, payload 2.0).
 from __future__ import annotations
 
 import json
+from functools import cached_property
+from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import ValidationError
 
-from .domain.errors import KabarError, UndecodableBody
+from .domain.errors import InvalidInput, KabarError, UndecodableBody
+from .domain.text import t
 
 logger = Logger(child=True)
 
@@ -91,8 +101,98 @@ def validation_fields(err: ValidationError) -> list[dict]:
     return out
 
 
-def make_resolver() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver()
+#: the OpenAPI document's head, the same for every function's part of it (``infra/kabar_local/openapi.py`` merges them)
+OPENAPI: dict[str, Any] = {
+    "title": "Kabar",
+    "version": "1",
+    "description": "Kabar's JSON API: a village's content SOP (SOP 480/01). Errors are "
+                   "`{\"error\": {\"code\", \"message\" (Bahasa Indonesia), \"message_en\" (English)}}`.",
+    "security_schemes": {"bearer": HTTPBearer(description="the token of a staff member's personal link "
+                                                          "(kabar staff add)")},
+}
+
+
+class _StrictEvent(APIGatewayProxyEventV2):
+    """The HTTP API's event whose body is read strictly: bytes that are not UTF-8, or base64 that is not
+    base64, are the client's error (400) wherever the body is read, the OpenAPI validation included."""
+
+    @cached_property
+    def decoded_body(self) -> str | None:
+        return body_text(self) if self.body is not None else None
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except RecursionError as err:  # nested deeper than any request of ours: the client's error
+        raise InvalidInput(t("JSON terlalu dalam bersarang.", "The JSON is nested too deeply.")) from err
+
+
+class _JsonOnly(OpenAPIRequestValidationMiddleware):
+    """A typed body is JSON: any other declared type (a form, a multipart body without its boundary) is 415
+    before anything parses it."""
+
+    def _get_body(self, app: Any) -> dict[str, Any]:
+        content_type = (app.current_event.headers.get("content-type") or "").strip().lower()
+        if content_type and not content_type.startswith("application/json"):
+            raise RequestUnsupportedContentType("Unsupported content type", errors=[{
+                "type": "unsupported_content_type", "loc": ("header", "Content-Type"),
+                "msg": "the body must be application/json", "input": {}, "ctx": {}}])
+        return super()._get_body(app)
+
+
+class KabarResolver(APIGatewayHttpResolver):
+    """Powertools' HTTP API resolver with Kabar's strict body (``_StrictEvent``, ``_JsonOnly``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self._enable_validation:
+            self._request_validation_middleware = _JsonOnly()
+
+    def _to_proxy_event(self, event: dict) -> APIGatewayProxyEventV2:
+        return _StrictEvent(event, self._json_body_deserializer)
+
+
+def _location(loc: tuple | list) -> str:
+    """Where a problem is, as the client named it: ``activity.date``, ``files[0].size``, ``month``."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie", "response"):
+        parts = parts[1:]
+    if parts and isinstance(parts[0], int) and len(loc) == 2 and loc[0] == "body":
+        parts = []  # a JSON syntax error's position is not a field
+    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in parts).replace(".[", "[") or "body"
+
+
+def request_fields(errors: list[dict]) -> list[dict]:
+    """Powertools' request validation errors as one bilingual message per field (as ``validation_fields``)."""
+    out = []
+    for e in errors:
+        field = _location(e.get("loc") or ())
+        kind = str(e.get("type") or "value_error")
+        out.append({"field": field, "code": kind,
+                    "message": f"{field}: {_PYDANTIC_ID.get(kind, 'isian tidak valid')}",
+                    "message_en": f"{field}: {e.get('msg') or 'invalid'}"})
+    return out
+
+
+def make_resolver(validation: bool = False) -> APIGatewayHttpResolver:
+    """The resolver of every HTTP function. ``validation``: Powertools validates each route's typed
+    parameters and body (the OpenAPI document comes from the same types); what fails answers the same
+    bilingual 422 as a use case's own ``InvalidInput``."""
+    app = KabarResolver(enable_validation=validation, json_body_deserializer=_json)
+    if validation:
+        app.configure_openapi(**OPENAPI)
+
+    @app.exception_handler(RequestValidationError)
+    def _request_invalid(err: RequestValidationError) -> Response:
+        return json_response(422, error_body("invalid_input", "Isian tidak valid.", "The input is not valid.",
+                                             request_fields(list(err.errors()))))
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _not_json(_: RequestUnsupportedContentType) -> Response:
+        return json_response(415, error_body("unsupported_media_type", "Isi permintaan harus JSON "
+                                             "(Content-Type: application/json).",
+                                             "The request body must be JSON (Content-Type: application/json)."))
 
     @app.exception_handler(KabarError)
     def _domain(err: KabarError) -> Response:

@@ -380,6 +380,17 @@ class Drafts(Protocol):
 
     def get_video_draft(self, tenant_id: str, submission_id: str, asset_id: str) -> VideoDraft | None: ...
 
+    # a TERIMA's undo window (usecases/undo.py)
+    def put_undo(self, tenant_id: str, token_hash: str, record: dict, expires_at: datetime) -> None: ...
+
+    def get_undo(self, tenant_id: str, token_hash: str) -> dict | None: ...
+
+    def close_undo(self, draft: Draft, at: datetime) -> bool:
+        """Publication begins: False when the approval was undone first."""
+
+    def undo_decision(self, undo_hash: str, review_token_hash: str, draft: Draft, change: Change) -> None:
+        """Raises InvalidTransition unless the same approval stands and publication has not begun."""
+
 
 class Publications(Protocol):
     """Publications: one per draft version and channel."""

@@ -137,6 +137,16 @@ def test_a_draft_moves_only_from_the_state_expected(store, tenant):
     assert store.get_draft(tenant, "s1", Procedure.SOCIAL, 1).status is DraftStatus.APPROVED
 
 
+def test_publication_closes_the_undo_window_only_of_an_approval_that_stands(store, tenant):
+    store.create_submission(submission(tenant), [])
+    store.put_draft(draft(tenant, 1))
+    first = store.get_draft(tenant, "s1", Procedure.SOCIAL, 1)
+    assert store.close_undo(first, AT) is False  # not approved (or undone): nothing to publish
+    store.set_draft_status(first, DraftStatus.IN_REVIEW, DraftStatus.APPROVED)
+    assert store.close_undo(first, AT) is True
+    assert store.close_undo(first, AT + timedelta(minutes=1)) is True  # a redelivery: still closed
+
+
 def test_a_publication_intent_is_recorded_once_and_its_outcome_found_by_month(store, tenant):
     store.create_submission(submission(tenant), [])
     pub = Publication(tenant_id=tenant, submission_id="s1", procedure=Procedure.SOCIAL, version=1,

@@ -116,6 +116,7 @@ class Media:
 
 class Settings:
     public_url = "https://api.example.id"
+    undo_window_seconds = 0  # the undo window's own cases: test_undo_window_defers_publication_until_it_closes
 
 
 class Svc:
@@ -240,6 +241,26 @@ def test_the_village_time_of_day_defers_within_h_plus_1(svc):
     assert fb.posts == {} and svc.store.pubs == {}
     run(svc, [fb], wib(28, 8, 0))
     assert len(fb.posts) == 1
+
+
+def test_undo_window_defers_publication_until_it_closes(svc):
+    """Issue 10: a TERIMA can be undone for the village's window; nothing goes out before it closes."""
+    svc.store.village = svc.store.village.model_copy(update={"undo_minutes": 10})
+    svc.store.draft = svc.store.draft.model_copy(update={"decided_at": wib(27, 11)})
+    fb = Remote("facebook")
+    with pytest.raises(PublicationDeferred) as caught:
+        run(svc, [fb], wib(27, 11, 4))
+    assert caught.value.publish_at == wib(27, 11, 10) and caught.value.retry_after == 6 * 60 + 1
+    assert fb.posts == {} and svc.store.pubs == {}
+    run(svc, [fb], wib(27, 11, 10))
+    assert len(fb.posts) == 1
+
+
+def test_an_approval_undone_in_its_window_is_never_published(svc):
+    svc.store.village = svc.store.village.model_copy(update={"undo_minutes": 10})
+    svc.store.draft = svc.store.draft.model_copy(update={"decided_at": None, "status": DraftStatus.IN_REVIEW})
+    fb = Remote("facebook")
+    assert run(svc, [fb], wib(27, 11, 30)) == [] and fb.posts == {}
 
 
 def test_a_retry_after_the_set_time_is_not_put_off_to_the_next_day(svc):

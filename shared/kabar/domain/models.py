@@ -82,6 +82,9 @@ class Village(BaseModel):
     logo_key: str | None = None  # the village's logo in the media bucket, drawn on the cover graphic
     #: SOP step 2: the admin looks at the drafts and sends them to the PPID (workspace); off = the PPID at once
     admin_review_first: bool = False
+    #: a TERIMA can be undone this many minutes (publication waits); None = the deployment's default
+    #: (``KABAR_UNDO_WINDOW_SECONDS``, 5 minutes); at most ``sop.JENDELA_URUNGKAN_MAKS``
+    undo_minutes: int | None = Field(default=None, ge=0, le=30)
 
     @field_validator("hashtags")
     @classmethod

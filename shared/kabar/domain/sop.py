@@ -151,6 +151,26 @@ def batas_unggah(activity_date: date) -> datetime:
     return end_of_day(activity_date + timedelta(days=HARI_UNGGAH))
 
 
+#: Step 3 -> 4: a TERIMA can be taken back (urungkan) for a short while, and publication waits until
+#: then: by default a few minutes, per village at most ``JENDELA_URUNGKAN_MAKS``, so an approved item is
+#: still online long before H+1.
+JENDELA_URUNGKAN_BAKU = timedelta(minutes=5)
+JENDELA_URUNGKAN_MAKS = timedelta(minutes=30)
+
+
+def jendela_urungkan(jendela: timedelta | None) -> timedelta:
+    """Step 3 -> 4: the undo window of a TERIMA: the one asked for (``None``: the default), kept within
+    0 and ``JENDELA_URUNGKAN_MAKS``."""
+    wanted = JENDELA_URUNGKAN_BAKU if jendela is None else jendela
+    return min(max(wanted, timedelta(0)), JENDELA_URUNGKAN_MAKS)
+
+
+def batas_urungkan(decided_at: datetime, jendela: timedelta | None, activity_date: date) -> datetime:
+    """Step 3 -> 4: until when a TERIMA may be undone (publication waits until then): the window after
+    the decision, never past step 4's limit (``batas_unggah``, the end of H+1)."""
+    return min(to_wib(decided_at) + jendela_urungkan(jendela), batas_unggah(activity_date))
+
+
 def batas_jawaban(received_at: datetime) -> datetime:
     """Step 5 (social): a comment or message is answered within 1 day."""
     return to_wib(received_at) + WAKTU_JAWABAN

@@ -59,9 +59,10 @@ def _prerendered(notice: Notice, svc: Services, at: datetime) -> Mail:
 
 
 def _composers() -> dict[str, Callable[[Notice, Services, datetime], Mail]]:
-    from . import review, sessions
+    from . import review, sessions, undo
 
-    return {"review_link": review.review_link_mail, "sign_in_link": sessions.sign_in_link_mail}
+    return {"review_link": review.review_link_mail, "sign_in_link": sessions.sign_in_link_mail,
+            "undo_link": undo.undo_link_mail}
 
 
 @dataclass(frozen=True)

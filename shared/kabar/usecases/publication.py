@@ -33,6 +33,7 @@ from ..domain.text import t
 from ..ports import Channel, ChannelPost, ChannelProcessing, LaterQueue, PermanentChannelError
 from ..services import Services
 from .notices import rendered
+from .undo import undo_until
 
 logger = Logger(child=True)
 
@@ -134,9 +135,17 @@ def publish_approved(event: DraftApproved, svc: Services,
     deadline = batas_unggah(submission.activity.date)
     # Counted from the approval, not from this delivery: a retry after the set time is never put off again.
     publish_at = publish_moment(event.occurred_at, village.publish_time, deadline)
+    # nothing goes out while the reviewer may still undo the TERIMA (usecases/undo.py)
+    undo_closes = undo_until(draft, village, submission, svc)
+    if undo_closes is not None and undo_closes > publish_at:
+        publish_at = undo_closes
     if publish_at > to_wib(moment):
-        logger.info("publication waits for the village's time of day", extra={"publish_at": publish_at.isoformat()})
+        logger.info("publication waits for the village's time of day or the undo window",
+                    extra={"publish_at": publish_at.isoformat()})
         raise PublicationDeferred(publish_at, int((publish_at - to_wib(moment)).total_seconds()) + 1)
+    if not svc.store.close_undo(draft, moment):  # undone at the last moment: this approval no longer stands
+        logger.info("approval undone before publication began")
+        return []
     channels = channels_for(village, draft.procedure)
     results: list[Publication] = []
     transient: list[str] = []

@@ -299,7 +299,8 @@ def decide(raw_token: str, form: dict[str, str], svc: Services, at: datetime | N
         withdrawn, close, more_audit, more_notices = _tolak(draft, decided, reason, token, at, svc)
         # the decision, its audit entries, the event and whoever must be told: together or not at all
         svc.store.record_decision(token, draft, decided, Change(
-            audit=audit, events=[event], notices=decision_notices(event, svc) + more_notices,
+            audit=audit, events=[event],
+            notices=decision_notices(event, svc) + more_notices + _undo(decision, token, at),
             more_audit=more_audit), withdrawn=tuple(withdrawn), close=close)
     except InvalidTransition:  # another tab or reviewer decided in between: say what stands
         page = _state_page(token, svc)
@@ -308,6 +309,13 @@ def decide(raw_token: str, form: dict[str, str], svc: Services, at: datetime | N
                                             "decision": decision.value, "procedure": token.procedure.value,
                                             "version": token.version})
     return Page(200, web.render("review/done.html", decision=decision.value, draft=decided))
+
+
+def _undo(decision: Decision, token: ReviewToken, at: datetime) -> list[Notice]:
+    """A TERIMA's confirmation to the reviewer, with the way to undo it for a few minutes (usecases/undo.py)."""
+    from .undo import confirmation_notice
+
+    return [confirmation_notice(token, at)] if decision is Decision.APPROVE else []
 
 
 def _tolak(draft: Draft, decided: Draft, reason: str | None, token: ReviewToken, at: datetime,

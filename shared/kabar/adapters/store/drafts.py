@@ -6,6 +6,7 @@ The ``Drafts`` repository of ``kabar.ports``; ``adapters.dynamo.DynamoStore`` co
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 
 from ...domain.clock import iso
@@ -156,3 +157,62 @@ class DraftTable(TableBase):
     def get_video_draft(self, tenant_id: str, submission_id: str, asset_id: str) -> VideoDraft | None:
         item = self._get(_sub_pk(tenant_id, submission_id), f"VIDEO#{asset_id}")
         return VideoDraft.model_validate(_data(item)) if item else None
+
+    # --- a TERIMA's undo window (usecases/undo.py) -----------------------------------------------
+    # ``T#<t>#UNDO#<sha256>`` / ``UNDO``: an undo link (hash only), bound to one approved draft version
+    # and its decision time, expiring when the window closes, used once. ``undo_closed_at`` on a draft:
+    # publication began, so the decision can no longer be undone (whichever writes first wins).
+
+    def put_undo(self, tenant_id: str, token_hash: str, record: dict, expires_at: datetime) -> None:
+        self._put({"PK": f"T#{tenant_id}#UNDO#{token_hash}", "SK": "UNDO", "rtype": "undo_link",
+                   "expires_at": iso(expires_at), "ttl": int(expires_at.timestamp()) + 86400 * 30, **record},
+                  "attribute_not_exists(PK)")
+
+    def get_undo(self, tenant_id: str, token_hash: str) -> dict | None:
+        item = self._get(f"T#{tenant_id}#UNDO#{token_hash}", "UNDO")
+        return _data(item) if item else None
+
+    def close_undo(self, draft: Draft, at: datetime) -> bool:
+        """Publication begins: the approval of this version can no longer be undone. False when it was
+        undone first (the draft is no longer approved)."""
+        return self._conditional(
+            self._table.update_item,
+            Key={"PK": _sub_pk(draft.tenant_id, draft.submission_id), "SK": _draft_sk(draft.procedure, draft.version)},
+            UpdateExpression="SET undo_closed_at = if_not_exists(undo_closed_at, :at)",
+            ConditionExpression="#s IN (:a, :p)", ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":at": iso(at), ":a": DraftStatus.APPROVED.value,
+                                       ":p": DraftStatus.PUBLISHED.value})
+
+    def undo_decision(self, undo_hash: str, review_token_hash: str, draft: Draft, change: Change) -> None:
+        """Use the undo link, put the draft back under review and let its review link act again, with the
+        audit entry and what follows, in one transaction; only while the same approval stands and its
+        publication has not begun."""
+        assert change.audit is not None and draft.decided_at is not None
+        tenant = draft.tenant_id
+        try:
+            self._commit([
+                {"Update": {"TableName": self.table_name,
+                            "Key": self._ser({"PK": f"T#{tenant}#UNDO#{undo_hash}", "SK": "UNDO"}),
+                            "UpdateExpression": "SET used_at = :u",
+                            "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(used_at)",
+                            "ExpressionAttributeValues": self._ser({":u": iso(change.audit.at)})}},
+                {"Update": {"TableName": self.table_name,
+                            "Key": self._ser({"PK": _sub_pk(tenant, draft.submission_id),
+                                              "SK": _draft_sk(draft.procedure, draft.version)}),
+                            "UpdateExpression": "SET #s = :r REMOVE decided_at, decided_by, decision_note, "
+                                                "reject_reason",
+                            "ConditionExpression": "#s = :a AND decided_at = :d "
+                                                   "AND attribute_not_exists(undo_closed_at)",
+                            "ExpressionAttributeNames": {"#s": "status"},
+                            "ExpressionAttributeValues": self._ser({
+                                ":r": DraftStatus.IN_REVIEW.value, ":a": DraftStatus.APPROVED.value,
+                                ":d": iso(draft.decided_at)})}},
+                {"Update": {"TableName": self.table_name,
+                            "Key": self._ser({"PK": f"T#{tenant}#RT#{review_token_hash}", "SK": "RT"}),
+                            "UpdateExpression": "REMOVE used_at", "ConditionExpression": "attribute_exists(PK)"}},
+            ], change)
+        except Exception as err:
+            if self._is_condition_failure(err):
+                raise InvalidTransition(t("Keputusan ini tidak dapat dibatalkan lagi.",
+                                          "This decision can no longer be undone.")) from err
+            raise
