@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from kabar.batch import consume
 from kabar.domain.models import TenantId
 from kabar.services import services
-from kabar.usecases import regency, reporting
+from kabar.usecases import reporting
 
 logger = Logger()
 
@@ -33,6 +33,8 @@ class RegencyJob(BaseModel):
 
 def record_handler(record: SQSRecord) -> None:
     if "kabupaten" in json.loads(record.body):
+        from kabar.usecases import regency  # one job per regency against one per village: loaded when asked
+
         job = RegencyJob.model_validate_json(record.body)
         logger.append_keys(kabupaten=job.kabupaten, month=job.month)
         waiting = int(record.attributes.approximate_receive_count) < REGENCY_WAITS

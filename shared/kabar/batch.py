@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
-
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from typing import TYPE_CHECKING, Any
 
 from .domain.events import Event, parse_event
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 
 def bus_event(record: SQSRecord) -> Event:
@@ -19,5 +19,9 @@ def bus_event(record: SQSRecord) -> Event:
 
 
 def consume(event: dict, context: Any, handle: Callable[[SQSRecord], None]) -> dict:
+    # Imported on the first batch, not at cold start: Powertools' batch module also loads its parser's
+    # models for Kinesis and DynamoDB streams (about 20 ms) that no Kabar consumer uses.
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
     processor = BatchProcessor(event_type=EventType.SQS)
     return dict(process_partial_response(event=event, record_handler=handle, processor=processor, context=context))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from .models import Procedure
 
@@ -12,6 +12,9 @@ SOURCE = "kabar"
 
 
 class Event(BaseModel):
+    # each event's validator is built when first used, not at import (cold start, issue 15)
+    model_config = ConfigDict(defer_build=True)
+
     tenant_id: str
     submission_id: str
     occurred_at: datetime

@@ -18,7 +18,6 @@ import warnings
 from functools import cache
 from typing import Literal
 
-import puremagic
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from pydantic import BaseModel
 
@@ -177,6 +176,8 @@ def sniff(head: bytes) -> str | None:
 
 
 def _puremagic_type(head: bytes) -> str | None:
+    import puremagic  # its signature database loads here, on the first file sniffed, not at every cold start
+
     try:
         matches = puremagic.magic_string(head)
     except (puremagic.PureError, ValueError):

@@ -7,7 +7,17 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from .email_address import EmailStr
+
+
+class Record(BaseModel):
+    """The base of the register's records: each record's validator is built when first used, not when this
+    module is imported, so a function pays only for the records it touches (cold start, issue 15)."""
+
+    model_config = ConfigDict(defer_build=True)
+
 
 TENANT_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
 
@@ -47,12 +57,12 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"  # the regency's (kabupaten) supervisor: reads every village of it, never acts
 
 
-class Contact(BaseModel):
+class Contact(Record):
     name: str
     email: EmailStr
 
 
-class ChannelConfig(BaseModel):
+class ChannelConfig(Record):
     """One publishing target. ``type`` picks the adapter; the rest is that adapter's settings."""
 
     model_config = ConfigDict(extra="allow")
@@ -61,7 +71,7 @@ class ChannelConfig(BaseModel):
     secret_name: str | None = None
 
 
-class Village(BaseModel):
+class Village(Record):
     """A tenant: a kalurahan and how it runs the SOP. Configuration, not code."""
 
     id: TenantId
@@ -92,7 +102,7 @@ class Village(BaseModel):
         return ["#" + tag.lstrip("#").replace(" ", "") for tag in tags if tag.strip("# ")]
 
 
-class Staff(BaseModel):
+class Staff(Record):
     tenant_id: TenantId
     staff_id: str
     role: Role
@@ -107,13 +117,13 @@ class Staff(BaseModel):
     epoch: int = 0
 
 
-class Activity(BaseModel):
+class Activity(Record):
     title: str = Field(min_length=3, max_length=200)
     date: date
     location: str = Field(min_length=2, max_length=200)
 
 
-class DeclaredFile(BaseModel):
+class DeclaredFile(Record):
     name: str = Field(min_length=1, max_length=255)
     kind: FileKind
     content_type: str
@@ -126,7 +136,7 @@ class AssetStatus(StrEnum):
     REJECTED = "rejected"
 
 
-class RefusedAttempt(BaseModel):
+class RefusedAttempt(Record):
     """A version of a file that intake refused, kept in the record when the submitter replaces it."""
 
     name: str
@@ -137,7 +147,7 @@ class RefusedAttempt(BaseModel):
     received_at: datetime | None = None
 
 
-class Asset(BaseModel):
+class Asset(Record):
     """One declared file and what intake found in it."""
 
     tenant_id: str
@@ -166,7 +176,7 @@ class SubmissionStatus(StrEnum):
     REJECTED = "rejected"  # closed: the PPID said TOLAK; a resubmission is a new one pointing here
 
 
-class Submission(BaseModel):
+class Submission(Record):
     """An entry of the register of documentation and content (SOP step 1's output)."""
 
     tenant_id: str
@@ -195,7 +205,7 @@ class DraftStatus(StrEnum):
     PUBLISHED = "published"
 
 
-class Draft(BaseModel):
+class Draft(Record):
     """A draft of one procedure, at one version. A revision is a new version."""
 
     tenant_id: str
@@ -228,7 +238,7 @@ class Decision(StrEnum):
     REVISE = "revise"  # correction back to the admin
 
 
-class ReviewToken(BaseModel):
+class ReviewToken(Record):
     """A reviewer's link. Only the hash of the secret is ever stored."""
 
     tenant_id: str
@@ -248,7 +258,7 @@ class PublicationStatus(StrEnum):
     FAILED = "failed"
 
 
-class Publication(BaseModel):
+class Publication(Record):
     tenant_id: str
     submission_id: str
     procedure: Procedure
@@ -270,7 +280,7 @@ class Publication(BaseModel):
     checks: int = 0
 
 
-class AuditEntry(BaseModel):
+class AuditEntry(Record):
     """One state change: who, what, when, from which state."""
 
     tenant_id: str

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .events import Event
 from .models import AuditEntry
@@ -26,6 +26,7 @@ from .models import AuditEntry
 
 class Notice(BaseModel):
     """One email to one person, sent once."""
+    model_config = ConfigDict(defer_build=True)  # built when first used (cold start)
 
     tenant_id: str
     purpose: str  # review_link, rejected, revision, publish_failed, publish_late, report, digest, ...
@@ -71,6 +72,7 @@ class Change:
 
 class NoticeDue(BaseModel):
     """What the relay puts on the bus for a notice: the sender reads the notice by its id."""
+    model_config = ConfigDict(defer_build=True)  # built when first used (cold start)
 
     tenant_id: str
     notice_id: str
@@ -84,6 +86,7 @@ class NoticeDue(BaseModel):
 
 class NoticeRecord(BaseModel):
     """A notice as stored: delivered at most once to its recipient, never forgotten until it is."""
+    model_config = ConfigDict(defer_build=True)  # built when first used (cold start)
 
     notice: Notice
     created_at: datetime

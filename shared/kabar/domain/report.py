@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import BaseModel
 
 from . import sop
@@ -747,7 +746,9 @@ def _http_url(value: str | None) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _environment() -> Environment:
+def _environment():  # noqa: ANN202 - jinja2 is loaded when a report is rendered, not at import
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(tanggal=long_date_id, angka=_number, http_url=_http_url, kanal=channel_name,

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from ...domain import feeds
@@ -45,7 +44,9 @@ _TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "site
 
 
 @cache
-def _env() -> Environment:
+def _env():  # noqa: ANN202 - jinja2 is loaded when a page is rendered, not at every function's cold start
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
     return Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(default=True),
                        trim_blocks=True, lstrip_blocks=True)
 
