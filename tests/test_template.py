@@ -448,7 +448,8 @@ def test_the_uploads_bucket_keeps_every_version_and_removes_only_what_intake_dis
                 "NoncurrentVersionExpirationInDays", "Transitions", "NoncurrentVersionTransitions")
     rules = p["LifecycleConfiguration"]["Rules"]
     # the retention period (issue 16) is the one rule on every original; the rest only touch what intake discarded
-    discard = [r for r in rules if any(k in r for k in removing) and r["Id"] != "expire-originals"]
+    retention = ("expire-originals", "archive-originals", "expire-noncurrent-originals")  # issues 15, 16: below
+    discard = [r for r in rules if any(k in r for k in removing) and r["Id"] not in retention]
     assert discard, "no rule removes the versions intake discarded"
     for rule in discard:  # an untagged version may be a record: no rule may touch it
         assert rule.get("TagFilters") == [{"Key": DISCARD_TAG, "Value": DISCARD_VALUE}], rule["Id"]
@@ -704,3 +705,98 @@ def test_the_reports_bucket_keeps_anchors_under_object_lock_and_only_the_report_
     holders = {lid for lid, doc in policy_documents(cfn) for st in as_list(doc.get("Statement"))
                if "s3:PutObjectRetention" in as_list(st.get("Action"))}
     assert holders == {"MonthlyReportFunctionRole"}
+
+
+# --- storage classes, the dashboard and the alarms (issue 15) ---------------------------------------
+
+def test_originals_go_to_instant_retrieval_after_their_month_is_reported_and_every_version_past_retention(source):
+    from kabar.domain import retention
+
+    params = source["Parameters"]
+    assert params["OriginalsArchiveDays"]["Default"] == retention.ORIGINALS_ARCHIVE_DAYS
+    # the month's report is made in week 1 of the next month: a photo of the 1st is read until about day 38
+    assert params["OriginalsArchiveDays"]["MinValue"] > 31 + 3
+    rules = _lifecycle(source, "UploadsBucket")
+    archive = rules["archive-originals"]
+    assert archive["Status"] == "Enabled" and not archive.get("TagFilters") and not archive.get("Prefix")
+    for key in ("Transitions", "NoncurrentVersionTransitions"):
+        [step] = archive[key]
+        # instant retrieval: a GET answers at once (no restore step), so every reader of the record still works
+        assert step["StorageClass"] == "GLACIER_IR" and ref_id(step["TransitionInDays"]) == "OriginalsArchiveDays"
+    assert "ExpirationInDays" not in archive and "NoncurrentVersionExpiration" not in archive
+    # versions of originals (a recorded one made noncurrent by a double tap, or hidden by expire-originals'
+    # delete marker) go only after the retention period
+    noncurrent = rules["expire-noncurrent-originals"]
+    assert ref_id(noncurrent["NoncurrentVersionExpiration"]["NoncurrentDays"]) == "OriginalsRetentionDays"
+    assert set(noncurrent) == {"Id", "Status", "NoncurrentVersionExpiration"}
+    assert rules["abort-incomplete-multipart-uploads"]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] <= 7
+    classes = {t["StorageClass"] for r in rules.values() for k in ("Transitions", "NoncurrentVersionTransitions")
+               for t in r.get(k, [])}
+    assert classes == {"GLACIER_IR"}, "an archive class needing a restore would break reading the record"
+
+
+def test_derived_copies_expire_when_no_longer_served_and_published_pages_stay(source):
+    from kabar.domain import retention
+
+    params = source["Parameters"]
+    assert params["VideoCopiesRetentionDays"]["Default"] == retention.VIDEO_COPIES_DAYS
+    # the month's report draws its thumbnails from the media bucket in week 1 of the next month
+    assert params["MediaRetentionDays"]["MinValue"] >= 31 + 7
+    rules = _lifecycle(source, "MediaBucket")
+    videos = rules["expire-video-copies"]
+    assert ref_id(videos["ExpirationInDays"]) == "VideoCopiesRetentionDays"
+    # only video copies: a sanitized photo (2048 px JPEG, a few hundred KB) is far below the size filter
+    assert int(videos["ObjectSizeGreaterThan"]) >= 4 * 1024 * 1024
+    assert rules["abort-incomplete-multipart-uploads"]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] <= 7
+    site = _lifecycle(source, "SiteBucket")
+    for rule in site.values():  # public information stays published: no rule removes a page or a photo
+        assert not {"ExpirationInDays", "NoncurrentVersionExpiration", "ExpiredObjectDeleteMarker"} & set(rule)
+    [tiering] = site["site-photos-intelligent-tiering"]["Transitions"]
+    assert tiering["StorageClass"] == "INTELLIGENT_TIERING"
+
+
+def _dashboard(source: dict[str, Any]) -> dict[str, Any]:
+    body = props(source, "OperationsDashboard")["DashboardBody"]["Fn::Sub"]
+    return json.loads(re.sub(r"\$\{[A-Za-z0-9:.]+\}", "x", body))
+
+
+def test_the_dashboard_shows_every_sop_figure_without_a_village_dimension(source):
+    from kabar.domain import sop_metrics
+
+    env = source["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == sop_metrics.NAMESPACE
+    assert env["POWERTOOLS_SERVICE_NAME"] == sop_metrics.SERVICE
+    text = json.dumps(_dashboard(source))
+    for name in sop_metrics.ALL:
+        assert f'MetricName=\\"{name}\\"' in text, name
+    assert "tenant" not in text and "village" not in text.lower()
+    for searched in ("AWS/SQS", "AWS/Lambda", "AWS/ApiGateway", "ConcurrentExecutions"):
+        assert searched in text
+
+
+def _alarm_metrics(source: dict[str, Any], logical_id: str) -> list[dict[str, Any]]:
+    p = props(source, logical_id)
+    assert ref_id(p["AlarmActions"][0]) == "AlarmTopic" and p["TreatMissingData"] == "notBreaching"
+    return [m["MetricStat"]["Metric"] for m in p["Metrics"] if "MetricStat" in m]
+
+
+def test_alarms_watch_channel_errors_on_every_channel_and_late_steps_on_every_sop_clock(source):
+    from kabar.domain import sop_metrics
+
+    errors = _alarm_metrics(source, "ChannelErrorsAlarm")
+    assert {m["MetricName"] for m in errors} == {sop_metrics.CHANNEL_ERRORS}
+    dims = [{d["Name"]: d["Value"] for d in m["Dimensions"]} for m in errors]
+    assert sorted(d["channel"] for d in dims) == sorted(sop_metrics.CHANNELS)
+    assert {d["kind"] for d in dims} == {"permanent"}
+    assert {d["service"] for d in dims} == {sop_metrics.SERVICE}  # EMF's dimension set, exactly
+    late = _alarm_metrics(source, "LateStepsAlarm")
+    assert {m["MetricName"] for m in late} == {sop_metrics.LATE_STEPS}
+    late_dims = [{d["Name"]: d["Value"] for d in m["Dimensions"]} for m in late]
+    assert sorted(d["clock"] for d in late_dims) == sorted(sop_metrics.CLOCKS)
+    assert all(set(d) == {"clock", "service"} for d in late_dims)
+    for metric in errors + late:
+        assert metric["Namespace"] == sop_metrics.NAMESPACE
+    for logical_id in ("LambdaThrottlesAlarm", "HttpApi5xxAlarm"):
+        p = props(source, logical_id)
+        assert ref_id(p["AlarmActions"][0]) == "AlarmTopic"
+    assert ref_id(props(source, "HttpApi5xxAlarm")["Dimensions"][0]["Value"]) == "HttpApi"

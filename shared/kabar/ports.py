@@ -530,3 +530,13 @@ class Reports(Protocol):
 
 class Store(Villages, People, Submissions, Drafts, Publications, Journal, Analytics, Reports, Protocol):
     """The register: every repository, over one table so that a change commits in one transaction."""
+
+
+class Metrics(Protocol):
+    """The SOP's figures and failures, counted (``kabar.domain.sop_metrics`` names them).
+
+    ``dimensions`` are few-valued (procedure, decision, channel, clock); the village goes with the count as
+    a property, never as a dimension. A count that cannot be written is logged, never raised: the state
+    change it describes has already committed."""
+
+    def count(self, name: str, tenant_id: str, **dimensions: str) -> None: ...

@@ -5,7 +5,7 @@ Use cases take a ``Services``; handlers pass ``services()``; tests may build the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -18,11 +18,18 @@ if TYPE_CHECKING:
         JobQueue,
         LockedStorage,
         Mailer,
+        Metrics,
         ObjectStorage,
         Secrets,
         Store,
         UploadStorage,
     )
+
+
+def _emf_metrics() -> Metrics:
+    from .adapters.metrics import EmfMetrics
+
+    return EmfMetrics()
 
 
 @dataclass
@@ -38,6 +45,8 @@ class Services:
     secrets: Secrets
     channels: ChannelDirectory
     report_queue: JobQueue
+    #: the SOP's figures and failures (CloudWatch EMF); tests put a recorder here
+    metrics: Metrics = field(default_factory=_emf_metrics)
 
 
 @cache

@@ -13,9 +13,15 @@ from datetime import datetime, timedelta
 
 #: originals in the uploads bucket: the SOP's softcopy record (set to the village's archive schedule, JRA)
 ORIGINALS_DAYS = 1825
-#: sanitized copies, cover graphics and draft images in the media bucket: publishing needs them for days;
-#: the monthly report and a late correction for a year
-MEDIA_DAYS = 400
+#: sanitized photos, cover graphics and draft images in the media bucket: served to the reviewer, the channels
+#: and the month's report (week 1 of the next month); then nothing serves them (published photos are copied
+#: to the site, the record is the original)
+MEDIA_DAYS = 62
+#: video copies in the media bucket (the clean copy, the published and 9:16 copies): the channels fetch them
+#: at publication, by the end of day H+1; two weeks leave room for a late correction and a republish
+VIDEO_COPIES_DAYS = 14
+#: originals move to S3 Glacier Instant Retrieval once their month is reported (week 1 of the next month)
+ORIGINALS_ARCHIVE_DAYS = 45
 #: comments and direct messages (commenters' names and words): the month's report and the year after
 INQUIRY_DAYS = 400
 #: review links: the link's own expiry, then this long so a late click is told "expired", not "unknown"
@@ -35,9 +41,13 @@ class Rule:
 
 
 POLICY: tuple[Rule, ...] = (
-    Rule("Dokumentasi asli (originals)", "uploads bucket", f"{ORIGINALS_DAYS} hari", "S3 lifecycle: expire-originals"),
+    Rule("Dokumentasi asli (originals)", "uploads bucket", f"{ORIGINALS_DAYS} hari (Glacier IR setelah "
+         f"{ORIGINALS_ARCHIVE_DAYS} hari)",
+         "S3 lifecycle: expire-originals, archive-originals, expire-noncurrent-originals"),
     Rule("Salinan bersih dan grafis draf (sanitized copies)", "media bucket", f"{MEDIA_DAYS} hari",
          "S3 lifecycle: expire-media"),
+    Rule("Salinan video untuk kanal (video copies)", "media bucket", f"{VIDEO_COPIES_DAYS} hari",
+         "S3 lifecycle: expire-video-copies"),
     Rule("Draf dan keputusan PPID (drafts, decisions)", "table", "selama register disimpan (record)",
          "kept; personal data masked by redaction or erasure"),
     Rule("Tautan review (review links)", "table", f"kedaluwarsa + {REVIEW_TOKEN_GRACE_DAYS} hari", "DynamoDB TTL"),

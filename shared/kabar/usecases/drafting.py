@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from ..domain import drafting
+from ..domain import drafting, sop_metrics
 from ..domain.carousel import build_carousel
 from ..domain.clock import long_date_id, now
 from ..domain.errors import NotFound
@@ -14,6 +14,7 @@ from ..domain.models import AssetStatus, AuditEntry, Draft, DraftStatus, FileKin
 from ..domain.outbox import Change
 from ..domain.video import menunggu_video
 from ..services import Services
+from .village_logo import village_logo
 
 logger = Logger(child=True)
 
@@ -62,7 +63,7 @@ def make_drafts(event: SubmissionCompleted | VideoDrafted, svc: Services) -> lis
                     carousel_keys.append(f"{prefix}-photo-{n}.jpg")
                     svc.media.put(carousel_keys[-1], framed, "image/jpeg")
                 cover_key = f"{prefix}-cover.jpg"
-                logo = svc.media.get(village.logo_key) if village.logo_key else None
+                logo = village_logo(village, svc)
                 cover = make_cover(originals[carousel.cover_index], submission.activity.title, village.name,
                                    long_date_id(submission.activity.date), logo=logo)
                 svc.media.put(cover_key, cover, "image/jpeg")
@@ -83,6 +84,7 @@ def make_drafts(event: SubmissionCompleted | VideoDrafted, svc: Services) -> lis
                                      to_state=DraftStatus.IN_REVIEW.value),
                     events=[announce])):
                 ready.append(announce)
+                svc.metrics.count(sop_metrics.DRAFTS, event.tenant_id, procedure=procedure.value)
                 logger.info("draft made", extra={"procedure": procedure.value, "version": 1})
     return ready
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 
+from ..domain import sop_metrics
 from ..domain.clock import now
 from ..domain.events import SubmissionCompleted
 from ..domain.media import MediaRejected, VideoCleaner, check_declared, check_video, sanitize_photo, sniff
@@ -180,4 +181,7 @@ def complete_if_ready(tenant_id: str, submission_id: str, svc: Services) -> bool
         audit=AuditEntry(tenant_id=tenant_id, submission_id=submission_id, at=at, actor="intake", action="completed",
                          subject="submission", from_state="receiving", to_state="complete"),
         events=[SubmissionCompleted(tenant_id=tenant_id, submission_id=submission_id, occurred_at=at)]))
-    return svc.store.get_submission(tenant_id, submission_id).status is SubmissionStatus.COMPLETE
+    complete = svc.store.get_submission(tenant_id, submission_id).status is SubmissionStatus.COMPLETE
+    if complete:
+        svc.metrics.count(sop_metrics.SUBMISSIONS, tenant_id)
+    return complete

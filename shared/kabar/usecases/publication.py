@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from .. import web
+from ..domain import sop_metrics
 from ..domain.clock import now, to_wib
 from ..domain.errors import Conflict, NotFound
 from ..domain.events import ChannelCheckDue, ContentPublished, DraftApproved
@@ -205,6 +206,7 @@ def _attempt(channel: Channel, post: ChannelPost, pub: Publication, draft: Draft
                                      "alerted_error": str(err), "processing": None})
         svc.store.save_publication(pub, Change(notices=[] if told else _alert_admins(
             village, submission, draft, channel.name, str(err), svc)))
+        svc.metrics.count(sop_metrics.CHANNEL_ERRORS, draft.tenant_id, channel=channel.name, kind="permanent")
         return pub, None
     except Exception as err:  # noqa: BLE001 - transient: keep the intent, retry the message
         plan = retry_plan(pub.attempts, getattr(err, "retry_after", None), moment, deadline)
@@ -217,6 +219,7 @@ def _attempt(channel: Channel, post: ChannelPost, pub: Publication, draft: Draft
                                          to_wib(moment) + timedelta(seconds=plan.delay_seconds), deadline, svc)
             pub = pub.model_copy(update={"late_alerted_at": moment})
         svc.store.save_publication(pub, change)
+        svc.metrics.count(sop_metrics.CHANNEL_ERRORS, draft.tenant_id, channel=channel.name, kind="transient")
         return pub, plan.delay_seconds
     pub = pub.model_copy(update={"status": PublicationStatus.PUBLISHED, "remote_id": done.remote_id,
                                  "url": done.url, "published_at": moment, "error": None, "processing": None})
@@ -232,6 +235,7 @@ def _attempt(channel: Channel, post: ChannelPost, pub: Publication, draft: Draft
                                  procedure=pub.procedure, version=pub.version, channel=pub.channel, url=pub.url,
                                  occurred_at=pub.published_at)],
         notices=_tell_admins(village, submission, draft, channel.name, str(notice), done.url) if notice else []))
+    svc.metrics.count(sop_metrics.PUBLICATIONS, draft.tenant_id, channel=channel.name)
     logger.info("published", extra={"channel": channel.name, "url": done.url})
     return pub, None
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from .. import web
-from ..domain import sop, state
+from ..domain import sop, sop_metrics, state
 from ..domain.clock import iso, long_date_id, now, to_wib
 from ..domain.diff import FieldDiff, draft_changes, plain
 from ..domain.errors import InvalidTransition, NotFound
@@ -305,6 +305,7 @@ def decide(raw_token: str, form: dict[str, str], svc: Services, at: datetime | N
     except InvalidTransition:  # another tab or reviewer decided in between: say what stands
         page = _state_page(token, svc)
         return page if isinstance(page, Page) else _invalid()
+    svc.metrics.count(sop_metrics.DECISIONS, token.tenant_id, decision=decision.value)
     logger.info("decision recorded", extra={"submission_id": token.submission_id, "tenant_id": token.tenant_id,
                                             "decision": decision.value, "procedure": token.procedure.value,
                                             "version": token.version})

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from .. import web
-from ..domain import sop
+from ..domain import sop, sop_metrics
 from ..domain.clock import long_date_id, month_of, now, previous_month, to_wib
 from ..domain.events import DraftApproved, SubmissionCompleted
 from ..domain.models import Draft, Submission, Village
@@ -51,6 +51,8 @@ def watch(*, at: datetime | None = None, svc: Services) -> dict[str, int]:
                                      extra={"action": action.key, "submission_id": submission.submission_id})
                     continue
                 done[action.due.value] += 1
+                if action.due in sop_metrics.LATE_CLOCK:
+                    svc.metrics.count(sop_metrics.LATE_STEPS, village.id, clock=sop_metrics.LATE_CLOCK[action.due])
                 logger.info("SLA action done", extra={"action": action.key, "tenant_id": village.id,
                                                       "submission_id": submission.submission_id})
     if failures:

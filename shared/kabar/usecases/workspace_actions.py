@@ -107,7 +107,9 @@ def _draw_cover(village: Village, submission_id: str, latest, photo_key: str, sv
     if photo_key not in latest.photo_keys and not photo_key.startswith(f"{village.id}/{submission_id}/"):
         raise InvalidInput(t("Sampul harus salah satu foto draf.", "The cover must be one of the draft's photos."))
     submission = svc.store.get_submission(village.id, submission_id)
-    logo = svc.media.get(village.logo_key) if village.logo_key else None
+    from .village_logo import village_logo
+
+    logo = village_logo(village, svc)
     cover = make_cover(svc.media.get(photo_key), latest.title, village.name, long_date_id(submission.activity.date),
                        logo=logo)
     key = f"{village.id}/{submission_id}/drafts/social-v{latest.version + 1}-cover.jpg"
