@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup demo test test-fast test-wordpress lint template-check build bench local clean chromium ffmpeg poppler openapi fuzz
+.PHONY: help setup demo test test-fast test-wordpress lint template-check build bench local clean chromium ffmpeg poppler openapi fuzz cost
 
 help:
 	@echo "make demo            - start the local stack, run the whole SOP once, print where to look"
@@ -18,6 +18,7 @@ help:
 	@echo "make template-check  - cfn-lint, sam validate --lint, sam build"
 	@echo "make openapi         - write the JSON API's OpenAPI document (docs/openapi.json) from the handlers"
 	@echo "make fuzz            - a longer schemathesis run against the local stack (FUZZ_EXAMPLES per operation)"
+	@echo "make cost            - cost per village-month from template.yaml, make bench's durations and dated prices"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -92,6 +93,10 @@ openapi: $(STAMP)
 FUZZ_EXAMPLES ?= 200
 fuzz: $(STAMP)
 	$(PY) -m kabar_local.fuzz --examples $(FUZZ_EXAMPLES)
+# What a village costs a month on AWS (infra/kabar_local/cost.py): the template's settings, the durations
+# `make bench` measured (or the checked-in defaults) and the dated price table infra/kabar_local/aws_prices.json.
+cost: $(STAMP)
+	$(PY) -m kabar_local.cost
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .kabar

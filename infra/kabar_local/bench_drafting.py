@@ -123,6 +123,10 @@ def print_drafting() -> None:
             ratio = result["seconds"] / decode["seconds"]
             print(f"  {count:>2} photos  {label:<31} {result['seconds']:7.2f} s  x{ratio:5.2f}"
                   f"   peak +{result['peak_mb']:6.0f} MB")
+            if mode == "drafting":
+                from .bench_results import record
+
+                record(f"drafting_seconds_{count}_photos", round(result["seconds"], 3))
 
 
 if __name__ == "__main__":

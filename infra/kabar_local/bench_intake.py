@@ -89,6 +89,9 @@ def photo_rows() -> list[str]:
     _kabar_photo(data)  # warm up: imports, the HEIF opener
     _bare_pillow(data)
     kabar, bare = _median(_kabar_photo, data), _median(_bare_pillow, data)
+    from .bench_results import record
+
+    record("intake_photo_seconds", round(kabar, 3))  # one 12 MP photo's whole path (make cost)
     rows = [f"12 MP camera JPEG ({len(data) / MIB:.1f} MB, GPS EXIF, orientation 6), median of {RUNS}:",
             f"  Kabar photo path (sniff, check, decode, orient, strip, 2048 px copy)  {kabar * 1000:7.0f} ms",
             f"  Pillow bare decode + encode of the same file                          {bare * 1000:7.0f} ms",
@@ -147,6 +150,9 @@ def video_rows(size: int = 1024 * MIB) -> list[str]:
             rows.append(f"  {label:<62} {seconds:6.2f} s  x{seconds / baseline:5.2f}  "
                         f"peak RSS {after:.0f} MB (+{after - before:.0f} MB)")
         rows.append(f"  {'sha256sum (baseline)':<62} {baseline:6.2f} s   (target: constant memory, < 64 MB)")
+        from .bench_results import record
+
+        record("intake_video_seconds_per_gb", round(timings["hash+clean"][0] / (size / 1024**3), 2))
     return rows
 
 

@@ -100,6 +100,10 @@ def print_video() -> None:
             if full:
                 whole = _measure([sys.executable, "-c", _STEP, str(source), str(root / "whole"), "1"])
                 rows.append(("video step, + 9:16 copy, cover", whole, int(whole.out.split()[0])))
+            if full:  # for make cost: Lambda seconds per second of 1080p source, both copies and the cover
+                from .bench_results import record
+
+                record("video_lambda_seconds_per_source_second", round(rows[-1][1].cpu / vcpus / seconds, 3))
             for name, run, out_size in rows:
                 print(f"    {name:30} {run.cpu:7.1f} {run.cpu / cli.cpu:6.2f} {run.seconds:6.1f}s "
                       f"{run.seconds / cli.seconds:6.2f} {run.peak_mb:8.0f} {out_size / 1024**2:8.1f} "

@@ -22,6 +22,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from pydantic import BaseModel
 
 from .errors import KabarError
+from .file_types import ALLOWED_TYPES, canonical_type  # noqa: F401 - where intake and tests name them
 from .models import FileKind
 from .text import Bilingual, t
 
@@ -29,23 +30,6 @@ from .text import Bilingual, t
 MAX_PIXELS = 60_000_000
 # Pillow's own guard, for the process: warns above this, refuses above twice this.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-
-ALLOWED_TYPES: dict[FileKind, set[str]] = {
-    FileKind.PHOTO: {"image/jpeg", "image/png", "image/webp", "image/heic"},
-    FileKind.VIDEO: {"video/mp4", "video/quicktime"},
-}
-
-#: Names browsers and phones give to the same type.
-_ALIASES = {
-    "image/jpg": "image/jpeg",
-    "image/pjpeg": "image/jpeg",
-    "image/jpe": "image/jpeg",
-    "image/heif": "image/heic",
-    "image/heic-sequence": "image/heic",
-    "image/heif-sequence": "image/heic",
-    "video/x-m4v": "video/mp4",
-    "video/mov": "video/quicktime",
-}
 
 #: The only decoders Pillow may use on an upload (no EPS/Ghostscript, no exotic parsers).
 _DECODERS = ("JPEG", "PNG", "WEBP", "HEIF")
@@ -84,10 +68,6 @@ class CleanPhoto(BaseModel):
     content_type: Literal["image/jpeg"] = "image/jpeg"
 
 
-def canonical_type(content_type: str | None) -> str:
-    """``Image/JPG; charset=x`` -> ``image/jpeg``: one name per type."""
-    base = (content_type or "").split(";", 1)[0].strip().lower()
-    return _ALIASES.get(base, base)
 
 
 def ftyp_brands(head: bytes) -> list[bytes] | None:

@@ -60,29 +60,45 @@ PUBLIC_MAIL_DOMAINS = (".go.id", ".desa.id")
 # --- numbers -----------------------------------------------------------------------------------
 
 #: a run of digit groups joined by single separators ("3404 0120 0115 0005", "0123-01-012345-50-1")
-_GROUPS = re.compile(r"(?<![\w/@])\d+(?:[ .-]\d+)*")
-_NPWP_OLD = re.compile(r"(?<![\d.])\d{2}\.\d{3}\.\d{3}\.\d-\d{3}\.\d{3}(?![\d])")
-_KK_WORDS = re.compile(r"\b(?:KK|kartu\s+keluarga|no\.?\s*KK)\b", re.I)
-_NIK_WORDS = re.compile(r"\b(?:NIK|KTP|e-?KTP|nomor\s+induk\s+kependudukan|nomor\s+identitas|"
+class _lazy:  # noqa: N801 - stands where re.compile stood
+    """A pattern compiled when first used: the screening's patterns take several milliseconds to compile,
+    paid by the functions that screen a draft, not at the cold start of every function importing this."""
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - the compiled pattern's own attribute
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return getattr(self._compiled, name)
+
+
+_GROUPS = _lazy(r"(?<![\w/@])\d+(?:[ .-]\d+)*")
+_NPWP_OLD = _lazy(r"(?<![\d.])\d{2}\.\d{3}\.\d{3}\.\d-\d{3}\.\d{3}(?![\d])")
+_KK_WORDS = _lazy(r"\b(?:KK|kartu\s+keluarga|no\.?\s*KK)\b", re.I)
+_NIK_WORDS = _lazy(r"\b(?:NIK|KTP|e-?KTP|nomor\s+induk\s+kependudukan|nomor\s+identitas|"
                         r"identitas|kartu\s+identitas)\b", re.I)
-_NPWP_WORDS = re.compile(r"\bNPWP\b", re.I)
-_BANK_WORDS = re.compile(r"\b(?:rekening|rek\.?|no\.?\s*rek|norek|bank|BRI|BNI|BCA|BSI|BTN|BPD(?:\s+DIY)?|"
+_NPWP_WORDS = _lazy(r"\bNPWP\b", re.I)
+_BANK_WORDS = _lazy(r"\b(?:rekening|rek\.?|no\.?\s*rek|norek|bank|BRI|BNI|BCA|BSI|BTN|BPD(?:\s+DIY)?|"
                          r"Mandiri|CIMB(?:\s+Niaga)?|Danamon|Permata|Muamalat|Jago|SeaBank|a\.?\s?n\.?|"
                          r"atas\s+nama|transfer|ditransfer)\b", re.I)
 #: words that make a long number a reference, not a person's: transaction, order and QRIS ids,
 #: registration and letter numbers, budget codes, the village's own treasury account
-_REFERENCE_WORDS = re.compile(
+_REFERENCE_WORDS = _lazy(
     r"\b(?:transaksi|trx|ref(?:erensi)?\.?|reff|invoice|faktur|resi|pesanan|order|NMID|QRIS|merchant|"
     r"kode\s+(?:rekening|akun|kegiatan|booking|bayar|billing|pos)|billing|registrasi|register|"
     r"nomor\s+(?:surat|SK|seri|kontrak|SPM|SP2D|SPJ|agenda|pesanan|registrasi|perkara|pelanggan)|"
     r"ID\s+pelanggan|IDPEL|meteran|token\s+listrik|SP2D|SPM|kas\s+(?:desa|kalurahan)|"
     r"RKD|rekening\s+kas|NIB|NIP|NRP|NUPTK|NISN|nomor\s+induk\s+(?:siswa|pegawai)|koordinat|"
     r"lintang|bujur)\b", re.I)
-_MONEY_BEFORE = re.compile(r"(?:Rp\.?|IDR|rupiah|sebesar|senilai|USD|\$)\s*$", re.I)
-_BUDGET_CODE = re.compile(r"(?<![\d.])\d\.\d\.\d{1,2}(?:\.\d{1,2}){1,3}(?:\.\d{3,4})?(?![\d])")
-_COORDINATE = re.compile(r"-?\d{1,3}[.,]\d{4,}°?\s*(?:[NSEWLUTB]\b)?")
-_COORDINATE_PAIR = re.compile(r"-?\d{1,2}[.,]\d{3,}°?(?:\s*[,;/]\s*|\s+)\d{2,3}[.,]\d{3,}")
-_DATE = re.compile(r"\b\d{1,2}[-./]\d{1,2}[-./](?:\d{4}|\d{2})\b|\b\d{4}[-./]\d{1,2}[-./]\d{1,2}\b")
+_MONEY_BEFORE = _lazy(r"(?:Rp\.?|IDR|rupiah|sebesar|senilai|USD|\$)\s*$", re.I)
+_BUDGET_CODE = _lazy(r"(?<![\d.])\d\.\d\.\d{1,2}(?:\.\d{1,2}){1,3}(?:\.\d{3,4})?(?![\d])")
+_COORDINATE = _lazy(r"-?\d{1,3}[.,]\d{4,}°?\s*(?:[NSEWLUTB]\b)?")
+_COORDINATE_PAIR = _lazy(r"-?\d{1,2}[.,]\d{3,}°?(?:\s*[,;/]\s*|\s+)\d{2,3}[.,]\d{3,}")
+_DATE = _lazy(r"\b\d{1,2}[-./]\d{1,2}[-./](?:\d{4}|\d{2})\b|\b\d{4}[-./]\d{1,2}[-./]\d{1,2}\b")
 # Indonesian province codes: the first two digits of every NIK and KK
 _PROVINCES = {11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 31, 32, 33, 34, 35, 36, 51, 52, 53, 61, 62, 63, 64, 65,
               71, 72, 73, 74, 75, 76, 81, 82, 91, 92, 93, 94, 95, 96, 97}
@@ -91,17 +107,17 @@ _PROVINCES = {11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 31, 32, 33, 34, 35, 36, 51
 
 _SEP = r"[ .\-]?"
 #: mobile 08xx / +62 8xx / 62 8xx / +62 (0)8xx, 9 to 12 digits after the 8
-_MOBILE = re.compile(r"(?<![\w+])(?:\+62|62|\(\+62\)|0)" + _SEP + r"(?:\(0\)" + _SEP + r")?8(?:" + _SEP + r"\d){8,11}"
+_MOBILE = _lazy(r"(?<![\w+])(?:\+62|62|\(\+62\)|0)" + _SEP + r"(?:\(0\)" + _SEP + r")?8(?:" + _SEP + r"\d){8,11}"
                      r"(?![\d]|[ .-]\d)")
 #: a mobile written without its leading 0, only after a contact word ("WA: 8123456789")
-_BARE_MOBILE = re.compile(r"(?<=[:\s])8\d{8,11}(?!\d)")
-_CONTACT_WORDS = re.compile(r"\b(?:WA|WhatsApp|HP|Hp|telp\.?|telepon|ponsel|hubungi|kontak|SMS)\b\W{0,3}$", re.I)
+_BARE_MOBILE = _lazy(r"(?<=[:\s])8\d{8,11}(?!\d)")
+_CONTACT_WORDS = _lazy(r"\b(?:WA|WhatsApp|HP|Hp|telp\.?|telepon|ponsel|hubungi|kontak|SMS)\b\W{0,3}$", re.I)
 #: landline with its area code: (0274) 895123, 0274-4461234, +62 274 895123
-_LANDLINE = re.compile(r"(?<![\w+])(?:\(0\d{2,3}\)|0[2-79]\d{1,2}|\+62" + _SEP + r"[2-79]\d{1,2})" + _SEP +
+_LANDLINE = _lazy(r"(?<![\w+])(?:\(0\d{2,3}\)|0[2-79]\d{1,2}|\+62" + _SEP + r"[2-79]\d{1,2})" + _SEP +
                        r"\d{3,4}" + _SEP + r"?\d{3,4}(?![\d]|[ .-]\d)")
 _AT = r"(?:\s*@\s*|\s*[\[({<]\s*(?:at|@|et)\s*[\])}>]\s*|\s+(?:at|et)\s+)"
 _DOT = r"(?:\.|\s*[\[({<]\s*(?:dot|titik|\.)\s*[\])}>]\s*|\s+(?:dot|titik)\s+)"
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*" + _AT + r"[A-Za-z0-9-]+(?:" + _DOT + r"[A-Za-z0-9-]+)*" +
+_EMAIL = _lazy(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*" + _AT + r"[A-Za-z0-9-]+(?:" + _DOT + r"[A-Za-z0-9-]+)*" +
                     _DOT + r"(?:com|id|net|org|co|ac|sch|or|my|info|biz|me|io)\b(?:" + _DOT +
                     r"(?:id|uk|au|my)\b)?", re.I)
 
@@ -111,42 +127,42 @@ _NAME_WORD = r"(?:[A-Z][a-z']+|[A-Z]\.)"
 _HONORIFIC = (r"(?:Bapak|Bpk\.?|Pak|Ibu|Bu|Mbah|Mbok|Simbah|Sdr\.?|Sdri\.?|Saudara|Saudari|Mas|Mbak|Kakek|Nenek|"
               r"Ny\.|Nyonya|Tn\.|Almarhum|Almh?\.|An\.|[Aa]nak|[Aa]dik|[Bb]alita|[Bb]ayi|[Ss]iswa|[Ss]iswi|"
               r"[Bb]ocah|[Pp]asien|[Ll]ansia|[Ww]arga|[Jj]anda|[Dd]uda|[Yy]atim|[Pp]enerima|[Aa]tas\s+nama)")
-_HONORIFIC_WORD = re.compile(_HONORIFIC)
+_HONORIFIC_WORD = _lazy(_HONORIFIC)
 #: a person by an honorific or role ("Ibu Sutinah", "balita bernama Aisyah Putri") or by an age given
-_PERSON = re.compile(_HONORIFIC + r"(?:\s+(?:bernama|yang\s+bernama|atas\s+nama|a\.n\.))?\s+"
+_PERSON = _lazy(_HONORIFIC + r"(?:\s+(?:bernama|yang\s+bernama|atas\s+nama|a\.n\.))?\s+"
                      r"(?P<name>" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r"){0,3})")
-_AGED = re.compile(r"(?P<name>" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r"){0,2})\s*\(\s*(?:usia\s+)?\d{1,2}\s*"
+_AGED = _lazy(r"(?P<name>" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r"){0,2})\s*\(\s*(?:usia\s+)?\d{1,2}\s*"
                    r"(?:tahun|thn|th|bulan|bln)\b")
 #: a list of recipients after "penerima …:" ("1) Sarjono, 2) Painem" or "Suparmi, Wagiyem dan Tukiyo")
-_LIST_INTRO = re.compile(r"\b(?:penerima|daftar\s+penerima|KPM|keluarga\s+penerima)\b[^.:;]{0,60}:\s*", re.I)
-_LIST_ITEM = re.compile(r"(?:\d{1,2}[.)]\s*)?(?:(?:Bapak|Bpk\.?|Pak|Ibu|Bu|Mbah|Sdr\.?|Sdri\.?)\s+)?"
+_LIST_INTRO = _lazy(r"\b(?:penerima|daftar\s+penerima|KPM|keluarga\s+penerima)\b[^.:;]{0,60}:\s*", re.I)
+_LIST_ITEM = _lazy(r"(?:\d{1,2}[.)]\s*)?(?:(?:Bapak|Bpk\.?|Pak|Ibu|Bu|Mbah|Sdr\.?|Sdri\.?)\s+)?"
                         r"(?P<name>" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r"){0,2})")
-_LIST_SEP = re.compile(r"(?:\s*\([^)]{0,60}\))?(?:\s*,?\s*(?:NIK\s*)?\d(?:[\d-]|\.(?=\d)){7,}+(?:\s\d{4}){0,3}+)?"
+_LIST_SEP = _lazy(r"(?:\s*\([^)]{0,60}\))?(?:\s*,?\s*(?:NIK\s*)?\d(?:[\d-]|\.(?=\d)){7,}+(?:\s\d{4}){0,3}+)?"
                        r"\s*(?:,|;|\bdan\b|\bserta\b|(?=\d{1,2}[.)]\s))\s*")
 #: who is named in a public role: officials, staff, speakers (their names are public information)
-_OFFICIAL = re.compile(
+_OFFICIAL = _lazy(
     r"(?:\b(?:Lurah|Carik|Kepala|Kades|Kadus|Dukuh|Panewu|Camat|Bupati|Wakil|Ketua|Sekretaris|Bendahara|Kader|"
     r"Pendamping|Babinsa|Bhabinkamtibmas|Jagabaya|Ulu-ulu|Danarta|Pangripta|Kamituwa|Bidan|Dokter|dr\.|"
     r"Perawat|Perwakilan|Kasi|Kaur|Staf|Narasumber|Pemateri|Direktur|Koordinator|Anggota|Kapolsek|Danramil|"
     r"Penyuluh|Petugas|Nakes|Ustadz|Kiai|Pastor|Pendeta|Pelatih|Guru|Juri|Pembina|Manajer|Relawan)"
     r"(?:\s+(?:[A-Z][\w.-]*|desa|kalurahan|kapanewon|kabupaten|PKH|RT|RW|\d+))*\s*,?\s*"
     r"|\b(?:dipimpin|dipandu|disampaikan|dibuka|oleh)\s+(?:oleh\s+)?)$")
-_ROLE_AFTER = re.compile(r"^\s*,?\s*(?:selaku|sebagai|yang\s+menjabat|\(\s*(?:Lurah|Kepala|Ketua|Dukuh|Kader|"
+_ROLE_AFTER = _lazy(r"^\s*,?\s*(?:selaku|sebagai|yang\s+menjabat|\(\s*(?:Lurah|Kepala|Ketua|Dukuh|Kader|"
                          r"Bidan|Carik|Babinsa|Pendamping)|,\s*(?:Lurah|Kepala|Ketua|Dukuh|Kader|Bidan|Carik|"
                          r"Panewu|Camat|Bupati|Pendamping))", re.I)
-_AID = re.compile(
+_AID = _lazy(
     r"\b(?:BLT(?:[- ]?(?:DD|Dana\s+Desa|Desa))?|PKH|BPNT|Program\s+Keluarga\s+Harapan|"
     r"Bantuan\s+Pangan(?:\s+Non\s+Tunai)?|"
     r"Kartu\s+Sembako|bansos|bantuan\s+sosial|BST|PBI(?:[- ]JK)?|KIP|Kartu\s+Indonesia\s+Pintar|RTLH|bedah\s+rumah|"
     r"rumah\s+tidak\s+layak\s+huni|penerima\s+manfaat|KPM|bantuan\s+langsung\s+tunai|beras\s+bantuan|"
     r"bantuan\s+beras|jaminan\s+hidup|santunan|bantuan\s+(?:modal|tunai|sembako|lansia|disabilitas|pendidikan)|"
     r"miskin\s+ekstrem|keluarga\s+miskin|DTKS|P3KE|jatah\s+bantuan)\b", re.I)
-_RECEIVES = re.compile(r"\b(?:menerima|penerima|diterima|mendapat(?:kan)?|memperoleh|diberikan\s+kepada|"
+_RECEIVES = _lazy(r"\b(?:menerima|penerima|diterima|mendapat(?:kan)?|memperoleh|diberikan\s+kepada|"
                        r"diserahkan\s+kepada|disalurkan\s+kepada|kepada|untuk|dicairkan)\b", re.I)
-_HELP = re.compile(r"\b(?:bantuan|sembako|paket)\b", re.I)
-_RECEIVED = re.compile(r"\b(?:menerima|diterima|penerima|mendapat(?:kan)?)\b", re.I)
-_AMOUNT = re.compile(r"\bRp\.?\s?\d", re.I)
-_HEALTH = re.compile(
+_HELP = _lazy(r"\b(?:bantuan|sembako|paket)\b", re.I)
+_RECEIVED = _lazy(r"\b(?:menerima|diterima|penerima|mendapat(?:kan)?)\b", re.I)
+_AMOUNT = _lazy(r"\bRp\.?\s?\d", re.I)
+_HEALTH = _lazy(
     r"\b(?:stunting|gizi\s+buruk|gizi\s+kurang|kurang\s+gizi|malnutrisi|wasting|underweight|berat\s+badan\s+kurang|"
     r"TBC|TB\s+paru|tuberkulosis|HIV|AIDS|ODHA|diabetes|kencing\s+manis|hipertensi|darah\s+tinggi|stroke|kanker|"
     r"tumor|ODGJ|gangguan\s+jiwa|skizofrenia|depresi|kusta|lumpuh|kelumpuhan|disabilitas|difabel|tunanetra|"
@@ -156,14 +172,14 @@ _HEALTH = re.compile(
     r"positif|sakit|gizi|patah\s+tulang|terbaring|kecelakaan|luka\s+bakar|cacat|katarak|garis\s+merah|BGM)\b",
     re.I)
 #: a child's parent named in the sentence after the child's health: the same specific data
-_KIN = re.compile(r"\b(?:orang\s+tua(?:nya)?|ibunya|ayahnya|bapaknya|ibu\s+(?:dari|kandung)|ayah\s+(?:dari|kandung)|"
+_KIN = _lazy(r"\b(?:orang\s+tua(?:nya)?|ibunya|ayahnya|bapaknya|ibu\s+(?:dari|kandung)|ayah\s+(?:dari|kandung)|"
                   r"wali(?:nya)?|keluarganya)\b", re.I)
-_ADDRESS_WORDS = re.compile(r"\b(?:tinggal|bertempat\s+tinggal|beralamat|alamat|rumah(?:nya)?|kediaman|domisili|"
+_ADDRESS_WORDS = _lazy(r"\b(?:tinggal|bertempat\s+tinggal|beralamat|alamat|rumah(?:nya)?|kediaman|domisili|"
                             r"berdomisili|warga|menempati|huni|dihuni)\b", re.I)
-_RT_RW = re.compile(r"\bRT\.?\s?0*\d{1,3}\s*(?:/\s*|\s+)?(?:RW\.?\s?)?0*\d{1,3}\b|\bRT\.?\s?0*\d{1,3}\b")
-_RT_TITLE = re.compile(r"\b(?:Ketua|Pak|Bu|Pengurus|tingkat|se-?|per|setiap|antar|seluruh|tiap)\s*$", re.I)
-_SENTENCE_END = re.compile(r"[.!?;](?=\s|$)|\n")
-_ABBREVIATION = re.compile(r"\b(?:Rp|No|Sdr|Sdri|Bpk|Jl|Ny|Tn|dr|rek|Alm|Almh|An|St|Kec|Kab|Dsn|Dr|Hj|H|n|dkk|"
+_RT_RW = _lazy(r"\bRT\.?\s?0*\d{1,3}\s*(?:/\s*|\s+)?(?:RW\.?\s?)?0*\d{1,3}\b|\bRT\.?\s?0*\d{1,3}\b")
+_RT_TITLE = _lazy(r"\b(?:Ketua|Pak|Bu|Pengurus|tingkat|se-?|per|setiap|antar|seluruh|tiap)\s*$", re.I)
+_SENTENCE_END = _lazy(r"[.!?;](?=\s|$)|\n")
+_ABBREVIATION = _lazy(r"\b(?:Rp|No|Sdr|Sdri|Bpk|Jl|Ny|Tn|dr|rek|Alm|Almh|An|St|Kec|Kab|Dsn|Dr|Hj|H|n|dkk|"
                            r"Telp|Hp|HP)$")
 #: capitalised words that begin sentences or name places and programmes, never a person
 _NOT_NAMES = {"Dusun", "Padukuhan", "Desa", "Kalurahan", "Kelurahan", "Kapanewon", "Kecamatan", "Kabupaten", "Balai",

@@ -18,10 +18,11 @@ ORIGINALS_DAYS = 1825
 #: to the site, the record is the original)
 MEDIA_DAYS = 62
 #: video copies in the media bucket (the clean copy, the published and 9:16 copies): the channels fetch them
-#: at publication, by the end of day H+1; two weeks leave room for a late correction and a republish
-VIDEO_COPIES_DAYS = 14
-#: originals move to S3 Glacier Instant Retrieval once their month is reported (week 1 of the next month)
-ORIGINALS_ARCHIVE_DAYS = 45
+#: at publication, by the end of day H+1; a week leaves room for a correction and a republish
+VIDEO_COPIES_DAYS = 7
+#: originals move to S3 Glacier Instant Retrieval (still read at once) when the pipeline has read them: intake
+#: and the video step within hours; nothing else reads an original (docs/operations.md)
+ORIGINALS_ARCHIVE_DAYS = 7
 #: comments and direct messages (commenters' names and words): the month's report and the year after
 INQUIRY_DAYS = 400
 #: review links: the link's own expiry, then this long so a late click is told "expired", not "unknown"

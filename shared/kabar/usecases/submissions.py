@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from ..domain import sop
 from ..domain.clock import iso, now
 from ..domain.errors import InvalidInput, NotFound, RequirementsNotMet
-from ..domain.media import ALLOWED_TYPES, canonical_type
+from ..domain.file_types import ALLOWED_TYPES, canonical_type
 from ..domain.models import (
     Activity,
     Asset,

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from ..domain.clock import iso, now
 from ..domain.errors import Conflict, InvalidInput, NotFound
-from ..domain.media import canonical_type
+from ..domain.file_types import canonical_type
 from ..domain.models import (
     Asset,
     AssetStatus,

@@ -18,7 +18,6 @@ from ..domain.text import t
 from ..domain.tokens import new_token, token_hash
 from ..domain.workspace import may_act
 from ..services import Services
-from . import revision
 from .notices import rendered
 from .sessions import audit, sign_in_notice
 
@@ -56,6 +55,8 @@ def edit_draft(staff: Staff, village: Village, submission_id: str, procedure: st
     at = at or now()
     require_actor(staff, village)
     proc = _procedure(procedure)
+    from . import revision  # the correction path only: not at every workspace page's cold start
+
     latest = svc.store.get_draft(village.id, submission_id, proc)
 
     def one(name: str) -> str | None:

@@ -6,6 +6,7 @@ Layout in the site bucket, per village (tenant)::
     <tenant>/berita/index.json             the manifest: one entry per article
     <tenant>/berita/<slug>/index.html      the article page, carrying the marker in a <meta>
     <tenant>/berita/<slug>/foto-<n>.jpg    its photos, copied from the media bucket
+    <tenant>/berita/<slug>/foto-<n>-<w>.webp  the same in WebP at 480, 960 and 1440 px (srcset)
     <tenant>/berita/feed.xml, feed.json    the news as RSS 2.0 and JSON Feed 1.1 (domain/feeds.py)
 
 The article page is written before the manifest and the index; ``find`` wants both the page and the
@@ -25,7 +26,7 @@ from urllib.parse import quote, urljoin
 
 from markupsafe import Markup
 
-from ...domain import feeds
+from ...domain import feeds, responsive
 from ...domain.clock import iso, long_date_id, now, to_wib
 from ...domain.feeds import bare_name
 from ...domain.models import Village
@@ -94,8 +95,9 @@ class StaticSite:
         self._check(post)
         slug = post.slug
         photos = self._copy_photos(post)
+        pictures = self._write_renditions(post, photos)
         published_at = now()
-        page = self.render_article(post, photos, published_at)
+        page = self.render_article(post, photos, published_at, pictures=pictures)
         self.site.put(self._article_key(slug), page.encode(), "text/html; charset=utf-8", HTML_CACHE)
 
         items = [item for item in self._manifest() if item.get("slug") != slug]
@@ -103,6 +105,7 @@ class StaticSite:
             "slug": slug, "title": post.title, "lead": post.lead, "date": post.activity_date,
             "url": self.article_url(slug), "marker": post.marker,
             "photo": f"{self.article_url(slug)}{photos[0]}" if photos else None,
+            "photo_srcset": _absolute_srcset(self.article_url(slug), pictures[0]) if pictures else None,
             "published_at": iso(published_at),
         })
         items.sort(key=lambda item: (item.get("date") or "", item.get("published_at") or ""), reverse=True)
@@ -114,18 +117,21 @@ class StaticSite:
         self._write_feeds(items)
         return Published(remote_id=slug, url=self.article_url(slug))
 
-    def render_article(self, post: ChannelPost, photos: list[str], published_at: datetime) -> str:
+    def render_article(self, post: ChannelPost, photos: list[str], published_at: datetime,
+                       pictures: list[dict[str, Any]] | None = None) -> str:
         """The article's page, the one place it is rendered: what ``publish`` writes, and the preview the
         reviewer and the admin see. ``photos``: the gallery's addresses, file names beside the page
-        when published, absolute links in a preview."""
+        when published, absolute links in a preview. ``pictures``: per photo, its WebP ``srcset`` and
+        size (published pages; a preview shows the photos as they are)."""
         url = self.article_url(post.slug)
         og_image = urljoin(url, photos[0]) if photos else None
         return _env().get_template("article.html").render(
             village=self.village, name=bare_name(self.village), post=post,
             body=Markup(post.text),  # noqa: S704 (our own drafting's escaped HTML paragraphs)
             dateline=dateline(self.village, post), photos=photos, url=url, index_url=self.index_url(),
-            og_image=og_image, published=long_date_id(to_wib(published_at).date()), published_iso=iso(published_at),
-            privacy_url=self.privacy_url())
+            og_image=og_image, pictures=pictures or [], sizes_first=responsive.SIZES_FIRST,
+            sizes_others=responsive.SIZES_OTHERS, published=long_date_id(to_wib(published_at).date()),
+            published_iso=iso(published_at), privacy_url=self.privacy_url())
 
     def find(self, post: ChannelPost) -> Published | None:
         self._check(post)
@@ -166,6 +172,21 @@ class StaticSite:
             names.append(name)
         return names
 
+    def _write_renditions(self, post: ChannelPost, names: list[str]) -> list[dict[str, Any]]:
+        """Beside each photo, its WebP sizes; per photo the ``srcset`` and the largest size's dimensions."""
+        pictures = []
+        for name in names:
+            base = f"{self.village.id}/berita/{post.slug}/"
+            made = responsive.webp_renditions(self.site.get(base + name))
+            stem = name.rsplit(".", 1)[0]
+            files = []
+            for rendition in made:
+                file = f"{stem}-{rendition.width}.webp"
+                self.site.put(base + file, rendition.data, "image/webp", PHOTO_CACHE)
+                files.append((file, rendition.width))
+            pictures.append({"srcset": responsive.srcset(files), "width": made[-1].width, "height": made[-1].height})
+        return pictures
+
     def _manifest(self) -> list[dict[str, Any]]:
         key = self._manifest_key()
         if self.site.head(key) is None:
@@ -201,6 +222,10 @@ def _date_text(value: str) -> str:
         return long_date_id(date.fromisoformat(value[:10]))
     except ValueError:
         return value
+
+
+def _absolute_srcset(url: str, picture: dict[str, Any]) -> str:
+    return ", ".join(f"{url}{entry.strip()}" for entry in picture["srcset"].split(","))
 
 
 def _image_type(data: bytes) -> tuple[str, str]:
