@@ -270,3 +270,16 @@ class MemoryStore(MemoryOutbox):
 
 class ConditionFailed(Exception):
     """What the memory store raises where DynamoDB answers ConditionalCheckFailed to an unconditional caller."""
+
+
+class RecordedMetrics:
+    """The Metrics port (kabar/ports.py) keeping each count: (name, village, dimensions)."""
+
+    def __init__(self) -> None:
+        self.counts: list[tuple[str, str, dict[str, str]]] = []
+
+    def count(self, name: str, tenant_id: str, **dimensions: str) -> None:
+        self.counts.append((name, tenant_id, dimensions))
+
+    def of(self, name: str) -> list[dict[str, str]]:
+        return [dimensions for n, _, dimensions in self.counts if n == name]

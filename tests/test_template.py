@@ -448,7 +448,8 @@ def test_the_uploads_bucket_keeps_every_version_and_removes_only_what_intake_dis
                 "NoncurrentVersionExpirationInDays", "Transitions", "NoncurrentVersionTransitions")
     rules = p["LifecycleConfiguration"]["Rules"]
     # the retention period (issue 16) is the one rule on every original; the rest only touch what intake discarded
-    retention = ("expire-originals", "archive-originals", "expire-noncurrent-originals")  # issues 15, 16: below
+    retention = ("expire-originals", "archive-originals", "deep-archive-original-videos",
+                 "expire-noncurrent-originals")  # issues 15, 16: below
     discard = [r for r in rules if any(k in r for k in removing) and r["Id"] not in retention]
     assert discard, "no rule removes the versions intake discarded"
     for rule in discard:  # an untagged version may be a record: no rule may touch it
@@ -733,7 +734,17 @@ def test_originals_go_to_instant_retrieval_once_read_and_every_version_expires_p
     assert rules["abort-incomplete-multipart-uploads"]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] <= 7
     classes = {t["StorageClass"] for r in rules.values() for k in ("Transitions", "NoncurrentVersionTransitions")
                for t in r.get(k, [])}
-    assert classes == {"GLACIER_IR"}, "an archive class needing a restore would break reading the record"
+    assert classes == {"GLACIER_IR", "DEEP_ARCHIVE"}
+    # only videos (never a photo) go on to a class that needs a restore, and only after Glacier IR's 90 days
+    videos = rules["deep-archive-original-videos"]
+    assert int(videos["ObjectSizeGreaterThan"]) >= 8 * 1024 * 1024 and not videos.get("TagFilters")
+    for key in ("Transitions", "NoncurrentVersionTransitions"):
+        [step] = videos[key]
+        assert step["StorageClass"] == "DEEP_ARCHIVE"
+        assert ref_id(step["TransitionInDays"]) == "OriginalVideosDeepArchiveDays"
+    assert params["OriginalVideosDeepArchiveDays"]["MinValue"] >= params["OriginalsArchiveDays"]["Default"] + 90
+    assert params["OriginalVideosDeepArchiveDays"]["Default"] == retention.VIDEOS_DEEP_ARCHIVE_DAYS
+    assert "ExpirationInDays" not in videos and "NoncurrentVersionExpiration" not in videos
 
 
 def test_derived_copies_expire_when_no_longer_served_and_published_pages_stay(source):

@@ -82,7 +82,7 @@ ASSUMED = {
     "dynamo_writes_per_activity": 160,  # transactional writes (x2) of submission, assets, drafts, audit, outbox
     "dynamo_reads_per_activity": 500,
     "deployment_secrets": 2,  # the Meta webhook's and the file links' keys
-    "record_reads_share": 0.01,  # of the archived originals, read back in a month (information requests, audits)
+    "record_reads_share": 0.002,  # of the originals in Glacier IR, read back a month (information requests, audits)
 }
 
 
@@ -117,6 +117,7 @@ class Settings:
     tracing: bool
     log_days: int
     originals_archive_days: int | None  # None: originals stay in S3 Standard
+    videos_deep_archive_days: int | None  # None: original videos stay where the archive rule put them
     originals_days: int
     media_days: int | None
     video_copy_days: int | None
@@ -139,11 +140,13 @@ def template_settings(template: Path) -> Settings:
     def days(value: Any) -> int:
         return params[value["Ref"]] if isinstance(value, dict) else int(value)
 
-    archive = None
+    archive = deep = None
     for rule in rules("UploadsBucket").values():
         for step in rule.get("Transitions", []):
             if step["StorageClass"] == "GLACIER_IR" and not rule.get("TagFilters"):
                 archive = days(step["TransitionInDays"])
+            if step["StorageClass"] == "DEEP_ARCHIVE" and int(rule.get("ObjectSizeGreaterThan", 0)) >= 8 << 20:
+                deep = days(step["TransitionInDays"])
     uploads = rules("UploadsBucket")
     originals_days = days(uploads["expire-originals"]["ExpirationInDays"]) if "expire-originals" in uploads else 10**6
     media = rules("MediaBucket")
@@ -163,7 +166,8 @@ def template_settings(template: Path) -> Settings:
         arm64=glob.get("Architectures", ["x86_64"]) == ["arm64"],
         tracing=glob.get("Tracing") == "Active",
         log_days=params.get("LogRetentionDays", 90),
-        originals_archive_days=archive, originals_days=originals_days, media_days=media_days,
+        originals_archive_days=archive, videos_deep_archive_days=deep, originals_days=originals_days,
+        media_days=media_days,
         video_copy_days=video_days, site_tiering=site_tiering, alarm_metrics=alarm_metrics,
         dashboards=sum(1 for r in resources.values() if r["Type"] == "AWS::CloudWatch::Dashboard"))
 
@@ -194,28 +198,43 @@ def _video_published_mb(v: Village) -> float:
 def storage_lines(b: Breakdown, s: Settings, p: dict[str, float]) -> None:
     v, m = b.village, b.month
     per_day = v.activities / DAYS_IN_MONTH
-    originals_gb = per_day * (v.photos * v.photo_mb + v.video_share * v.video_mb) * MB
-    archive = s.originals_archive_days
+    photo_gb = per_day * v.photos * v.photo_mb * MB
+    video_gb = per_day * v.video_share * v.video_mb * MB
+    archive, deep = s.originals_archive_days, s.videos_deep_archive_days
+    standard, ir, da = p["s3_standard_gb_month"], p["s3_glacier_ir_gb_month"], p["s3_deep_archive_gb_month"]
 
-    def original(age: int) -> float:
+    def photo_class(age: int) -> float:
         if age >= s.originals_days:
             return 0.0
-        return p["s3_glacier_ir_gb_month"] if archive is not None and age >= archive else p["s3_standard_gb_month"]
+        return ir if archive is not None and age >= archive else standard
 
-    standard = _gb_months(m, originals_gb, lambda a: p["s3_standard_gb_month"] if original(a) == p[
-        "s3_standard_gb_month"] else 0.0)
+    def video_class(age: int) -> float:
+        if age >= s.originals_days:
+            return 0.0
+        if deep is not None and age >= deep:
+            return da
+        return photo_class(age)
+
+    def of(price: float):  # noqa: ANN202
+        return lambda cls: lambda age: price if cls(age) == price else 0.0
+
     where = f" (first {archive} days)" if archive else " (no Glacier IR rule in the template)"
-    b.add("S3", "originals, Standard" + where, f"{standard / p['s3_standard_gb_month']:.2f} GB-mo", standard)
+    usd = _gb_months(m, photo_gb, of(standard)(photo_class)) + _gb_months(m, video_gb, of(standard)(video_class))
+    b.add("S3", "originals, Standard" + where, f"{usd / standard:.2f} GB-mo", usd)
     if archive is not None:
-        ir = _gb_months(m, originals_gb, lambda a: original(a) if original(a) == p["s3_glacier_ir_gb_month"] else 0.0)
-        b.add("S3", f"originals, Glacier Instant Retrieval (after {archive} days)",
-              f"{ir / p['s3_glacier_ir_gb_month']:.2f} GB-mo", ir)
+        usd = _gb_months(m, photo_gb, of(ir)(photo_class)) + _gb_months(m, video_gb, of(ir)(video_class))
+        b.add("S3", f"originals, Glacier Instant Retrieval (after {archive} days)", f"{usd / ir:.2f} GB-mo", usd)
         objects = v.activities * (v.photos + v.video_share)
         b.add("S3", "lifecycle transitions into Glacier IR", f"{objects:.0f} objects",
               objects * p["s3_transition_glacier_ir_request"])
-        read_gb = originals_gb * DAYS_IN_MONTH * m * ASSUMED["record_reads_share"]
+        read_gb = (usd / ir) * ASSUMED["record_reads_share"]
         b.add("S3", "Glacier IR retrievals (the record read on request)", f"{read_gb:.2f} GB",
               read_gb * p["s3_glacier_ir_retrieval_gb"])
+    if deep is not None:
+        usd = _gb_months(m, video_gb, of(da)(video_class))
+        videos = v.activities * v.video_share
+        b.add("S3", f"original videos, Deep Archive (after {deep} days)", f"{usd / da:.2f} GB-mo",
+              usd + (videos * p["s3_transition_deep_archive_request"] if m * DAYS_IN_MONTH > deep else 0.0))
 
     photos_gb = per_day * (v.photos * ASSUMED["sanitized_photo_mb"]
                            + (min(v.photos, 9) + 1) * ASSUMED["carousel_frame_mb"]) * MB
@@ -397,7 +416,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = template_settings(args.template)
     print(f"Kabar: cost per village-month on AWS, month 1 and month {args.month}\n")
     print(f"  template : {args.template.name}: {'arm64' if settings.arm64 else 'x86_64'}, memory per function; "
-          f"originals to Glacier IR after {settings.originals_archive_days} days, kept {settings.originals_days}; "
+          f"originals to Glacier IR after {settings.originals_archive_days} days (videos to Deep Archive after "
+          f"{settings.videos_deep_archive_days}), kept {settings.originals_days}; "
           f"derived photos {settings.media_days} days, video copies {settings.video_copy_days} days; "
           f"logs {settings.log_days} days; tracing {'on' if settings.tracing else 'off'}")
     print(f"  prices   : {PRICES.relative_to(ROOT)} (as of {table['as_of']}; {table['region']})")
@@ -419,8 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {f'total, month {args.month}':<{width}}  {'':>24}  US${result.total:8.4f}")
         if key == "typical":  # the record keeps growing: what the same village costs in year 5
             later = model(village, 60, args.template, figures, prices, args.villages)
-            print(f"  {'total, month 60 (five years of originals in Glacier IR)':<{width}}  {'':>24}"
-                  f"  US${later.total:8.4f}")
+            print(f"  {'total, month 60 (the record of five years)':<{width}}  {'':>24}  US${later.total:8.4f}")
     assert result is not None
     print(f"\ncost per village-month (month {args.month}): US${result.total:.2f}")
     return 0

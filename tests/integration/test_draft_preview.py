@@ -28,7 +28,12 @@ def _get(aws, token, sid, procedure, query=None):
 
 
 def _photos_as_placeholders(page: str) -> tuple[str, int]:
-    """The page with each photo's address replaced by its position (the only allowed difference)."""
+    """The page with each photo's address replaced by its position (the only allowed difference).
+
+    The published page also offers each photo's WebP sizes around the same <img> (issue 15): files made
+    at publication, which a preview cannot point to; the picture shown is the same."""
+    page = re.sub(r'<picture><source type="image/webp" srcset="[^"]*" sizes="[^"]*">', "", page)
+    page = re.sub(r'(<img src="[^"]*" alt="[^"]*") width="\d+" height="\d+"', r"\1", page).replace("</picture>", "")
     urls = re.findall(r'<img src="([^"]*)"', page)
     og = re.search(r'<meta property="og:image" content="([^"]*)">', page).group(1)
     for n, url in enumerate(urls):

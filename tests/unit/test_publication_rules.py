@@ -25,7 +25,7 @@ from kabar.domain.publishing import backoff, publish_moment, retry_plan
 from kabar.domain.sop import batas_unggah
 from kabar.ports import PermanentChannelError, Published, TransientChannelError
 from kabar.usecases.publication import PublicationDeferred, PublicationIncomplete, publish_approved, republish
-from tests.fakes import MemoryStore, settle
+from tests.fakes import MemoryStore, RecordedMetrics, settle
 
 DAY = date(2026, 11, 27)
 DEADLINE = batas_unggah(DAY)  # 28 November 2026, 23:59:59 WIB
@@ -123,6 +123,7 @@ class Svc:
     def __init__(self, store):
         self.store, self.mailer, self.events = store, Recorder(), Recorder()
         self.media, self.settings = Media(), Settings()
+        self.metrics = RecordedMetrics()
 
 
 class Remote:
@@ -199,6 +200,9 @@ def test_a_throttled_channel_sets_the_wait_and_the_others_go_on(svc):
     assert {c: p.status for c, p in svc.store.pubs.items()} == {
         "facebook": PublicationStatus.PUBLISHED, "instagram": PublicationStatus.PUBLISHED}
     assert svc.store.draft.status is DraftStatus.PUBLISHED
+    # counted through the Metrics port: one publication per channel, the throttled attempt as transient
+    assert svc.metrics.of("Publications") == [{"channel": "facebook"}, {"channel": "instagram"}]
+    assert svc.metrics.of("ChannelErrors") == [{"channel": "instagram", "kind": "transient"}]
 
 
 def test_a_timeout_after_success_and_a_duplicate_delivery_make_one_post(svc):

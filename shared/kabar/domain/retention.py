@@ -23,6 +23,8 @@ VIDEO_COPIES_DAYS = 7
 #: originals move to S3 Glacier Instant Retrieval (still read at once) when the pipeline has read them: intake
 #: and the video step within hours; nothing else reads an original (docs/operations.md)
 ORIGINALS_ARCHIVE_DAYS = 7
+#: original videos move on to Deep Archive (read after a restore of up to 12 hours) after Glacier IR's 90 days
+VIDEOS_DEEP_ARCHIVE_DAYS = 97
 #: comments and direct messages (commenters' names and words): the month's report and the year after
 INQUIRY_DAYS = 400
 #: review links: the link's own expiry, then this long so a late click is told "expired", not "unknown"
@@ -43,8 +45,9 @@ class Rule:
 
 POLICY: tuple[Rule, ...] = (
     Rule("Dokumentasi asli (originals)", "uploads bucket", f"{ORIGINALS_DAYS} hari (Glacier IR setelah "
-         f"{ORIGINALS_ARCHIVE_DAYS} hari)",
-         "S3 lifecycle: expire-originals, archive-originals, expire-noncurrent-originals"),
+         f"{ORIGINALS_ARCHIVE_DAYS} hari; video ke Deep Archive setelah {VIDEOS_DEEP_ARCHIVE_DAYS} hari)",
+         "S3 lifecycle: expire-originals, archive-originals, deep-archive-original-videos, "
+         "expire-noncurrent-originals"),
     Rule("Salinan bersih dan grafis draf (sanitized copies)", "media bucket", f"{MEDIA_DAYS} hari",
          "S3 lifecycle: expire-media"),
     Rule("Salinan video untuk kanal (video copies)", "media bucket", f"{VIDEO_COPIES_DAYS} hari",
