@@ -27,6 +27,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 from .text import Bilingual, t
 
@@ -60,20 +61,23 @@ PUBLIC_MAIL_DOMAINS = (".go.id", ".desa.id")
 # --- numbers -----------------------------------------------------------------------------------
 
 #: a run of digit groups joined by single separators ("3404 0120 0115 0005", "0123-01-012345-50-1")
-class _lazy:  # noqa: N801 - stands where re.compile stood
-    """A pattern compiled when first used: the screening's patterns take several milliseconds to compile,
-    paid by the functions that screen a draft, not at the cold start of every function importing this."""
+if TYPE_CHECKING:  # to the type checker a lazy pattern is the pattern
+    _lazy = re.compile
+else:
+    class _lazy:  # noqa: N801 - stands where re.compile stood
+        """A pattern compiled when first used: the screening's patterns take several milliseconds to compile,
+        paid by the functions that screen a draft, not at the cold start of every function importing this."""
 
-    __slots__ = ("_args", "_compiled")
+        __slots__ = ("_args", "_compiled")
 
-    def __init__(self, pattern: str, flags: int = 0) -> None:
-        self._args = (pattern, flags)
-        self._compiled: re.Pattern[str] | None = None
+        def __init__(self, pattern: str, flags: int = 0) -> None:
+            self._args = (pattern, flags)
+            self._compiled: re.Pattern[str] | None = None
 
-    def __getattr__(self, name: str):  # noqa: ANN204 - the compiled pattern's own attribute
-        if self._compiled is None:
-            self._compiled = re.compile(*self._args)
-        return getattr(self._compiled, name)
+        def __getattr__(self, name: str):  # noqa: ANN204 - the compiled pattern's own attribute
+            if self._compiled is None:
+                self._compiled = re.compile(*self._args)
+            return getattr(self._compiled, name)
 
 
 _GROUPS = _lazy(r"(?<![\w/@])\d+(?:[ .-]\d+)*")
