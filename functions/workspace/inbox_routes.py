@@ -8,10 +8,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from kabar import services as composition
 from kabar.domain.clock import now
 from kabar.domain.errors import KabarError, NotFound
-from kabar.domain.inbox import STATUS_WORDS
+from kabar.domain.inbox import STATUS_WORDS, messaging_window_words
 from kabar.services import services
 from kabar.usecases import inbox_threads
 from kabar.usecases.sessions import Session
@@ -36,9 +35,10 @@ def register(app: APIGatewayHttpResolver, web: ModuleType) -> None:
                     error: tuple[str, str] | None = None) -> Response:
         at = now()
         view = inbox_threads.thread_view(session.staff, village, key, services().store, at,
-                                         composition.inbox_replies(village))
+                                         services().channels.inbox_replies(village))
         return web._html(status, "app/thread.html", session, village=village, view=view, page="inbox", at=at,
                          due_words=inbox_threads.due_words, reason_words=inbox_threads.REASON_WORDS,
+                         meta_window=messaging_window_words(),
                          flash=FLASH.get(web._q("ok")), error=error)
 
     @app.get("/app/<village>/kotak-masuk")
@@ -47,7 +47,7 @@ def register(app: APIGatewayHttpResolver, web: ModuleType) -> None:
         at = now()
         status = web._q("status")
         status = status if status in {s.value for s in STATUS_WORDS} else ""
-        every = inbox_threads.inbox(village, services().store, at, composition.inbox_replies(village))
+        every = inbox_threads.inbox(village, services().store, at, services().channels.inbox_replies(village))
         shown = [th for th in every if th.status.value == status] if status else every
         return web._html(200, "app/inbox.html", session, village=village, threads=shown, page="inbox", at=at,
                          counts=inbox_threads.counts(every), total=len(every), chosen=status,
@@ -73,7 +73,7 @@ def register(app: APIGatewayHttpResolver, web: ModuleType) -> None:
         how = one(form, "how") or "message"
         return act(session, village, key, lambda: inbox_threads.reply(
             session.staff, village, key, how, one(form, "text"), services().store,
-            composition.inbox_replies(village), now(), one(form, "inquiry") or None),
+            services().channels.inbox_replies(village), now(), one(form, "inquiry") or None),
             "private" if how == "private" else "sent")
 
     @app.post("/app/<village>/kotak-masuk/<key>/tidak-perlu")
@@ -87,7 +87,7 @@ def register(app: APIGatewayHttpResolver, web: ModuleType) -> None:
     def hide(session: Session, village, key: str, form: dict) -> Response:  # noqa: ANN001
         return act(session, village, key, lambda: inbox_threads.hide(
             session.staff, village, key, one(form, "inquiry"), services().store,
-            composition.inbox_replies(village), now()), "hidden")
+            services().channels.inbox_replies(village), now()), "hidden")
 
     @app.post("/app/<village>/kotak-masuk/<key>/tugaskan")
     @web._village_page

@@ -144,7 +144,9 @@ def inbox_demo(stack, step: Callable[[str], None]) -> None:  # noqa: ANN001
     import hmac
 
     graph = getattr(stack, "fake_graph", None)
-    pages = [p for p in (graph.posts() if graph is not None else []) if p.get("page_id")]
+    if graph is None:
+        return
+    pages = [p for p in graph.posts() if p.get("page_id")]
     if not pages:
         return
     step("7b. Warga berkomentar dan mengirim pesan ke Halaman (comments and a message arrive by Meta's webhook)")

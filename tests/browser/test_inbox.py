@@ -75,12 +75,12 @@ def a_post(stack, text: str) -> str:  # noqa: ANN001
 
 def admin(name: str, village: str = VILLAGE):  # noqa: ANN201
     n = len(services().store.people(village))
-    staff, _ = add_staff(village, "admin", name, f"admin{n}@{village}.desa.id")
+    staff, _ = add_staff(village, "admin", name, f"admin{n}@{village}.desa.id", svc=services())
     return staff
 
 
 def sign_in(page, staff) -> None:  # noqa: ANN001
-    page.goto(issue_sign_in_link(staff))
+    page.goto(issue_sign_in_link(staff, svc=services()))
     page.click("#signin")
     page.wait_for_url(re.compile(rf"/app/{staff.tenant_id}$"))
 
@@ -151,7 +151,7 @@ def test_a_message_past_the_window_is_refused_with_the_reason(stack, new_page):
     old_at = now() - timedelta(hours=26)
     old = graph.visitor_message(PAGE, "24000000000002", "Pak Darto", "Syarat surat pindah apa saja?", at=old_at)
     raw, signature = signed(old)
-    inbox.receive(raw, signature, arrived=old_at)  # arrived 26 hours ago
+    inbox.receive(raw, signature, services(), arrived=old_at)  # arrived 26 hours ago
     page = new_page()
     sign_in(page, admin("Admin Jendela"))
     page.goto(f"{stack.base_url}/app/{VILLAGE}/kotak-masuk/{thread_key(f'facebook:m:{PAGE}:24000000000002')}")

@@ -20,7 +20,7 @@ from kabar.domain.clock import month_of, now
 from kabar.domain.errors import NotFound
 from kabar.domain.inbox import answer_times, thread_key
 from kabar.domain.models import ChannelConfig, Procedure, Publication, PublicationStatus, Role
-from kabar.services import inbox_replies, reset, services
+from kabar.services import reset, services
 from kabar.usecases import inbox, inbox_threads
 from kabar.usecases.staff import add_staff
 from kabar.usecases.villages import put_village
@@ -57,7 +57,8 @@ def meta(aws, monkeypatch):
     village = services().store.get_village(VILLAGE)
     social = [ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=secret),
               ChannelConfig(type="instagram", secret_name=secret, ig_user_id=IG_ID)]
-    put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: social}}))
+    put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: social}}),
+                svc=services())
     yield graph, fakes.instagram
     server.shutdown()
     server.server_close()
@@ -163,9 +164,9 @@ def test_every_shape_meta_delivers_is_recorded_once(aws, meta):
 
 def test_answers_from_kabar_stop_the_clock_once_and_the_report_counts_what_is_open(aws, meta):
     graph, ig = meta
-    admin, _ = add_staff(VILLAGE, "admin", "Admin Media", "admin.media@purwobinangun.desa.id")
+    admin, _ = add_staff(VILLAGE, "admin", "Admin Media", "admin.media@purwobinangun.desa.id", svc=services())
     village = services().store.get_village(VILLAGE)
-    replies = inbox_replies(village)
+    replies = services().channels.inbox_replies(village)
     post = a_post(graph)
     # Given a comment, a message of now, a message of 25 hours ago and one more comment left open
     question = graph.visitor_comment(post, "9988776655", "Sri Wahyuni", "Jam berapa kerja baktinya?")
@@ -176,7 +177,8 @@ def test_answers_from_kabar_stop_the_clock_once_and_the_report_counts_what_is_op
     old_at = now() - timedelta(hours=25)
     old = graph.visitor_message(PAGE_ID, "24000000000002", "Pak Darto", "Surat pindah bagaimana?", at=old_at)
     raw = json.dumps(old).encode()
-    inbox.receive(raw, "sha256=" + hmac.new(APP_SECRET.encode(), raw, hashlib.sha256).hexdigest(), arrived=old_at)
+    inbox.receive(raw, "sha256=" + hmac.new(APP_SECRET.encode(), raw, hashlib.sha256).hexdigest(), services(),
+                  arrived=old_at)
     deliver(aws, graph.visitor_comment(post, "7788990011", "Wati", "Siapa koordinatornya?"))
     store = services().store
     at = now()
@@ -213,10 +215,10 @@ def test_answers_from_kabar_stop_the_clock_once_and_the_report_counts_what_is_op
     assert figures.rate == (50 if same else 67)
 
     # And one village never reaches another's thread, nor may a reader act
-    other_admin, _ = add_staff(OTHER, "admin", "Admin Lain", "admin@candibinangun.desa.id")
+    other_admin, _ = add_staff(OTHER, "admin", "Admin Lain", "admin@candibinangun.desa.id", svc=services())
     with pytest.raises(NotFound):
         inbox_threads.thread_view(other_admin, store.get_village(OTHER), key, store, at)
-    reviewer, _ = add_staff(VILLAGE, "reviewer", "PPID", "ppid2@purwobinangun.desa.id")
+    reviewer, _ = add_staff(VILLAGE, "reviewer", "PPID", "ppid2@purwobinangun.desa.id", svc=services())
     with pytest.raises(inbox_threads.NotAllowed):
         inbox_threads.mark_no_answer(reviewer, village, old_key, store, at)
     assert reviewer.role is Role.REVIEWER
@@ -224,8 +226,8 @@ def test_answers_from_kabar_stop_the_clock_once_and_the_report_counts_what_is_op
 
 def test_no_answer_needed_hide_and_assign_commit_with_their_audit(aws, meta):
     graph, _ = meta
-    admin, _ = add_staff(VILLAGE, "admin", "Admin Media", "admin.media@purwobinangun.desa.id")
-    colleague, _ = add_staff(VILLAGE, "admin", "Dewi", "dewi@purwobinangun.desa.id")
+    admin, _ = add_staff(VILLAGE, "admin", "Admin Media", "admin.media@purwobinangun.desa.id", svc=services())
+    colleague, _ = add_staff(VILLAGE, "admin", "Dewi", "dewi@purwobinangun.desa.id", svc=services())
     village = services().store.get_village(VILLAGE)
     store, at = services().store, now()
     post = a_post(graph)
@@ -237,7 +239,7 @@ def test_no_answer_needed_hide_and_assign_commit_with_their_audit(aws, meta):
     deliver(aws, plain)
     # When the admin hides the spam, marks the other as needing no answer (twice) and gives a thread to Dewi
     assert inbox_threads.hide(admin, village, thread_key(f"facebook:c:{spam_id}"), spam_id, store,
-                              inbox_replies(village), at)
+                              services().channels.inbox_replies(village), at)
     assert graph._comments[spam_id].hidden
     key = thread_key(f"facebook:c:{plain_id}")
     assert inbox_threads.mark_no_answer(admin, village, key, store, at) == 1
@@ -261,7 +263,8 @@ def test_the_digest_links_straight_to_each_thread_and_names_the_person(aws, meta
     message = graph.visitor_message(PAGE_ID, "24000000000031", "Rina", "Halo, mau tanya jadwal posyandu")
     deliver(aws, message)
     village = services().store.get_village(VILLAGE)
-    inbox_threads.inbox(village, services().store, now(), inbox_replies(village))  # names asked of Meta
+    # the names asked of Meta
+    inbox_threads.inbox(village, services().store, now(), services().channels.inbox_replies(village))
     assert inbox.send_digest(village, now(), services()) == 1
     aws.settle()
     from kabar_local.outbox import Outbox
@@ -317,11 +320,12 @@ def test_a_commenters_erasure_also_forgets_their_name_on_the_inbox_thread(aws, m
     message = graph.visitor_message(PAGE_ID, "24000000000077", "Budi Santoso", "Saya mau lapor jalan rusak")
     deliver(aws, message)
     village = services().store.get_village(VILLAGE)
-    inbox_threads.inbox(village, services().store, now(), inbox_replies(village))  # the name asked of Meta, kept
+    # the name asked of Meta, kept
+    inbox_threads.inbox(village, services().store, now(), services().channels.inbox_replies(village))
     key = thread_key(f"facebook:m:{PAGE_ID}:24000000000077")
     assert services().store.inbox.thread(VILLAGE, key)["author_name"] == "Budi Santoso"
 
-    erasure.erase_commenter(VILLAGE, "24000000000077", "operator:ppid")
+    erasure.erase_commenter(VILLAGE, "24000000000077", "operator:ppid", svc=services())
 
     kept = services().store.inbox.thread(VILLAGE, key)
     assert kept["author_name"] == "" and "24000000000077" not in json.dumps(kept)
@@ -329,9 +333,9 @@ def test_a_commenters_erasure_also_forgets_their_name_on_the_inbox_thread(aws, m
 
 def test_a_private_reply_once_and_an_instagram_reply_under_the_top_comment(aws, meta):
     graph, ig = meta
-    admin, _ = add_staff(VILLAGE, "admin", "Admin Media", "admin.media@purwobinangun.desa.id")
+    admin, _ = add_staff(VILLAGE, "admin", "Admin Media", "admin.media@purwobinangun.desa.id", svc=services())
     village = services().store.get_village(VILLAGE)
-    store, at, replies = services().store, now(), inbox_replies(village)
+    store, at, replies = services().store, now(), services().channels.inbox_replies(village)
     post = a_post(graph)
     question = graph.visitor_comment(post, "9988776655", "Sri Wahyuni", "Boleh minta nomor WA pak dukuh?")
     comment_id = question["entry"][0]["changes"][0]["value"]["comment_id"]

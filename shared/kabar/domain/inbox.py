@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from . import sop
 from .clock import month_of, to_wib
+from .text import Bilingual, t
 
 #: A question is "close to the limit" in the daily digest when less than this is left.
 NEAR_LIMIT = timedelta(hours=6)
@@ -352,6 +353,12 @@ sangat banyak sekali ya yaa yah dan juga semua semoga jaya terus the
 MESSAGING_WINDOW = timedelta(hours=24)
 #: A private reply to a commenter: once per comment, within 7 days of the comment.
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
+
+
+def messaging_window_words() -> Bilingual:
+    """Meta's window as Meta says it, in hours ("24 jam" / "24 hours"), from the one constant above."""
+    hours = int(MESSAGING_WINDOW.total_seconds() // 3600)
+    return t(f"{hours} jam", f"{hours} hours")
 
 
 def butuh_jawaban(text: str) -> bool:

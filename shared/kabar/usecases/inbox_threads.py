@@ -24,17 +24,20 @@ from .. import web
 from ..domain.clock import month_of, previous_month, to_wib
 from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..domain.inbox import (
+    PRIVATE_REPLY_WINDOW,
     STATUS_WORDS,
     Inquiry,
     InquiryKind,
     ThreadStatus,
     message_window_left,
+    messaging_window_words,
     private_reply_allowed,
     thread_due,
     thread_status,
 )
 from ..domain.models import AuditEntry, Role, Staff, Village
 from ..domain.outbox import Change
+from ..domain.sop import lama
 from ..domain.text import t
 from ..domain.workspace import Clock, read_clock, when_id
 from ..ports import InboxReplies, PermanentChannelError, TransientChannelError
@@ -238,11 +241,12 @@ def thread_view(staff: Staff, village: Village, key: str, store: Any, at: dateti
 
 def _window_words(channel: str, last: datetime) -> tuple[str, str]:
     app = "Instagram" if channel == "instagram" else "Messenger"
-    return (f"Percakapan ini tidak dapat dibalas lagi dari Kabar: Meta hanya mengizinkan balasan pesan dalam 24 jam "
-            f"sejak pesan terakhir orang itu ({when_id(last)}). Balas lewat {app} bila orang itu menulis lagi, "
-            "atau hubungi lewat saluran lain.",
+    window = messaging_window_words()
+    return (f"Percakapan ini tidak dapat dibalas lagi dari Kabar: Meta hanya mengizinkan balasan pesan dalam "
+            f"{window.id} sejak pesan terakhir orang itu ({when_id(last)}). Balas lewat {app} bila orang itu menulis "
+            "lagi, atau hubungi lewat saluran lain.",
             f"This conversation can no longer be answered from Kabar: Meta allows a reply to a message only within "
-            f"24 hours of the person's last message ({when_id(last)}). Answer in {app} when the person writes "
+            f"{window.en} of the person's last message ({when_id(last)}). Answer in {app} when the person writes "
             "again, or reach them another way.")
 
 
@@ -309,10 +313,11 @@ def reply(staff: Staff, village: Village, key: str, how: str, text: str, store: 
             raise CannotAnswer(t("Komentar ini sudah dihapus penulisnya.", "Its author removed this comment."))
         if how == "private":
             if not private_reply_allowed(target, at):
+                days = lama(PRIVATE_REPLY_WINDOW)
                 raise CannotAnswer(t(
-                    "Balasan pribadi hanya sekali untuk satu komentar dan paling lambat 7 hari setelah komentar "
+                    f"Balasan pribadi hanya sekali untuk satu komentar dan paling lambat {days.id} setelah komentar "
                     "ditulis (aturan Meta). Balas di bawah komentarnya saja.",
-                    "A private reply is allowed once per comment and within 7 days of it (Meta's rule). Reply "
+                    f"A private reply is allowed once per comment and within {days.en} of it (Meta's rule). Reply "
                     "under the comment instead."))
             try:
                 answer_id = replies.private_reply(first.channel, target.inquiry_id, text)
