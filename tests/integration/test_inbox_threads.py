@@ -367,3 +367,19 @@ def test_a_private_reply_once_and_an_instagram_reply_under_the_top_comment(aws, 
     assert inquiry(top_id).answered_at and inquiry(under_id).answered_at  # both waited, both answered
     for delivery in ig.webhooks:  # Meta's delivery of the account's own reply changes nothing
         assert deliver(aws, delivery)["answered"] == 0
+
+
+def test_meta_not_answering_is_said_plainly_and_records_nothing(aws, meta):
+    graph, _ = meta
+    admin, _ = add_staff(VILLAGE, "admin", "Admin Media", "admin.media@purwobinangun.desa.id", svc=services())
+    village = services().store.get_village(VILLAGE)
+    store, at = services().store, now()
+    question = graph.visitor_comment(a_post(graph), "9988776655", "Sri Wahyuni", "Kapan mulai?")
+    comment_id = question["entry"][0]["changes"][0]["value"]["comment_id"]
+    deliver(aws, question)
+    graph.fail_next(2, 500, on="comments")  # Meta's transient error on the reply
+    with pytest.raises(inbox_threads.CannotAnswer) as later:
+        inbox_threads.reply(admin, village, thread_key(f"facebook:c:{comment_id}"), "comment", "Pukul 07.00.", store,
+                            services().channels.inbox_replies(village), at, comment_id)
+    assert "Coba lagi" in later.value.message.id and later.value.status == 409
+    assert inquiry(comment_id).open  # the clock still runs: nothing was answered

@@ -284,6 +284,16 @@ def _refused(err: Exception) -> CannotAnswer:
     return CannotAnswer(t(f"Meta menolak jawaban ini: {err}", f"Meta refused this answer: {err}"))
 
 
+def _later(err: Exception) -> CannotAnswer:
+    """Meta did not answer (a timeout, a 5xx, a rate limit): nothing was recorded; the text stays to send again.
+    A timeout may still have posted it: Meta's webhook then records the answer, once."""
+    logger.warning("inbox: Meta did not answer", extra={"error": type(err).__name__})
+    return CannotAnswer(t("Meta sedang tidak menjawab; jawaban belum tercatat terkirim. Coba lagi sebentar lagi "
+                          "(bila ternyata sudah muncul di Facebook/Instagram, Kabar mencatatnya sendiri).",
+                          "Meta is not answering right now; the answer is not recorded as sent. Try again in a "
+                          "moment (if it did appear on Facebook/Instagram, Kabar records it by itself)."))
+
+
 def reply(staff: Staff, village: Village, key: str, how: str, text: str, store: Any, replies: InboxReplies,
           at: datetime, inquiry_id: str | None = None) -> str:
     """Answer the thread from Kabar: ``how`` is ``comment`` (a public reply under the comment),
@@ -300,6 +310,8 @@ def reply(staff: Staff, village: Village, key: str, how: str, text: str, store: 
             raise CannotAnswer(t(*_window_words(first.channel, max(i.received_at for i in items))))
         try:
             answer_id = replies.send_message(first.channel, first.author_id, text)
+        except TransientChannelError as err:
+            raise _later(err) from err
         except PermanentChannelError as err:
             if type(err).__name__ == "OutsideMessagingWindow":
                 raise CannotAnswer(t(*_window_words(first.channel, max(i.received_at for i in items)))) from err
@@ -321,6 +333,8 @@ def reply(staff: Staff, village: Village, key: str, how: str, text: str, store: 
                     "under the comment instead."))
             try:
                 answer_id = replies.private_reply(first.channel, target.inquiry_id, text)
+            except TransientChannelError as err:
+                raise _later(err) from err
             except PermanentChannelError as err:
                 raise _refused(err) from err
             store.inbox.private_replied(target, at, answer_id or f"private:{target.inquiry_id}", text,
@@ -333,6 +347,8 @@ def reply(staff: Staff, village: Village, key: str, how: str, text: str, store: 
         try:
             answer_id = replies.reply_comment(first.channel, top if first.channel == "instagram" else target.inquiry_id,
                                               text)
+        except TransientChannelError as err:
+            raise _later(err) from err
         except PermanentChannelError as err:
             raise _refused(err) from err
         settled = [i for i in items if i.open and (i.inquiry_id == target.inquiry_id or
@@ -375,6 +391,8 @@ def hide(staff: Staff, village: Village, key: str, inquiry_id: str, store: Any, 
         return False
     try:
         replies.hide_comment(target.channel, target.inquiry_id)
+    except TransientChannelError as err:
+        raise _later(err) from err
     except PermanentChannelError as err:
         raise _refused(err) from err
     return store.inbox.hide(target, at, _audit(staff, village, "inbox_hidden", key, at, note=target.text[:200]))
