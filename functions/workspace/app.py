@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sys
 from collections.abc import Callable
 from urllib.parse import parse_qs
 
@@ -17,7 +18,7 @@ from kabar.domain.errors import KabarError, NotFound
 from kabar.domain.workspace import ROLE_LABEL, SESSION_ABSOLUTE, may_act, when_id
 from kabar.http import PAGE_HEADERS
 from kabar.services import services
-from kabar.usecases import sessions, workspace_actions, workspace_pages
+from kabar.usecases import inbox_threads, sessions, workspace_actions, workspace_pages
 from kabar.usecases.sessions import COOKIE, Session
 from kabar.web import render
 
@@ -132,7 +133,7 @@ def _village_page(handler: Callable[..., Response]) -> Callable[..., Response]:
             params["form"] = form  # type: ignore[assignment]
         try:
             return handler(session, target, **params)
-        except workspace_actions.NotAllowed:
+        except (workspace_actions.NotAllowed, inbox_threads.NotAllowed):
             return _message(403, ("Hanya dapat melihat", "Read only"),
                             ("Peran Anda hanya dapat melihat, tidak dapat mengubah apa pun di sini.",
                              "Your role can read but not change anything here."), session)
@@ -437,6 +438,12 @@ def _settings_page(session: Session, village, tested: dict | None = None,  # noq
 @_village_page
 def settings_page(session: Session, village) -> Response:  # noqa: ANN001
     return _settings_page(session, village)
+
+
+# the inbox (Kotak masuk): its own routes file, on this resolver
+import inbox_routes  # noqa: E402 - a sibling module, as Lambda imports it
+
+inbox_routes.register(app, sys.modules[__name__])
 
 
 @app.not_found

@@ -126,6 +126,8 @@ def run_sop(stack, tokens: dict[str, str], say: Callable[[str], None] = print) -
                                    headers={"User-Agent": "Mozilla/5.0 (Linux; Android 14)"}, timeout=30)
         step(f"   -> {clicked.status_code} -> {clicked.headers.get('Location')}")
 
+    inbox_demo(stack, step)
+
     month = month_of(now())
     step(f"8. Laporan bulanan {month} dibuat ke bucket laporan (monthly report into the reports bucket)")
     stack.dispatcher.fire("ReportSchedulerFunction", {"month": month})
@@ -133,6 +135,33 @@ def run_sop(stack, tokens: dict[str, str], say: Callable[[str], None] = print) -
     run.report_key = f"{VILLAGE}/{month}/laporan-{VILLAGE}-{month}.html"
     step(f"   -> s3://{stack.settings.reports_bucket}/{run.report_key}")
     return run
+
+
+def inbox_demo(stack, step: Callable[[str], None]) -> None:  # noqa: ANN001
+    """A resident comments on the Page's newest post and another writes to the Page: Meta's signed
+    deliveries to the webhook, as Meta sends them (the local app secret). They wait in the inbox."""
+    import hashlib
+    import hmac
+
+    graph = getattr(stack, "fake_graph", None)
+    if graph is None:
+        return
+    pages = [p for p in graph.posts() if p.get("page_id")]
+    if not pages:
+        return
+    step("7b. Warga berkomentar dan mengirim pesan ke Halaman (comments and a message arrive by Meta's webhook)")
+    post = pages[0]
+    deliveries = [graph.visitor_comment(post["id"], "9988776655", "Sri Wahyuni", "Jam berapa kegiatannya mulai?"),
+                  graph.visitor_comment(post["id"], "5566778899", "Budi", "Mantap, terima kasih! 👍"),
+                  graph.visitor_message(post["page_id"], "24000000000001", "Rina Lestari",
+                                        "Apakah kantor desa buka hari Sabtu?")]
+    for delivery in deliveries:
+        raw = json.dumps(delivery).encode()
+        signature = "sha256=" + hmac.new(b"local-meta-app-secret", raw, hashlib.sha256).hexdigest()
+        answer = requests.post(f"{stack.base_url}/webhooks/meta", data=raw, timeout=30, headers={
+            "Content-Type": "application/json", "X-Hub-Signature-256": signature})
+        step(f"   -> {answer.status_code} {answer.text}")
+    step(f"   -> {stack.base_url}/app/{VILLAGE}/kotak-masuk (Kotak masuk / inbox)")
 
 
 def export(stack, run: SopRun, folder: Path) -> dict[str, Path]:  # noqa: ANN001

@@ -247,6 +247,9 @@ class ChannelDirectory(Protocol):
     def social_text(self, post: ChannelPost) -> str:
         """The social post's text exactly as the social channels publish it."""
 
+    def inbox_replies(self, village: Village) -> InboxReplies:
+        """The village's Facebook Page and Instagram account, for answering from the inbox."""
+
 
 # --- the store: one repository per aggregate (``kabar.adapters.store``), composed into one ``Store`` ----------
 
@@ -531,6 +534,61 @@ class Reports(Protocol):
 class Store(Villages, People, Submissions, Drafts, Publications, Journal, Analytics, Reports, Protocol):
     """The register: every repository, over one table so that a change commits in one transaction."""
 
+    @property
+    def inbox(self) -> Inbox:
+        """The inbox's threads (``adapters/store/inbox.py``), over the same table and unit of work."""
+
+
+# --- the inbox: answering comments and messages from Kabar (adapters/channels/meta_inbox.py) ---------
+
+class InboxReplies(Protocol):
+    """A village's Facebook Page and Instagram account, for answering from the inbox. ``channel`` is
+    ``facebook`` or ``instagram``; errors are ``PermanentChannelError`` / ``TransientChannelError``."""
+
+    def reply_comment(self, channel: str, comment_id: str, text: str) -> str:
+        """A public reply under the comment; the reply's id."""
+
+    def private_reply(self, channel: str, comment_id: str, text: str) -> str:
+        """A private message to the commenter (once per comment, within 7 days); the message id."""
+
+    def send_message(self, channel: str, person_id: str, text: str) -> str:
+        """A message to the person, within Meta's messaging window; the message id."""
+
+    def hide_comment(self, channel: str, comment_id: str) -> None: ...
+
+    def person_name(self, channel: str, person_id: str) -> str | None: ...
+
+    def post_summary(self, channel: str, post_id: str) -> dict[str, str]:
+        """The post or media commented on: ``title``, ``thumbnail`` and ``link`` (those Meta gives)."""
+
+
+class Inbox(Protocol):
+    """The inbox: each comment or message recorded once, its thread's record (who it is given to, when it
+    was opened, the author's name and the post once asked of Meta), and every change conditional, with
+    its audit entry and notices in one transaction. False: the change was made before (or raced)."""
+
+    def record(self, inq: Inquiry) -> bool: ...
+
+    def revise(self, tenant_id: str, inquiry_id: str, at: datetime, verb: str, text: str | None) -> bool: ...
+
+    def answered(self, inq: Inquiry, at: datetime, answer_id: str, via: str, text: str = "",
+                 change: Change | None = None) -> bool: ...
+
+    def private_replied(self, inq: Inquiry, at: datetime, message_id: str, text: str, change: Change) -> bool: ...
+
+    def settle_without_answer(self, inquiries: list[Inquiry], reason: str, at: datetime,
+                              change: Change | None = None) -> bool: ...
+
+    def hide(self, inq: Inquiry, at: datetime, change: Change) -> bool: ...
+
+    def thread(self, tenant_id: str, key: str) -> dict | None: ...
+
+    def threads(self, tenant_id: str) -> dict[str, dict]: ...
+
+    def update_thread(self, tenant_id: str, key: str, fields: dict[str, object], change: Change | None = None,
+                      expected: dict[str, object] | None = None) -> bool: ...
+
+    def forget_author(self, tenant_id: str, author_id: str, pseudonym: str) -> int: ...
 
 class Metrics(Protocol):
     """The SOP's figures and failures, counted (``kabar.domain.sop_metrics`` names them).

@@ -37,6 +37,8 @@ from werkzeug.wrappers import Request, Response
 
 from kabar.domain.clock import MONTHS_ID, WIB
 
+from .graph_inbox import InboxFakeMixin
+
 VERSION_RE = re.compile(r"^v\d+\.\d+$")
 ATTACHED_RE = re.compile(r"^attached_media\[(\d+)\]$")
 URL_RE = re.compile(r"https?://[^\s<>\"']*[^\s<>\"'.,;:!?)]")  # a sentence's last stop is not the link's
@@ -138,8 +140,8 @@ class _Fault:
         return (self.on is None or self.on == edge) and (self.method is None or self.method == method)
 
 
-class FakeGraph:
-    """The Graph API for local runs and tests. See the module's docstring."""
+class FakeGraph(InboxFakeMixin):
+    """The Graph API for local runs and tests. See the module's docstring (and ``graph_inbox``'s)."""
 
     def __init__(self, feed_url: str | None = None, *, clock: Callable[[], datetime] | None = None,
                  fetch_timeout: float = 10.0, max_media_bytes: int = 200 * 1024 * 1024,
@@ -172,6 +174,7 @@ class FakeGraph:
                                       lstrip_blocks=True)
         self._templates.filters["linkify"] = linkify
         self._templates.filters["wib"] = wib_text
+        self._inbox_init()
 
     # -- setup and knobs ----------------------------------------------------------------------------
 
@@ -355,6 +358,9 @@ class FakeGraph:
                entry: dict[str, Any]) -> dict[str, Any]:
         if parts == ["debug_token"] and method == "GET":
             return self._debug_token(request, token)
+        inbox = self._inbox_route(method, parts, request, token)  # comments, messages, people (graph_inbox.py)
+        if inbox is not None:
+            return inbox
         if len(parts) == 1 and method == "GET":
             return self._get_node(parts[0], request, token)
         if len(parts) == 2:

@@ -25,6 +25,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from .graph import GraphFault, _token_of
+from .instagram_inbox import InstagramInboxMixin
 
 MEDIA_NOT_FETCHED = 2207052
 FETCH_FAILED = "Media download has failed. The media URI doesn't meet our requirements."
@@ -75,8 +76,8 @@ class _Fault:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeInstagram:
-    """See the module's docstring."""
+class FakeInstagram(InstagramInboxMixin):
+    """See the module's docstring (and ``instagram_inbox``'s: comments and insights)."""
 
     def __init__(self, *, polls_in_progress: int = 1, fetch_timeout: float = 10.0) -> None:
         self.polls_in_progress = polls_in_progress
@@ -89,6 +90,7 @@ class FakeInstagram:
         self._faults: list[_Fault] = []
         self._next_outcome: list[tuple[str, str]] = []
         self._log: list[dict[str, Any]] = []
+        self._inbox_init()
 
     # -- knobs --------------------------------------------------------------------------------------
 
@@ -126,7 +128,7 @@ class FakeInstagram:
     def owns(self, node: str) -> bool:
         """Whether ``node`` is one of this fake's users, containers or media (for a shared Graph host)."""
         with self._lock:
-            return node in self._users or node in self._containers or node in self._media
+            return node in self._users or node in self._containers or node in self._media or self._inbox_owns(node)
 
     def published(self, user_id: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -173,6 +175,9 @@ class FakeInstagram:
     def _route(self, method: str, parts: list[str], values: Any, token: str | None) -> dict[str, Any]:
         if not parts:
             raise GraphFault(100, message="Unsupported request")
+        inbox = self._inbox_route(method, parts, values, token)  # comments and insights (instagram_inbox.py)
+        if inbox is not None:
+            return inbox
         if len(parts) == 2 and parts[1] == "media" and method == "POST":
             return self._create(self._user(parts[0], token), values)
         if len(parts) == 2 and parts[1] == "media_publish" and method == "POST":

@@ -21,9 +21,12 @@ Key layout (PK / SK):
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from .store.analytics import AnalyticsTable
 from .store.base import OUTBOX_DAYS, TableBase
 from .store.drafts import DraftTable
+from .store.inbox import InboxTable
 from .store.journal import JournalTable
 from .store.people import PeopleTable
 from .store.publications import PublicationTable
@@ -37,3 +40,8 @@ __all__ = ["OUTBOX_DAYS", "DynamoStore"]
 class DynamoStore(VillageTable, PeopleTable, SubmissionTable, DraftTable, PublicationTable, JournalTable,
                   AnalyticsTable, ReportTable, TableBase):
     """The only place that knows the table's keys: every repository of ``kabar.ports`` over one table."""
+
+    @cached_property
+    def inbox(self) -> InboxTable:
+        """The inbox's threads and their changes (``store/inbox.py``), over the same table."""
+        return InboxTable(self)

@@ -79,6 +79,7 @@ def erase_commenter(tenant_id: str, author_id: str, requested_by: str, *, reason
     inquiries = svc.store.inquiries_from(tenant_id, author_id)
     for inquiry in inquiries:
         svc.store.anonymise_inquiry(inquiry, pseudonym)
+    svc.store.inbox.forget_author(tenant_id, author_id, pseudonym)  # the inbox's threads (their names)
     result = Erasure(tenant_id, "commenter", anonymised={"inquiries": len(inquiries)},
                      kept=["received/answered times (monthly KPI), pseudonymous"])
     # the audit entry names the pseudonym: a second request can be checked without keeping the id

@@ -17,16 +17,19 @@ from ..domain.inbox import (
     Answer,
     ClockState,
     Inquiry,
+    Revision,
     answer_moment,
     answered_by,
+    butuh_jawaban,
     clock_state,
     handshake,
     parse_webhook,
     signature_ok,
 )
-from ..domain.models import Procedure
+from ..domain.models import Procedure, Village
 from ..domain.outbox import Change
 from ..domain.text import t
+from ..domain.workspace import when_id
 from ..services import Services
 from .notices import rendered
 
@@ -57,7 +60,8 @@ def verify_subscription(params: dict[str, str], svc: Services) -> str:
 
 
 def villages_by_page(svc: Services) -> dict[str, str]:
-    """Facebook Page id -> village id, from the villages' channel configuration (cached briefly)."""
+    """Facebook Page id or Instagram account id -> village id, from the villages' channel configuration
+    (cached briefly)."""
     global _page_map
     stamp, mapping = _page_map
     if time.monotonic() - stamp < PAGE_MAP_SECONDS and mapping:
@@ -67,6 +71,9 @@ def villages_by_page(svc: Services) -> dict[str, str]:
         for config in village.channels.get(Procedure.SOCIAL) or []:
             if config.type == "facebook" and config.page_id:
                 mapping[str(config.page_id)] = village.id
+            ig_user = (config.model_extra or {}).get("ig_user_id")
+            if config.type == "instagram" and ig_user:
+                mapping[str(ig_user)] = village.id
     _page_map = (time.monotonic(), mapping)
     return mapping
 
@@ -100,7 +107,13 @@ def receive(raw_body: bytes, signature: str | None, svc: Services,
         raise InvalidInput(_MALFORMED) from err
     for found in found_all:
         if isinstance(found, Inquiry):
-            counts["recorded" if svc.store.put_inquiry(found) else "duplicates"] += 1
+            if not butuh_jawaban(found.text):  # thanks or emoji alone: settled as it arrives
+                found = found.model_copy(update={"no_answer": "thanks", "no_answer_at": arrived})
+            counts["recorded" if svc.store.inbox.record(found) else "duplicates"] += 1
+        elif isinstance(found, Revision):
+            # edits, removals and hides: counted only when there are some (the answer's shape stays)
+            if svc.store.inbox.revise(found.tenant_id, found.inquiry_id, found.at, found.verb, found.text):
+                counts["revised"] = counts.get("revised", 0) + 1
         else:
             counts["answered"] += _settle(found, svc)
     logger.info("webhook", extra=counts)
@@ -120,7 +133,8 @@ def _settle(answer: Answer, svc: Services) -> int:
                       + svc.store.inquiries_in_month(answer.tenant_id, month_of(at)))
     settled = 0
     for inq in answered_by(answer, candidates):
-        settled += svc.store.mark_answered(inq, answer_moment(inq, answer), answer.answer_id)
+        # an answer written in Meta's own tools (Business Suite, the app) counts as one from Kabar does
+        settled += svc.store.inbox.answered(inq, answer_moment(inq, answer), answer.answer_id, "meta", answer.text)
     return settled
 
 
@@ -129,11 +143,11 @@ def open_inquiries(tenant_id: str, as_of: datetime, svc: Services) -> list[Inqui
     local = to_wib(as_of)
     found = (svc.store.inquiries_in_month(tenant_id, previous_month(local))
              + svc.store.inquiries_in_month(tenant_id, month_of(local)))
-    return sorted((i for i in found if i.answered_at is None), key=lambda i: (i.received_at, i.inquiry_id))
+    return sorted((i for i in found if i.open), key=lambda i: (i.received_at, i.inquiry_id))
 
 
 def _when(moment: datetime) -> str:
-    return f"{to_wib(moment):%d/%m/%Y %H:%M} WIB"
+    return when_id(moment)
 
 
 def send_digests(*, as_of: datetime | None = None, svc: Services) -> dict[str, int]:
@@ -141,21 +155,37 @@ def send_digests(*, as_of: datetime | None = None, svc: Services) -> dict[str, i
     as_of = as_of or now()
     sent = 0
     for village in svc.store.list_villages():
-        waiting = open_inquiries(village.id, as_of, svc)
-        if not waiting:
-            continue
-        rows: list[dict[str, Any]] = [
-            {"inq": i, "state": clock_state(i, as_of), "received": _when(i.received_at), "due": _when(i.due)}
-            for i in waiting]
-        order = {ClockState.OVERDUE: 0, ClockState.NEAR_LIMIT: 1, ClockState.OPEN: 2}
-        rows.sort(key=lambda r: (order[r["state"]], r["inq"].received_at))
-        counts = {state: sum(1 for r in rows if r["state"] is state) for state in order}
-        context = {"village": village, "rows": rows, "counts": counts, "states": ClockState}
-        # one digest a day per admin: the day's notice is promised once, whatever the retries
-        sent += svc.store.enqueue(Change(notices=rendered(
-            village.id, "inbox_digest", f"digest:{to_wib(as_of).date().isoformat()}",
-            [str(a.email) for a in village.admins],
-            (f"[Kabar {village.name}] {len(rows)} komentar/pesan belum dijawab "
-             f"({counts[ClockState.OVERDUE]} lewat batas {sop.BATAS_WAKTU['jawaban'].id})"),
-            web.render("email/inbox_digest.txt", **context), web.render("email/inbox_digest.html", **context))))
+        sent += send_digest(village, as_of, svc)
     return {"sent": sent}
+
+
+def author_word(channel: str) -> str:
+    """Who wrote, before Kabar has the person's name: never a raw platform id."""
+    return "Pengguna Instagram" if channel == "instagram" else "Pengguna Facebook"
+
+
+def send_digest(village: Village, as_of: datetime, svc: Services) -> int:
+    """One village's digest of the day (0 when nothing waits or it was promised already); each line
+    links straight to its thread in the workspace's inbox."""
+    waiting = open_inquiries(village.id, as_of, svc)
+    if not waiting:
+        return 0
+    base = svc.settings.public_url.rstrip("/")
+    threads = svc.store.inbox.threads(village.id)
+    rows: list[dict[str, Any]] = [
+        {"inq": i, "state": clock_state(i, as_of), "received": _when(i.received_at), "due": _when(i.due),
+         "link": f"{base}/app/{village.id}/kotak-masuk/{i.thread_key}",
+         "author": (threads.get(i.thread_key) or {}).get("author_name") or i.author_name or author_word(i.channel)}
+        for i in waiting]
+    order = {ClockState.OVERDUE: 0, ClockState.NEAR_LIMIT: 1, ClockState.OPEN: 2}
+    rows.sort(key=lambda r: (order[r["state"]], r["inq"].received_at))
+    counts = {state: sum(1 for r in rows if r["state"] is state) for state in order}
+    context = {"village": village, "rows": rows, "counts": counts, "states": ClockState,
+               "inbox_link": f"{base}/app/{village.id}/kotak-masuk"}
+    # one digest a day per admin: the day's notice is promised once, whatever the retries
+    return svc.store.enqueue(Change(notices=rendered(
+        village.id, "inbox_digest", f"digest:{to_wib(as_of).date().isoformat()}",
+        [str(a.email) for a in village.admins],
+        (f"[Kabar {village.name}] {len(rows)} komentar/pesan belum dijawab "
+         f"({counts[ClockState.OVERDUE]} lewat batas {sop.BATAS_WAKTU['jawaban'].id})"),
+        web.render("email/inbox_digest.txt", **context), web.render("email/inbox_digest.html", **context))))

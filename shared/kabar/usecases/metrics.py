@@ -23,7 +23,14 @@ logger = Logger(child=True)
 #: Engagement keeps coming for a few weeks after a post; older items keep their last snapshot.
 ITEM_WINDOW_DAYS = 35
 #: Channels whose metrics the collection reads (a channel type with a ``MetricsSource`` adapter).
-MEASURED_TYPES = ("facebook",)
+MEASURED_TYPES = ("facebook", "instagram")
+
+
+def _account_of(config) -> str | None:  # noqa: ANN001
+    """The measured account of a channel entry: a Page id, or an Instagram account's ``ig_user_id``."""
+    if config.type == "instagram":
+        return (config.model_extra or {}).get("ig_user_id")
+    return config.page_id
 
 
 def metric_jobs(*, day: date | None = None, svc: Services, at: datetime | None = None) -> list[dict]:
@@ -32,8 +39,8 @@ def metric_jobs(*, day: date | None = None, svc: Services, at: datetime | None =
     jobs = []
     for village in svc.store.list_villages():
         for config in village.channels.get(Procedure.SOCIAL) or []:
-            if config.type in MEASURED_TYPES and config.page_id:
-                jobs.append({"tenant_id": village.id, "channel": config.type, "account_id": config.page_id,
+            if config.type in MEASURED_TYPES and _account_of(config):
+                jobs.append({"tenant_id": village.id, "channel": config.type, "account_id": _account_of(config),
                              "day": day.isoformat()})
     return jobs
 

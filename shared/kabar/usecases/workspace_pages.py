@@ -92,6 +92,11 @@ AUDIT_WORDS = {
     "setting_changed": ("Pengaturan diubah", "Setting changed"),
     "connection_tested": ("Koneksi kanal diuji", "Channel connection tested"),
     "report_rebuilt": ("Laporan dibuat ulang", "Report rebuilt"),
+    "inbox_answered": ("Dijawab dari kotak masuk", "Answered from the inbox"),
+    "inbox_private_reply": ("Balasan pribadi dikirim", "Private reply sent"),
+    "inbox_no_answer": ("Ditandai tidak perlu dijawab", "Marked as needing no answer"),
+    "inbox_hidden": ("Komentar disembunyikan", "Comment hidden"),
+    "inbox_assigned": ("Percakapan diserahkan", "Thread assigned"),
 }
 SYSTEM_ACTORS = {"intake": "Sistem penerimaan berkas", "drafting": "Sistem pembuat draf",
                  "publication": "Sistem penerbitan", "sla-watch": "Pengawas waktu SOP",
@@ -239,9 +244,10 @@ def dashboard(village: Village, svc: Services, at: datetime | None = None) -> Da
             if pub.status is PublicationStatus.PUBLISHED and pub.published_at and month_of(pub.published_at) == month:
                 counts["published"] += 1
     for inq in svc.store.inquiries_in_month(village.id, month):
-        if getattr(inq, "answered_at", None) is None:
+        if inq.open:  # its thread in the inbox (Kotak masuk)
             clock = read_clock("jawaban", inq.received_at, sop.batas_jawaban(inq.received_at), at)
-            tasks.append(Task(clock, None, None, STEP_WORDS["jawaban"], getattr(inq, "permalink", None) or ""))
+            tasks.append(Task(clock, None, None, STEP_WORDS["jawaban"],
+                              f"/app/{village.id}/kotak-masuk/{inq.thread_key}"))
             counts["late"] += clock.state is ClockState.LATE
     order = {ClockState.LATE: 0, ClockState.NEAR: 1, ClockState.ON_TIME: 2}
     tasks.sort(key=lambda t: (order.get(t.clock.state, 3), t.clock.due))
