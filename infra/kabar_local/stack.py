@@ -306,6 +306,10 @@ class LocalStack:
             "KABAR_GRAPH_BASE_URL": f"{base}/graph",
             # tests and the demo shorten retries; a TERIMA's undo window (5 minutes by default) too
             **({"KABAR_UNDO_WINDOW_SECONDS": "2"} if self.retry_delay_seconds is not None else {}),
+            # a village's job message is delivered at once here (on AWS it waits up to its job's spread)
+            "KABAR_FANOUT_SPREAD_MAX": "0",
+            # moto's SES answers the sandbox's 1 a second; the local stack sends as a production account
+            "KABAR_MAIL_MAX_SEND_RATE": "1000",
             **self.extra_env,
         }
         self._apply_env(self.env)
