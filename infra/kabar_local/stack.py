@@ -182,6 +182,7 @@ class LocalStack:
         seed_villages: bool = True,
         state_file: str | Path | None = None,
         env: Mapping[str, str] | None = None,
+        aws_port: int = 0,
     ) -> None:
         self.template_path = resolve_template_path(template_path)
         self.port = port
@@ -193,6 +194,8 @@ class LocalStack:
         self.seed_villages = seed_villages
         self.state_file = Path(state_file) if state_file else Path.cwd() / STATE_FILE
         self.extra_env = dict(env or {})
+        #: the AWS emulator's port (0: any free port); pinned, other tools can point at it across restarts
+        self.aws_port = aws_port
 
         self.model: StackModel | None = None
         self.runtime: LambdaRuntime | None = None
@@ -285,7 +288,7 @@ class LocalStack:
                       if k in declared and "Default" not in (declared[k] or {})})
         self.parameters = {**local, **self.parameters}
         load_model(self.template_path, self.parameters)  # fail on a broken template before starting anything
-        self._moto = MotoServer(self.host, 0).start()
+        self._moto = MotoServer(self.host, self.aws_port).start()
         # moto's backends are process-wide: start from nothing, whatever ran in this process before.
         self._moto.reset()
         self.model = model = load_model(self.template_path, self.parameters, endpoint_url=self._moto.url)
