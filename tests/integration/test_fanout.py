@@ -43,7 +43,7 @@ def test_a_scheduler_out_of_time_hands_on_and_every_village_is_queued_exactly_on
     # every page leaves the scheduler "out of time": it hands on after each page of two villages
     monkeypatch.setattr(fanout, "MARGIN_SECONDS", 10.0 ** 9)
     started = aws.invoke("SlaWatchFunction", {"page_size": 2})
-    assert started["handed_on"] == 1 and started["queued"] <= 2
+    assert started["queued"] <= 2 and started["handed_on"] >= 2  # its partition's chain, one per partition after
 
     queued: Counter[str] = Counter()
     continuations = 0
@@ -56,7 +56,7 @@ def test_a_scheduler_out_of_time_hands_on_and_every_village_is_queued_exactly_on
                 continuations += 1
             else:
                 queued[body["tenant_id"]] += 1
-    assert continuations > 8  # handed on many times (16 partitions, pages of two)
+    assert continuations > 16  # handed on many times: a chain per partition, each paged two at a time
     assert sorted(queued) == sorted(everyone) and set(queued.values()) == {1}
     # and each village's run is recorded done for the period
     store = services().store

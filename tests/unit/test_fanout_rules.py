@@ -81,3 +81,16 @@ def test_a_throttled_send_says_so_and_other_errors_pass_through():
     other = ClientError({"Error": {"Code": "MessageRejected", "Message": "bad address"}}, "SendEmail")
     with pytest.raises(ClientError):
         PacedMailer(_Inner(other), max_send_rate=10.0).send(MAIL)
+
+
+def test_a_hand_on_splits_the_rest_into_one_chain_per_partition():
+    from kabar.domain.fanout import Cursor
+
+    chains = Cursor(5, "desa-00123").hand_on()
+    assert chains[0] == Cursor(5, "desa-00123", True)
+    assert [c.shard for c in chains[1:]] == list(range(6, DIRECTORY_SHARDS)) and all(c.single for c in chains)
+    # a chain of one partition goes on in it only, and ends with it
+    assert Cursor(7, "x", True).hand_on() == [Cursor(7, "x", True)]
+    assert Cursor(7, None, True).next_page(["a", "b"], 2) == Cursor(7, "b", True)
+    assert Cursor(7, "b", True).next_page(["c"], 2).done
+    assert Cursor(7, "b").next_page(["c"], 2) == Cursor(8)

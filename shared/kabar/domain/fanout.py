@@ -84,18 +84,31 @@ class Cursor:
 
     shard: int = 0
     after: str | None = None
+    #: this chain pages one partition only (the partitions are paged in parallel once a scheduler hands on)
+    single: bool = False
 
     @property
     def done(self) -> bool:
         return self.shard >= DIRECTORY_SHARDS
 
+    def next_page(self, ids: list[str], page_size: int) -> Cursor:
+        """Where the next page starts: further in this partition, or the next one (none for a single chain)."""
+        if len(ids) == page_size:
+            return Cursor(self.shard, ids[-1], self.single)
+        return Cursor(DIRECTORY_SHARDS if self.single else self.shard + 1, None, self.single)
+
+    def hand_on(self) -> list[Cursor]:
+        """The chains that go on from here: this partition, and each partition after it on its own."""
+        rest = [] if self.single else [Cursor(s, None, True) for s in range(self.shard + 1, DIRECTORY_SHARDS)]
+        return [Cursor(self.shard, self.after, True), *rest]
+
     def to_json(self) -> dict:
-        return {"shard": self.shard, "after": self.after}
+        return {"shard": self.shard, "after": self.after, "single": self.single}
 
     @classmethod
     def from_json(cls, data: dict | None) -> Cursor:
         data = data or {}
-        return cls(int(data.get("shard") or 0), data.get("after") or None)
+        return cls(int(data.get("shard") or 0), data.get("after") or None, bool(data.get("single")))
 
 
 def day_period(value: str) -> date:

@@ -3,8 +3,10 @@
 :func:`schedule` pages through the village directory and queues each village's message after
 claiming its run (a conditional "job run" item): a village already claimed for the period is left
 out, so a retried scheduler, a continuation delivered twice or a second run for the same period
-queues nothing new. When time runs short it hands the rest on: a continuation message with the
-cursor goes onto the same queue, and whoever receives it calls :func:`schedule` again from there.
+queues nothing new. When time runs short it hands the rest on: continuation messages with the
+cursor go onto the same queue, and whoever receives one calls :func:`schedule` again from there. The
+first hand-on splits the work: one chain for the partition it was in, one for each partition after it,
+paged in parallel (84,000 villages take a sixteenth of one chain's time).
 At least one page is done per call, so a continuation always makes progress.
 
 :func:`run_once` is each village's side: a run already done for the period (the queue delivered the
@@ -69,12 +71,13 @@ def schedule(job: str, period: str, store: JobStore, queue: JobQueue, time_left:
                                                                 spread(job, t, period, spread_max)) for t in fresh])
             counts["queued"] += len(fresh)
         counts["pages"] += 1
-        cursor = Cursor(cursor.shard, ids[-1]) if len(ids) == page_size else Cursor(cursor.shard + 1)
+        cursor = cursor.next_page(ids, page_size)
         if not cursor.done and time_left() < MARGIN_SECONDS:
-            failed = queue.send([QueuedJob(continuation(job, period, cursor, params, page_size))])
+            chains = cursor.hand_on()
+            failed = queue.send([QueuedJob(continuation(job, period, c, params, page_size)) for c in chains])
             if failed:
-                raise NotQueued("the continuation could not be queued; the scheduler is retried")
-            counts["handed_on"] = 1
+                raise NotQueued("a continuation could not be queued; the scheduler is retried")
+            counts["handed_on"] = len(chains)
             logger.info("scheduler handed on", extra={"job": job, "period": period, "cursor": cursor.to_json(),
                                                       **counts})
             break
