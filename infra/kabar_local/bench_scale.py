@@ -51,6 +51,24 @@ JOBS: list[tuple[str, str, str, str]] = [
 ]
 
 
+class _Calls:
+    """AWS API calls made by this process (botocore's before-call event): a village's run's requests are
+    what DynamoDB, SQS, Secrets Manager and SES bill, whatever the emulator's speed."""
+
+    count = 0
+
+    @classmethod
+    def hook(cls) -> None:
+        import boto3
+
+        boto3.setup_default_session()
+        boto3.DEFAULT_SESSION.events.register("before-call", cls._seen)
+
+    @classmethod
+    def _seen(cls, **kwargs: Any) -> None:
+        cls.count += 1
+
+
 @dataclass
 class JobRun:
     job: str
@@ -59,7 +77,12 @@ class JobRun:
     continuations: int = 0
     times: list[float] = field(default_factory=list)
     peaks: list[int] = field(default_factory=list)
+    calls: list[int] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+
+    @property
+    def calls_mean(self) -> float:
+        return statistics.fmean(self.calls) if self.calls else 0.0
 
     @property
     def mean(self) -> float:
@@ -185,17 +208,19 @@ def run_job(stack: Any, job: str, starter: str, queue: str, worker: str, event: 
         for message in got:
             body = json.loads(message["Body"])
             record = sqs_record(message, arn)
-            trace = body.get("kind") != "continue" and traced % TRACE_EVERY == 0
+            trace = body.get("kind") != "continue" and traced % TRACE_EVERY == 1
             if trace:
                 gc.collect()
                 tracemalloc.start()
             t = time.perf_counter()
+            calls = _Calls.count
             try:
                 answer = stack.runtime.invoke(worker, {"Records": [record]})
                 ok = not (answer or {}).get("batchItemFailures")
             except Exception:  # noqa: BLE001 - the message comes back, as SQS would bring it back
                 ok = False
             seconds = time.perf_counter() - t
+            calls = _Calls.count - calls
             if trace:
                 result.peaks.append(tracemalloc.get_traced_memory()[1])
                 tracemalloc.stop()
@@ -203,6 +228,7 @@ def run_job(stack: Any, job: str, starter: str, queue: str, worker: str, event: 
                 result.scheduler_s += seconds
                 result.continuations += 1
             elif ok:
+                result.calls.append(calls)
                 if not trace:  # a traced run is slower: it gives the memory figure only
                     result.times.append(seconds)
                 traced += 1
@@ -279,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--activities", type=int, default=3, help="published activities per village in the month")
     args = parser.parse_args(argv)
     logging.getLogger().setLevel(logging.ERROR)
+    _Calls.hook()
     from kabar.domain.fanout import SPREAD_SECONDS
     from kabar.usecases.fanout import PAGE_SIZE
 
@@ -293,26 +320,34 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nScheduled jobs on the local stack: {big:,} villages (and {base:,} as the baseline, same run), "
           f"{args.activities} published activities per village and month, Facebook + website, 3 comments, "
           "a hand-over still receiving.\nPer village: the time of its run (one invocation), mean and p95; "
-          f"peak Python memory of a run (tracemalloc, every {TRACE_EVERY}th run). Ratio = per-village time at "
+          f"peak Python memory of a run (tracemalloc, every {TRACE_EVERY}th run); the AWS requests it made.\n"
+          "Ratios = the per-village figure at "
           f"{big:,} / at {base:,}.\n")
     print(f"  {'job':<15} {'units':>6} {'sched s':>8} {'cont':>5} {'mean ms':>8} {'p95 ms':>8} {'peak MiB':>9}"
-          f" {'total s':>8} {'ratio':>6}  finished")
-    ratios = []
+          f" {'total s':>8} {'ratio':>6} {'calls':>6} {'ratio':>6}  finished")
+    ratios, call_ratios = [], []
     for (runs_big, runs_base) in zip(results[big][0], results[base][0], strict=True):
         r = runs_big
         ratio = r.mean / runs_base.mean if runs_base.mean else float("nan")
+        call_ratio = r.calls_mean / runs_base.calls_mean if runs_base.calls_mean else float("nan")
         if r.job != "regency-report":
             ratios.append(ratio)
+            call_ratios.append(call_ratio)
         finished = not r.failed and r.units > 0 and not runs_base.failed
         ok &= finished
         print(f"  {r.job:<15} {r.units:>6} {r.scheduler_s:>8.2f} {r.continuations:>5} {r.mean * 1000:>8.1f}"
-              f" {r.p95 * 1000:>8.1f} {r.peak / 2**20:>9.2f} {r.scheduler_s + sum(r.times):>8.1f} {ratio:>6.2f}  "
+              f" {r.p95 * 1000:>8.1f} {r.peak / 2**20:>9.2f} {r.scheduler_s + sum(r.times):>8.1f} {ratio:>6.2f}"
+              f" {r.calls_mean:>6.1f} {call_ratio:>6.2f}  "
               + ("yes" if finished else f"NO: {len(r.failed)} not done ({', '.join(r.failed[:3])})"))
     whole_big = sum(r.scheduler_s + sum(r.times) for r in results[big][0])
     whole_base = sum(r.scheduler_s + sum(r.times) for r in results[base][0])
     per_big, per_base = whole_big / big, whole_base / base
     print(f"\n  all jobs, per village: {per_big * 1000:.1f} ms at {big:,}, {per_base * 1000:.1f} ms at {base:,}:"
           f" ratio {per_big / per_base:.2f} (flat = 1.00; per job {min(ratios):.2f} to {max(ratios):.2f})")
+    print(f"  AWS requests per village run ({big:,} / {base:,}): {min(call_ratios):.2f} to {max(call_ratios):.2f}"
+          " by job: the billed per-village cost (DynamoDB, SQS, Secrets Manager, SES requests)")
+    print("  (moto answers a GSI query by scanning the whole table, so its time grows with the table; DynamoDB's"
+          " does not)")
     print(f"  total: {whole_big:.1f} s of job runs for {big:,} villages; seeding {results[big][1]:.1f} s; "
           f"peak RSS growth {results[big][2]:.0f} MiB; bench wall time {time.perf_counter() - total_t:.0f} s")
 
