@@ -398,7 +398,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         if job == "regency-report":
             event["regency"] = True
-        started = jobs.start("report" if job == "regency-report" else job, event, None, url)
+        started = jobs.start("report" if job == "regency-report" else job, event, None, url, svc=services())
     _say(f"{job} {started['period']}: {started['queued']} desa diantrekan / villages queued"
          + (f", {started.get('already', 0)} sudah / already" if "already" in started else ""))
     if args.wait > 0:

@@ -27,7 +27,7 @@ from aws_lambda_powertools import Logger
 
 from ..domain.clock import now
 from ..domain.fanout import DIRECTORY_SHARDS, Cursor, spread
-from ..ports import JobQueue, JobStore, QueuedJob
+from ..ports import JobQueue, Jobs, QueuedJob
 
 logger = Logger(child=True)
 
@@ -52,7 +52,7 @@ def continuation(job: str, period: str, cursor: Cursor, params: dict, page_size:
             "page_size": page_size}
 
 
-def schedule(job: str, period: str, store: JobStore, queue: JobQueue, time_left: Callable[[], float],
+def schedule(job: str, period: str, store: Jobs, queue: JobQueue, time_left: Callable[[], float],
              params: dict | None = None, cursor: Cursor | None = None, page_size: int = PAGE_SIZE,
              at: datetime | None = None, spread_max: int = 900) -> dict:
     """Queue ``job`` for ``period`` for every village from ``cursor`` on, each once; hand on when short of time."""
@@ -85,7 +85,7 @@ def schedule(job: str, period: str, store: JobStore, queue: JobQueue, time_left:
     return {"job": job, "period": period, **counts}
 
 
-def schedule_regencies(period: str, store: JobStore, queue: JobQueue, params: dict | None = None,
+def schedule_regencies(period: str, store: Jobs, queue: JobQueue, params: dict | None = None,
                        at: datetime | None = None) -> dict:
     """One regency report job per kabupaten (a few hundred: one read of the regency directory)."""
     at = at or now()
@@ -96,7 +96,7 @@ def schedule_regencies(period: str, store: JobStore, queue: JobQueue, params: di
     return {"job": "regency-report", "period": period, "queued": len(units)}
 
 
-def _queue(queue: JobQueue, store: JobStore, job: str, period: str, units: list[str], jobs: list[QueuedJob]) -> None:
+def _queue(queue: JobQueue, store: Jobs, job: str, period: str, units: list[str], jobs: list[QueuedJob]) -> None:
     failed = queue.send(jobs) if jobs else []
     if failed:
         for index in failed:
@@ -104,7 +104,7 @@ def _queue(queue: JobQueue, store: JobStore, job: str, period: str, units: list[
         raise NotQueued(f"{len(failed)} of {len(jobs)} {job} message(s) not queued; released for the retry")
 
 
-def run_once(unit: str, job: str, period: str, store: JobStore, work: Callable[[], dict],
+def run_once(unit: str, job: str, period: str, store: Jobs, work: Callable[[], dict],
              at: datetime | None = None) -> dict | None:
     """Do one village's run of a job unless it is done already; record it done with its result.
     None when it was done before (the message came twice)."""
