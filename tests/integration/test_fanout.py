@@ -29,7 +29,7 @@ def _more_villages() -> list[str]:
         village = Village(id=f"desa-uji-{n:02d}", name=f"Desa Uji {n:02d}", kabupaten="Sleman",
                           reviewers=[{"name": "PPID", "email": f"ppid@desa-uji-{n:02d}.desa.id"}],
                           admins=[{"name": "Admin", "email": f"admin@desa-uji-{n:02d}.desa.id"}])
-        put_village(village)
+        put_village(village, svc=services())
         ids.append(village.id)
     return ids + [VILLAGE, OTHER]
 
@@ -116,7 +116,8 @@ def _connect(village_id: str, page_id: str | None) -> None:
     village = services().store.get_village(village_id)
     social = [ChannelConfig(type="facebook", page_id=page_id, secret_name=f"kabar/{village_id}/facebook")] \
         if page_id else []
-    put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: social}}))
+    put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: social}}),
+                svc=services())
 
 
 def test_the_page_id_finds_its_village_by_lookup_not_by_listing_villages(aws, meta_secret, monkeypatch):
