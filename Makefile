@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup demo test test-fast test-wordpress lint template-check build bench local clean chromium ffmpeg poppler openapi fuzz cost
+.PHONY: help setup demo test test-fast test-wordpress lint template-check build bench bench-scale local clean chromium ffmpeg poppler openapi fuzz cost
 
 help:
 	@echo "make demo            - start the local stack, run the whole SOP once, print where to look"
@@ -15,6 +15,7 @@ help:
 	@echo "make local           - run the local stack on 127.0.0.1:8000 until Ctrl-C"
 	@echo "make bench           - benchmarks (ratios against a baseline in the same run)"
 	@echo "make lint            - ruff, and mypy (pydantic plugin) on shared/, functions/ and infra/"
+	@echo "make bench-scale     - every scheduled job for 1,000 villages on the local stack (not part of make test)"
 	@echo "make template-check  - cfn-lint, sam validate --lint, sam build"
 	@echo "make openapi         - write the JSON API's OpenAPI document (docs/openapi.json) from the handlers"
 	@echo "make fuzz            - a longer schemathesis run against the local stack (FUZZ_EXAMPLES per operation)"
@@ -97,6 +98,13 @@ fuzz: $(STAMP)
 # `make bench` measured (or the checked-in defaults) and the dated price table infra/kabar_local/aws_prices.json.
 cost: $(STAMP)
 	$(PY) -m kabar_local.cost
+
+# Not part of `make test`: tens of minutes on a laptop. VILLAGES, BASELINE, ACTIVITIES change the load.
+VILLAGES ?= 1000
+BASELINE ?= 100
+ACTIVITIES ?= 3
+bench-scale: $(STAMP)
+	$(PY) -m kabar_local.bench_scale --villages $(VILLAGES) --baseline $(BASELINE) --activities $(ACTIVITIES)
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .kabar

@@ -43,6 +43,39 @@ class AwsEnv:
             self.settle()  # what the function promised: relayed, and its emails sent
         return result
 
+    def run_job(self, function_id: str, event: Any, queue_id: str, worker_id: str | None = None,
+                retry_failures: bool = False, rounds: int = 50) -> dict:
+        """A scheduled job end to end: its scheduler (``function_id``), then its queue delivered to the worker
+        until empty (villages' runs and the scheduler's continuations). Returns the scheduler's answer with
+        the villages' results summed (a count no village reported reads 0)."""
+        started = self.invoke(function_id, event)
+        totals = _Counts(started)
+        handed_on = 0
+        for _ in range(rounds):
+            records = self.deliver(queue_id, worker_id or function_id, retry_failures=retry_failures)
+            if not records:
+                break
+            for record in records:
+                body = json.loads(record["body"])
+                if body.get("kind") == "continue":
+                    handed_on += 1
+                    continue
+                totals.setdefault("delivered", [])
+                totals["delivered"].append(f"kabupaten:{body['kabupaten']}" if body.get("kind") == "regency"
+                                           else body.get("tenant_id"))
+        else:
+            raise AssertionError(f"{queue_id} still has messages after {rounds} deliveries")
+        totals["continuations"] = handed_on
+        from kabar.services import services
+
+        store = services().store
+        for unit in set(totals.get("delivered", [])):
+            run = store.job_run(unit, started["job"], started["period"]) or {}
+            for key, value in json.loads(run.get("result") or "{}").items():
+                if isinstance(value, int):
+                    totals[key] = totals.get(key, 0) + value
+        return totals
+
     def relay(self) -> list[dict]:
         """What the table's stream carries since the last call, through the outbox relay (as Lambda would:
         the mapping's filter, one batch, every record relayed)."""
@@ -151,6 +184,11 @@ class AwsEnv:
         return records
 
 
+class _Counts(dict):
+    def __missing__(self, key: str) -> int:
+        return 0
+
+
 def start_moto() -> tuple[Any, str]:
     from moto.server import ThreadedMotoServer
 
@@ -183,7 +221,8 @@ def provision_env(url: str, public_url: str = "http://127.0.0.1:9") -> AwsEnv:
     overrides = {"KABAR_PUBLIC_URL": public_url, "KABAR_SITE_URL": f"{public_url}/site",
                  "KABAR_GRAPH_BASE_URL": f"{public_url}/graph", "POWERTOOLS_LOG_LEVEL": "WARNING",
                  # a TERIMA publishes at once unless a test gives its village an undo window (test_undo_window.py)
-                 "KABAR_UNDO_WINDOW_SECONDS": "0"}
+                 "KABAR_UNDO_WINDOW_SECONDS": "0",
+                 "KABAR_FANOUT_SPREAD_MAX": "0", "KABAR_MAIL_MAX_SEND_RATE": "1000"}
     env = {**environment_union(model.functions, overridden=overrides), **overrides}
     os.environ.update(env)
     done = provision(model, url, env["KABAR_MAIL_FROM"])

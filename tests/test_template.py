@@ -40,7 +40,10 @@ ALLOWED_MANAGED_POLICIES = {
 }
 # Inline statements allowed a "*" resource, keyed by (logical id of the policy holder, action), each
 # with the reason AWS requires it. Empty today: every inline statement names its resource.
-ALLOWED_WILDCARD_RESOURCES: dict[tuple[str, str], str] = {}
+ALLOWED_WILDCARD_RESOURCES: dict[tuple[str, str], str] = {
+    # the account's send quota, which the notice sender paces to; the action names no resource
+    ("NoticeSenderFunctionRole", "ses:GetSendQuota"): "GetSendQuota supports no resource-level permission",
+}
 
 # DESIGN.md's HTTP contract, plus the website's click counter.
 EXPECTED_ROUTES = {
@@ -202,7 +205,8 @@ def test_sam_translates_offline_into_plain_cloudformation(cfn):
 def test_every_consumed_queue_has_a_dlq_with_an_alarm_and_a_visibility_of_six_timeouts(cfn):
     queues = consumers(cfn)
     assert {"IntakeQueue", "DraftingQueue", "NotificationQueue", "NoticeQueue", "PublicationQueue", "ReportQueue",
-            "MetricsQueue", "VideoDraftingQueue"} <= set(queues)
+            "MetricsQueue", "VideoDraftingQueue", "SlaWatchQueue", "IntakeWatchQueue", "InboxDigestQueue",
+            "TokenWatchQueue"} <= set(queues)
     alarms = alarmed_queues(cfn)
     for queue, function in queues.items():
         q = props(cfn, queue)
@@ -514,6 +518,8 @@ def test_mail_is_sent_only_as_the_mail_from_identity(cfn):
     senders = set()
     for holder, document in policy_documents(cfn):
         for st in as_list(document["Statement"]):
+            if as_list(st["Action"]) == ["ses:GetSendQuota"]:
+                continue  # reads the quota, sends nothing (ALLOWED_WILDCARD_RESOURCES)
             if any(str(a).startswith("ses:") for a in as_list(st["Action"])):
                 senders.add(holder)
                 for resource in as_list(st["Resource"]):
@@ -812,3 +818,55 @@ def test_alarms_watch_channel_errors_on_every_channel_and_late_steps_on_every_so
         p = props(source, logical_id)
         assert ref_id(p["AlarmActions"][0]) == "AlarmTopic"
     assert ref_id(props(source, "HttpApi5xxAlarm")["Dimensions"][0]["Value"]) == "HttpApi"
+
+
+# ------------------------------------------------------------------------------------ concurrency (issue 15)
+
+#: Lambda's default concurrency per account and region (a new account may start lower; raise it first).
+ACCOUNT_CONCURRENCY = 1000
+#: Kept free for the HTTP API: its stage throttle's burst (100 requests) times a slow request (2 s).
+HTTP_API_HEADROOM = 200
+
+
+def _sqs_caps(cfn: dict[str, Any]) -> dict[str, int]:
+    caps = {}
+    for lid, mapping in resources(cfn, "AWS::Lambda::EventSourceMapping").items():
+        p = mapping["Properties"]
+        if "Queue" in str(p.get("EventSourceArn")) or "SQS" in lid or "sqs" in str(p.get("EventSourceArn")).lower():
+            if "StartingPosition" in p:
+                continue  # a stream
+            caps[lid] = (p.get("ScalingConfig") or {}).get("MaximumConcurrency")
+    return caps
+
+
+def test_every_sqs_event_source_has_a_concurrency_cap(cfn):
+    caps = _sqs_caps(cfn)
+    assert len(caps) >= 12
+    assert all(isinstance(c, int) and 2 <= c <= 1000 for c in caps.values()), caps
+
+
+def test_the_caps_leave_the_http_api_its_headroom(cfn):
+    """Every queue consumer at its cap, every scheduler and the relay running: the API still has room."""
+    queued = sum(_sqs_caps(cfn).values())
+    others = len([f for f in resources(cfn, "AWS::Lambda::Function")]) - len(_sqs_caps(cfn))
+    assert queued + others <= ACCOUNT_CONCURRENCY - HTTP_API_HEADROOM, (queued, others)
+
+
+def test_the_notice_sender_paces_to_its_share_of_the_send_rate(cfn, source):
+    """Each concurrent sender takes 1/KABAR_MAIL_SENDERS of MaxSendRate: the setting equals the cap."""
+    fn = source["Resources"]["NoticeSenderFunction"]["Properties"]
+    cap = fn["Events"]["Notices"]["Properties"]["ScalingConfig"]["MaximumConcurrency"]
+    assert int(fn["Environment"]["Variables"]["KABAR_MAIL_SENDERS"]) == cap
+
+
+@pytest.mark.parametrize("function", ["SlaWatchFunction", "IntakeWatchFunction", "InboxDigestFunction",
+                                      "TokenWatchFunction", "MonthlyReportFunction", "MetricsCollectorFunction"])
+def test_each_scheduled_job_fans_out_through_its_own_queue(source, function):
+    """The function consuming a job queue may send to it (a scheduler's continuation pages on there)."""
+    fn = source["Resources"][function]["Properties"]
+    (queue,) = [e["Properties"]["Queue"]["Fn::GetAtt"][0] for e in fn["Events"].values() if e["Type"] == "SQS"]
+    sends = [p["SQSSendMessagePolicy"]["QueueName"]["Fn::GetAtt"][0] for p in fn["Policies"]
+             if isinstance(p, dict) and "SQSSendMessagePolicy" in p]
+    assert sends == [queue]
+    env = fn["Environment"]["Variables"]
+    assert queue in [v.get("Ref") for v in env.values() if isinstance(v, dict)]

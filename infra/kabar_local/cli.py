@@ -1,6 +1,8 @@
 """``kabar``: run the local stack and administer it.
 
-    kabar local [--port 8000] [--template template.yaml]
+    kabar local [--port 8000] [--aws-port N] [--template template.yaml]
+    kabar run JOB [--village V] [--month M] [--day D] [--at T] [--wait S] [--aws STACK [--region R]]
+        JOB: token-watch, sla-watch, intake-watch, inbox-digest, metrics, report, regency-report
     kabar staff add --village V --role submitter|admin|reviewer --name N --email E
     kabar staff revoke --village V EMAIL|ID        (the token stops working, audited)
     kabar staff rotate --village V EMAIL|ID        (a new token; the old one stops working, audited)
@@ -47,12 +49,13 @@ def cmd_local(args: argparse.Namespace) -> int:
 
     configure_logging(logging.INFO)  # stack and handler errors stay visible (see StackLogHandler)
     stack = LocalStack(args.template, port=args.port, clock=True, retry_delay_seconds=args.retry_delay,
-                       villages_file=args.villages)
+                       villages_file=args.villages, aws_port=args.aws_port)
     try:
         stack.start()
     except OSError as err:
-        raise CliError(f"Tidak bisa membuka port {args.port} / Cannot listen on port {args.port}: {err}. "
-                       "Pakai --port lain / use another --port (0 picks a free one).") from None
+        raise CliError(f"Tidak bisa membuka port {args.port} atau --aws-port {args.aws_port} / Cannot listen on "
+                       f"port {args.port} or --aws-port {args.aws_port}: {err}. Pakai port lain / use another "
+                       "port (0 picks a free one).") from None
     stopping = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:
@@ -311,12 +314,120 @@ def cmd_erase(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- kabar run -----------------------------------------------------------------------------------
+
+#: job -> (the function whose schedule starts it, its queue's logical id, the setting of its queue's URL)
+RUN_JOBS = {
+    "token-watch": ("TokenWatchFunction", "TokenWatchQueue", "KABAR_TOKEN_WATCH_QUEUE_URL"),
+    "sla-watch": ("SlaWatchFunction", "SlaWatchQueue", "KABAR_SLA_WATCH_QUEUE_URL"),
+    "intake-watch": ("IntakeWatchFunction", "IntakeWatchQueue", "KABAR_INTAKE_WATCH_QUEUE_URL"),
+    "inbox-digest": ("InboxDigestFunction", "InboxDigestQueue", "KABAR_INBOX_DIGEST_QUEUE_URL"),
+    "metrics": ("MetricsSchedulerFunction", "MetricsQueue", "KABAR_METRICS_QUEUE_URL"),
+    "report": ("ReportSchedulerFunction", "ReportQueue", "KABAR_REPORT_QUEUE_URL"),
+    "regency-report": ("ReportSchedulerFunction", "ReportQueue", "KABAR_REPORT_QUEUE_URL"),
+}
+
+
+def attach_aws(stack_name: str, region: str | None) -> None:
+    """Point this process at a deployed stack: its table and job queues, read from CloudFormation."""
+    import boto3
+
+    if region:
+        os.environ["AWS_DEFAULT_REGION"] = region
+    cfn = boto3.client("cloudformation")
+    physical: dict[str, str] = {}
+    for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack_name):
+        for res in page["StackResourceSummaries"]:
+            physical[res["LogicalResourceId"]] = res["PhysicalResourceId"]
+    if "Table" not in physical:
+        raise CliError(f"Stack {stack_name} tidak punya tabel Kabar / has no Kabar table.")
+    os.environ["KABAR_TABLE"] = physical["Table"]
+    for _, queue, setting in RUN_JOBS.values():
+        os.environ[setting] = physical[queue]  # a queue's physical id is its URL
+    for key, logical in (("KABAR_UPLOADS_BUCKET", "UploadsBucket"), ("KABAR_MEDIA_BUCKET", "MediaBucket"),
+                         ("KABAR_SITE_BUCKET", "SiteBucket"), ("KABAR_REPORTS_BUCKET", "ReportsBucket"),
+                         ("KABAR_EVENT_BUS", "KabarBus"), ("KABAR_IDEMPOTENCY_TABLE", "IdempotencyTable")):
+        os.environ.setdefault(key, physical.get(logical, "-"))
+    os.environ.setdefault("KABAR_MAIL_FROM", "kabar@localhost.invalid")  # not used: the job only queues
+    from .stack import _reset_kabar_caches
+
+    _reset_kabar_caches()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run a scheduled job now: through its scheduler (every village, each once for the period), or one
+    village's run queued directly (``--village``: done again even when the period's run is done)."""
+    import time
+
+    from kabar import jobs
+    from kabar.adapters.sqs import SqsQueue
+    from kabar.config import job_queue_url, settings
+    from kabar.ports import QueuedJob
+    from kabar.services import services
+    from kabar.usecases import fanout
+
+    if args.aws:
+        attach_aws(args.aws, args.region)
+    else:
+        attach()
+    job = args.job
+    event = {k: v for k, v in (("month", args.month), ("day", args.day), ("at", args.at)) if v}
+    url = job_queue_url(settings(), job)
+    if args.village:
+        if job == "regency-report":
+            raise CliError("--village tidak berlaku untuk laporan kabupaten / --village does not apply to "
+                           "the regency report.")
+        from kabar.domain.errors import NotFound
+
+        try:
+            services().store.get_village(args.village)
+        except NotFound:
+            raise CliError(f"Desa {args.village} tidak ada / no such village.") from None
+        start = jobs.JobStart.model_validate(event)
+        from kabar.domain.clock import iso, now
+        from kabar.domain.fanout import period_of
+
+        at = start.at or now()
+        period = start.month or start.day or period_of(job, at)
+        params = {"at": iso(at)} if job in jobs.INSTANT_JOBS else {("month" if job == "report" else "day"): period}
+        body = {**fanout.village_message(job, args.village, period, params), "force": True}
+        failed = SqsQueue(url).send([QueuedJob(body)])
+        if failed:
+            raise CliError("Pesan tidak masuk antrean / the message was not queued.")
+        started = {"job": job, "period": period, "queued": 1, "villages": [args.village]}
+    else:
+        if job == "regency-report":
+            event["regency"] = True
+        started = jobs.start("report" if job == "regency-report" else job, event, None, url, svc=services())
+    _say(f"{job} {started['period']}: {started['queued']} desa diantrekan / villages queued"
+         + (f", {started.get('already', 0)} sudah / already" if "already" in started else ""))
+    if args.wait > 0:
+        deadline = time.monotonic() + args.wait
+        store = services().store
+        units = started.get("villages") or (
+            [f"kabupaten:{k}" for k in store.regencies()] if job == "regency-report"
+            else [v.id for v in store.list_villages()])
+        waiting = list(units)
+        while waiting and time.monotonic() < deadline:
+            waiting = [u for u in waiting
+                       if (store.job_run(u, started["job"], started["period"]) or {}).get("status") != "done"]
+            if waiting:
+                time.sleep(0.5)
+        if waiting:
+            _say(f"belum selesai / not finished yet: {len(waiting)} desa / villages")
+            return 1
+        _say(f"selesai untuk {len(units)} desa / done for {len(units)} villages")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kabar", description="Kabar: tumpukan lokal / the local stack")
     sub = parser.add_subparsers(dest="command", required=True)
 
     local = sub.add_parser("local", help="jalankan tumpukan lokal / run the local stack until Ctrl-C")
     local.add_argument("--port", type=int, default=8000)
+    local.add_argument("--aws-port", type=int, default=0,
+                       help="port emulator AWS (moto) / the AWS emulator's port (default: any free port)")
     local.add_argument("--template", default="template.yaml")
     local.add_argument("--villages", default=None, help="villages JSON (default: the two sample villages)")
     local.add_argument("--retry-delay", type=float, default=None,
@@ -375,6 +486,21 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--since", required=True, help="e.g. 2026-12-03T08:00+07:00")
     replay.add_argument("--village", default=None)
     replay.set_defaults(func=cmd_outbox_replay)
+
+    run = sub.add_parser("run", help="jalankan tugas terjadwal sekarang / run a scheduled job now")
+    run.add_argument("job", choices=sorted(RUN_JOBS), help="tugas / the job")
+    run.add_argument("--village", default=None, help="hanya desa ini (diulang walau sudah) / only this village "
+                     "(run again even when done)")
+    run.add_argument("--month", default=None, help="bulan laporan / the report's month, e.g. 2026-11")
+    run.add_argument("--day", default=None, help="hari metrik / the metrics' day, e.g. 2026-11-26")
+    run.add_argument("--at", default=None, help="saat yang diputar ulang / the instant to run for, e.g. "
+                     "2026-12-03T08:00+07:00")
+    run.add_argument("--aws", metavar="STACK", default=None,
+                     help="nama stack CloudFormation di AWS (bukan tumpukan lokal) / run against this deployed stack")
+    run.add_argument("--region", default=None, help="wilayah AWS / the AWS region (with --aws)")
+    run.add_argument("--wait", type=float, default=0.0,
+                     help="tunggu sampai selesai, detik / wait up to this many seconds for every village's run")
+    run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="jalankan SOP sekali dari awal sampai akhir / run the SOP once, end to end")
     demo.set_defaults(func=cmd_demo, rest=[])  # its own options go to kabar_local.demo.main

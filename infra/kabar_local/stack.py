@@ -182,6 +182,7 @@ class LocalStack:
         seed_villages: bool = True,
         state_file: str | Path | None = None,
         env: Mapping[str, str] | None = None,
+        aws_port: int = 0,
     ) -> None:
         self.template_path = resolve_template_path(template_path)
         self.port = port
@@ -193,6 +194,8 @@ class LocalStack:
         self.seed_villages = seed_villages
         self.state_file = Path(state_file) if state_file else Path.cwd() / STATE_FILE
         self.extra_env = dict(env or {})
+        #: the AWS emulator's port (0: any free port); pinned, other tools can point at it across restarts
+        self.aws_port = aws_port
 
         self.model: StackModel | None = None
         self.runtime: LambdaRuntime | None = None
@@ -285,7 +288,7 @@ class LocalStack:
                       if k in declared and "Default" not in (declared[k] or {})})
         self.parameters = {**local, **self.parameters}
         load_model(self.template_path, self.parameters)  # fail on a broken template before starting anything
-        self._moto = MotoServer(self.host, 0).start()
+        self._moto = MotoServer(self.host, self.aws_port).start()
         # moto's backends are process-wide: start from nothing, whatever ran in this process before.
         self._moto.reset()
         self.model = model = load_model(self.template_path, self.parameters, endpoint_url=self._moto.url)
@@ -306,6 +309,10 @@ class LocalStack:
             "KABAR_GRAPH_BASE_URL": f"{base}/graph",
             # tests and the demo shorten retries; a TERIMA's undo window (5 minutes by default) too
             **({"KABAR_UNDO_WINDOW_SECONDS": "2"} if self.retry_delay_seconds is not None else {}),
+            # a village's job message is delivered at once here (on AWS it waits up to its job's spread)
+            "KABAR_FANOUT_SPREAD_MAX": "0",
+            # moto's SES answers the sandbox's 1 a second; the local stack sends as a production account
+            "KABAR_MAIL_MAX_SEND_RATE": "1000",
             **self.extra_env,
         }
         self._apply_env(self.env)

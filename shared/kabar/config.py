@@ -23,6 +23,19 @@ class Settings(BaseModel):
     idempotency_table: str = Field(alias="KABAR_IDEMPOTENCY_TABLE")
     report_queue_url: str | None = Field(default=None, alias="KABAR_REPORT_QUEUE_URL")
     metrics_queue_url: str | None = Field(default=None, alias="KABAR_METRICS_QUEUE_URL")
+    #: the scheduled jobs' own queues: one message per village, and the scheduler's continuation
+    sla_watch_queue_url: str | None = Field(default=None, alias="KABAR_SLA_WATCH_QUEUE_URL")
+    intake_watch_queue_url: str | None = Field(default=None, alias="KABAR_INTAKE_WATCH_QUEUE_URL")
+    inbox_digest_queue_url: str | None = Field(default=None, alias="KABAR_INBOX_DIGEST_QUEUE_URL")
+    token_watch_queue_url: str | None = Field(default=None, alias="KABAR_TOKEN_WATCH_QUEUE_URL")
+    #: the longest a village's job message waits (SQS DelaySeconds) to spread a fan-out; 0 = at once
+    #: how many notice senders run at once (the notice queue's MaximumConcurrency): each takes its share
+    #: of the account's SES MaxSendRate
+    mail_senders: int = Field(default=1, ge=1, alias="KABAR_MAIL_SENDERS")
+    #: the account's sending rate, when it is not to be asked of SES (the local stack, whose emulator
+    #: answers the sandbox's 1 a second)
+    mail_max_send_rate: float | None = Field(default=None, gt=0, alias="KABAR_MAIL_MAX_SEND_RATE")
+    fanout_spread_max: int = Field(default=900, ge=0, le=900, alias="KABAR_FANOUT_SPREAD_MAX")
     #: Secrets Manager: {"app_secret": ..., "verify_token": ...} of the Meta app whose webhook Kabar receives.
     meta_webhook_secret: str = Field(default="kabar/meta-webhook", alias="KABAR_META_WEBHOOK_SECRET")
     #: Secrets Manager: {"key": ...}, the HMAC key of the durable file links (/files/{token}).
@@ -52,6 +65,14 @@ class Settings(BaseModel):
     # A TERIMA's undo window for villages that set none (``undo_minutes``); kept within the SOP's limits by
     # ``sop.jendela_urungkan``. The local stack's tests and demo shorten it.
     undo_window_seconds: int = Field(default=300, ge=0, alias="KABAR_UNDO_WINDOW_SECONDS")
+
+
+def job_queue_url(cfg: Settings, job: str) -> str | None:
+    """The queue of a scheduled job (``kabar.domain.fanout.JOBS``)."""
+    return {"sla-watch": cfg.sla_watch_queue_url, "intake-watch": cfg.intake_watch_queue_url,
+            "inbox-digest": cfg.inbox_digest_queue_url, "token-watch": cfg.token_watch_queue_url,
+            "metrics": cfg.metrics_queue_url, "report": cfg.report_queue_url,
+            "regency-report": cfg.report_queue_url}[job]
 
 
 @lru_cache(maxsize=1)

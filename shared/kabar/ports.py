@@ -61,6 +61,10 @@ class Mailer(Protocol):
         """Send one email; return the provider's message id."""
 
 
+class MailThrottled(Exception):  # noqa: N818 - the mail service's answer, not a bug
+    """The mail service refused for now (sending rate or daily quota): send it again later."""
+
+
 @dataclass(frozen=True)
 class PresignedPost:
     url: str
@@ -221,11 +225,22 @@ class Secrets(Protocol):
         """The secret ``name`` as a JSON object (a copy)."""
 
 
+@dataclass(frozen=True)
+class QueuedJob:
+    """One message onto a job queue, delivered after ``delay`` seconds (at most 900, SQS's limit)."""
+
+    body: dict
+    delay: int = 0
+
+
 class JobQueue(Protocol):
-    """A queue of jobs (the report queue): each job one JSON object."""
+    """A queue of jobs (the report queue, each scheduled job's queue): each job one JSON object."""
 
     def send_all(self, jobs: list[dict]) -> None:
         """Queue every job; raise if any was not taken."""
+
+    def send(self, jobs: Sequence[QueuedJob]) -> list[int]:
+        """Queue the jobs, each with its delay; return the indexes of those that could not be queued."""
 
 
 class ChannelDirectory(Protocol):
@@ -531,7 +546,30 @@ class Reports(Protocol):
         """Every month's report record (its files' keys), newest first."""
 
 
-class Store(Villages, People, Submissions, Drafts, Publications, Journal, Analytics, Reports, Protocol):
+class Jobs(Protocol):
+    """Scheduled jobs at scale (``usecases/fanout.py``): the village directory in partitions, the Page
+    lookup, and each (job, village, period) run claimed once and recorded done."""
+
+    def village_ids(self, shard: int, after: str | None, limit: int) -> list[str]:
+        """One page of the village directory: up to ``limit`` village ids of a partition, after ``after``."""
+
+    def regencies(self) -> list[str]:
+        """The kabupaten that have at least one village."""
+
+    def village_for_page(self, page_id: str) -> str | None:
+        """The village whose channels name this Facebook Page or Instagram account, if any."""
+
+    def claim_job_run(self, unit: str, job: str, period: str, at: datetime) -> bool:
+        """Record that a unit's (village's) job of this period is queued; False when it was before."""
+
+    def release_job_run(self, unit: str, job: str, period: str) -> None: ...
+
+    def job_run(self, unit: str, job: str, period: str) -> dict | None: ...
+
+    def finish_job_run(self, unit: str, job: str, period: str, at: datetime, result: dict) -> None: ...
+
+
+class Store(Villages, People, Submissions, Drafts, Publications, Journal, Analytics, Reports, Jobs, Protocol):
     """The register: every repository, over one table so that a change commits in one transaction."""
 
     @property

@@ -56,7 +56,7 @@ def services() -> Services:
     from .adapters.eventbridge import EventBridgePublisher
     from .adapters.s3 import S3Storage
     from .adapters.secrets import SecretsManagerSecrets
-    from .adapters.ses import SesMailer
+    from .adapters.ses import PacedMailer, SesMailer
     from .adapters.sqs import SqsQueue
 
     cfg = settings()
@@ -64,7 +64,7 @@ def services() -> Services:
         settings=cfg,
         store=DynamoStore(cfg.table),
         events=EventBridgePublisher(cfg.event_bus),
-        mailer=SesMailer(cfg.mail_from),
+        mailer=PacedMailer(SesMailer(cfg.mail_from), senders=cfg.mail_senders, max_send_rate=cfg.mail_max_send_rate),
         uploads=S3Storage(cfg.uploads_bucket),
         media=S3Storage(cfg.media_bucket),
         site=S3Storage(cfg.site_bucket),

@@ -17,7 +17,9 @@ SUBMITTER = f"submitter@{VILLAGE}.desa.id"
 
 
 def _watch(aws, hours: float) -> dict:
-    return aws.invoke("IntakeWatchFunction", {"at": (now() + timedelta(hours=hours)).isoformat()})
+    done = aws.run_job("IntakeWatchFunction", {"at": (now() + timedelta(hours=hours)).isoformat()},
+                       "IntakeWatchQueue")
+    return {"told": done["told"]}
 
 
 def test_the_submitter_is_told_once_what_is_missing_and_a_complete_hand_over_is_left_alone(aws):

@@ -23,10 +23,10 @@ def test_one_job_per_village_account_and_a_retired_metric_is_recorded(aws, graph
     graph.retire_metric("page_media_view")
 
     # When the morning schedule runs for 26 November and the jobs are delivered
-    assert aws.invoke("MetricsSchedulerFunction", {"day": "2026-11-26"}) == {"queued": 1}
+    assert aws.invoke("MetricsSchedulerFunction", {"day": "2026-11-26"})["queued"] == 2  # one per village
     jobs = aws.drain("MetricsQueue")
-    assert [json.loads(j["body"]) for j in jobs] == [
-        {"tenant_id": VILLAGE, "channel": "facebook", "account_id": PAGE_ID, "day": "2026-11-26"}]
+    assert sorted((json.loads(j["body"])["tenant_id"], json.loads(j["body"])["period"]) for j in jobs) == sorted(
+        [(VILLAGE, "2026-11-26"), (OTHER, "2026-11-26")])
     assert aws.invoke("MetricsCollectorFunction", {"Records": jobs}) == {"batchItemFailures": []}
     # and delivered again (a retry changes nothing)
     assert aws.invoke("MetricsCollectorFunction", {"Records": jobs}) == {"batchItemFailures": []}

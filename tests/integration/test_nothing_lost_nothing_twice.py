@@ -320,9 +320,10 @@ def test_a_publication_stranded_after_an_outage_is_redriven_and_the_admin_told_o
     assert {p.status.value for p in pubs} == {"pending"}
     last = max(p.updated_at for p in pubs)
     # When the watch runs after the outage: it re-drives, and tells the admins once
-    done = aws.invoke("SlaWatchFunction", {"at": (last + timedelta(minutes=80)).isoformat()})
+    done = aws.run_job("SlaWatchFunction", {"at": (last + timedelta(minutes=80)).isoformat()}, "SlaWatchQueue")
     assert done["redrive_stranded"] >= 1 and done["publish_stalled"] >= 1
-    assert aws.invoke("SlaWatchFunction", {"at": (last + timedelta(minutes=85)).isoformat()})["publish_stalled"] == 0
+    assert aws.run_job("SlaWatchFunction", {"at": (last + timedelta(minutes=85)).isoformat()},
+                       "SlaWatchQueue")["publish_stalled"] == 0
     down["on"] = False
     aws.deliver("PublicationQueue", "PublicationFunction")
     # Then it is online exactly once, and the admins were told once
@@ -331,7 +332,7 @@ def test_a_publication_stranded_after_an_outage_is_redriven_and_the_admin_told_o
     stalled = [m for m in Outbox().list(to="admin@purwobinangun.desa.id") if "Unggah tertunda" in m["subject"]]
     assert len(stalled) == 1
     # and later runs re-drive nothing more
-    again = aws.invoke("SlaWatchFunction", {"at": (last + timedelta(hours=3)).isoformat()})
+    again = aws.run_job("SlaWatchFunction", {"at": (last + timedelta(hours=3)).isoformat()}, "SlaWatchQueue")
     assert again["redrive_stranded"] == 0
 
 

@@ -67,7 +67,7 @@ def test_the_regency_report_follows_the_village_reports_and_ranks_who_needs_help
                datetime(2026, 11, 16, 9, tzinfo=WIB))
 
     # When the regency's schedule fires before any village report exists
-    assert aws.invoke("ReportSchedulerFunction", {"regency": True, "month": "2026-11"}) == {"queued": 2}
+    assert aws.invoke("ReportSchedulerFunction", {"regency": True, "month": "2026-11"})["queued"] == 2
     jobs = aws.drain("ReportQueue")
     assert sorted(json.loads(j["body"])["kabupaten"] for j in jobs) == ["Bantul", "Sleman"]
     sleman = [j for j in jobs if json.loads(j["body"])["kabupaten"] == "Sleman"]

@@ -8,11 +8,11 @@ from kabar.domain.models import Contact
 from kabar.services import services
 from kabar.usecases.villages import put_village
 from kabar_local.outbox import Outbox
-from tests.integration.flow import VILLAGE, drafted, review_event, review_links, submitted_and_uploaded
+from tests.integration.flow import OTHER, VILLAGE, drafted, review_event, review_links, submitted_and_uploaded
 
 
 def _watch(aws, at) -> dict:
-    return aws.invoke("SlaWatchFunction", {"at": iso(at)})
+    return aws.run_job("SlaWatchFunction", {"at": iso(at)}, "SlaWatchQueue")
 
 
 def _with_deputy():
@@ -78,7 +78,8 @@ def test_an_approval_whose_event_was_lost_reaches_publication_again(aws):
 def test_the_scheduled_event_runs_the_watch_at_the_current_time(aws):
     from tests.support import load_event
 
-    done = aws.invoke("SlaWatchFunction", load_event("sla_watch/schedule"))
-    assert set(done) == {"remind", "escalate", "draft_late", "redrive_completed", "redrive_approved",
-                         "redrive_stranded", "publish_stalled", "publish_attention"}
-    assert set(done.values()) == {0}
+    done = aws.run_job("SlaWatchFunction", load_event("sla_watch/schedule"), "SlaWatchQueue")
+    assert done["queued"] == 2 and sorted(done["delivered"]) == sorted([VILLAGE, OTHER])  # one run per village
+    actions = {"remind", "escalate", "draft_late", "redrive_completed", "redrive_approved", "redrive_stranded",
+               "publish_stalled", "publish_attention"}
+    assert actions <= set(done) and {done[a] for a in actions} == {0}

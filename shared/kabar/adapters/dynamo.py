@@ -17,6 +17,7 @@ Key layout (PK / SK):
 - ``T#<t>#OUTBOX#<id>`` / ``OUTBOX``: an event or a notice a change promised (``domain.outbox``), written in
   the change's transaction; the table's stream carries each new one to the relay. A notice's id comes
   from what it is for, so committing it twice is one item; its sender marks it sent.
+- the village directory, the Page lookup and the scheduled jobs' runs: ``store/jobs.py``
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .store.analytics import AnalyticsTable
 from .store.base import OUTBOX_DAYS, TableBase
 from .store.drafts import DraftTable
 from .store.inbox import InboxTable
+from .store.jobs import JobTable
 from .store.journal import JournalTable
 from .store.people import PeopleTable
 from .store.publications import PublicationTable
@@ -38,7 +40,7 @@ __all__ = ["OUTBOX_DAYS", "DynamoStore"]
 
 
 class DynamoStore(VillageTable, PeopleTable, SubmissionTable, DraftTable, PublicationTable, JournalTable,
-                  AnalyticsTable, ReportTable, TableBase):
+                  AnalyticsTable, ReportTable, JobTable, TableBase):
     """The only place that knows the table's keys: every repository of ``kabar.ports`` over one table."""
 
     @cached_property

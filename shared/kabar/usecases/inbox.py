@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,7 @@ from ..domain.inbox import (
     parse_webhook,
     signature_ok,
 )
-from ..domain.models import Procedure, Village
+from ..domain.models import Village
 from ..domain.outbox import Change
 from ..domain.text import t
 from ..domain.workspace import when_id
@@ -35,9 +36,10 @@ from .notices import rendered
 
 logger = Logger(child=True)
 
-#: How long the page -> village map is kept (a new village's Page is known within this time).
-PAGE_MAP_SECONDS = 300
-_page_map: tuple[float, dict[str, str]] = (0.0, {})
+#: How long a Page id -> village answer is kept in a warm function (a Page connected since is
+#: routed within this time).
+PAGE_MAP_SECONDS = 60
+_page_cache: dict[str, tuple[float, str | None]] = {}
 
 
 class Forbidden(KabarError):
@@ -59,28 +61,40 @@ def verify_subscription(params: dict[str, str], svc: Services) -> str:
     return challenge
 
 
-def villages_by_page(svc: Services) -> dict[str, str]:
-    """Facebook Page id or Instagram account id -> village id, from the villages' channel configuration
-    (cached briefly)."""
-    global _page_map
-    stamp, mapping = _page_map
-    if time.monotonic() - stamp < PAGE_MAP_SECONDS and mapping:
-        return mapping
-    mapping = {}
-    for village in svc.store.list_villages():
-        for config in village.channels.get(Procedure.SOCIAL) or []:
-            if config.type == "facebook" and config.page_id:
-                mapping[str(config.page_id)] = village.id
-            ig_user = (config.model_extra or {}).get("ig_user_id")
-            if config.type == "instagram" and ig_user:
-                mapping[str(ig_user)] = village.id
-    _page_map = (time.monotonic(), mapping)
-    return mapping
+class PageLookup(Mapping[str, str]):
+    """Page id -> village id, one lookup item per Page (written with the village's channel settings),
+    never a list of every village. Answers are kept briefly."""
+
+    def __init__(self, svc: Services) -> None:
+        self._svc = svc
+
+    def get(self, page_id: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        stamp, tenant = _page_cache.get(page_id, (0.0, None))
+        if time.monotonic() - stamp >= PAGE_MAP_SECONDS:
+            tenant = self._svc.store.village_for_page(page_id) if page_id else None
+            _page_cache[page_id] = (time.monotonic(), tenant)
+        return tenant if tenant is not None else default
+
+    def __getitem__(self, page_id: str) -> str:
+        tenant = self.get(page_id)
+        if tenant is None:
+            raise KeyError(page_id)
+        return tenant
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([k for k, (_, v) in _page_cache.items() if v is not None])
+
+    def __len__(self) -> int:
+        return sum(1 for _, v in _page_cache.values() if v is not None)
+
+
+def villages_by_page(svc: Services) -> PageLookup:
+    """Facebook Page / Instagram account id -> village id, by lookup item."""
+    return PageLookup(svc)
 
 
 def forget_pages() -> None:
-    global _page_map
-    _page_map = (0.0, {})
+    _page_cache.clear()
 
 
 _MALFORMED = t("Isi webhook tidak sesuai bentuk dari Meta.", "The webhook body does not have Meta's shape.")
@@ -150,26 +164,22 @@ def _when(moment: datetime) -> str:
     return when_id(moment)
 
 
-def send_digests(*, as_of: datetime | None = None, svc: Services) -> dict[str, int]:
-    """Each village's admins get one email a day listing what is unanswered, overdue first."""
-    as_of = as_of or now()
-    sent = 0
-    for village in svc.store.list_villages():
-        sent += send_digest(village, as_of, svc)
-    return {"sent": sent}
-
-
 def author_word(channel: str) -> str:
     """Who wrote, before Kabar has the person's name: never a raw platform id."""
     return "Pengguna Instagram" if channel == "instagram" else "Pengguna Facebook"
 
 
-def send_digest(village: Village, as_of: datetime, svc: Services) -> int:
-    """One village's digest of the day (0 when nothing waits or it was promised already); each line
-    links straight to its thread in the workspace's inbox."""
+def send_digests(*, as_of: datetime | None = None, svc: Services) -> dict[str, int]:
+    """Every village in turn (tests and small deployments); the schedule fans out :func:`send_digest`."""
+    return {"sent": sum(send_digest(v, as_of=as_of, svc=svc)["sent"] for v in svc.store.list_villages())}
+
+
+def send_digest(village: Village, *, as_of: datetime | None = None, svc: Services) -> dict[str, int]:
+    """A village's admins get one email a day listing what is unanswered, overdue first."""
+    as_of = as_of or now()
     waiting = open_inquiries(village.id, as_of, svc)
     if not waiting:
-        return 0
+        return {"sent": 0}
     base = svc.settings.public_url.rstrip("/")
     threads = svc.store.inbox.threads(village.id)
     rows: list[dict[str, Any]] = [
@@ -183,9 +193,9 @@ def send_digest(village: Village, as_of: datetime, svc: Services) -> int:
     context = {"village": village, "rows": rows, "counts": counts, "states": ClockState,
                "inbox_link": f"{base}/app/{village.id}/kotak-masuk"}
     # one digest a day per admin: the day's notice is promised once, whatever the retries
-    return svc.store.enqueue(Change(notices=rendered(
+    return {"sent": svc.store.enqueue(Change(notices=rendered(
         village.id, "inbox_digest", f"digest:{to_wib(as_of).date().isoformat()}",
         [str(a.email) for a in village.admins],
         (f"[Kabar {village.name}] {len(rows)} komentar/pesan belum dijawab "
          f"({counts[ClockState.OVERDUE]} lewat batas {sop.BATAS_WAKTU['jawaban'].id})"),
-        web.render("email/inbox_digest.txt", **context), web.render("email/inbox_digest.html", **context))))
+        web.render("email/inbox_digest.txt", **context), web.render("email/inbox_digest.html", **context))))}

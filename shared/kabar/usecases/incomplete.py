@@ -16,7 +16,7 @@ from aws_lambda_powertools import Logger
 from .. import web
 from ..domain import sop
 from ..domain.clock import long_date_id, month_of, now, previous_month, to_wib
-from ..domain.models import Asset, AssetStatus, AuditEntry, Submission, SubmissionStatus
+from ..domain.models import Asset, AssetStatus, AuditEntry, Submission, SubmissionStatus, Village
 from ..domain.outbox import Change
 from ..domain.text import Bilingual, t
 from ..services import Services
@@ -49,25 +49,30 @@ def what_is_missing(assets: list[Asset]) -> list[dict]:
 
 
 def watch(*, at: datetime | None = None, svc: Services) -> dict[str, int]:
+    """Every village in turn (tests and small deployments); the schedule fans out :func:`watch_village`."""
+    return {"told": sum(watch_village(v, at=at, svc=svc)["told"] for v in svc.store.list_villages())}
+
+
+def watch_village(village: Village, *, at: datetime | None = None, svc: Services) -> dict[str, int]:
+    """One village's hand-overs still missing files: each submitter told once."""
     at = to_wib(at or now())
     after = svc.settings.incomplete_after_hours
     told = failures = 0
-    for village in svc.store.list_villages():
-        months = sorted({month_of(at), previous_month(at)})
-        for submission in (s for m in months for s in svc.store.submissions_in_month(village.id, m)):
-            if not is_overdue(submission, at, after):
-                continue
-            if not svc.store.claim_once(village.id, submission.submission_id, CLAIM, at):
-                continue
-            try:
-                _tell(village, submission, at, svc)
-            except Exception:
-                failures += 1
-                svc.store.release_claim(village.id, submission.submission_id, CLAIM)
-                logger.exception("incomplete notice failed; released for the next run",
-                                 extra={"submission_id": submission.submission_id, "tenant_id": village.id})
-                continue
-            told += 1
+    months = sorted({month_of(at), previous_month(at)})
+    for submission in (s for m in months for s in svc.store.submissions_in_month(village.id, m)):
+        if not is_overdue(submission, at, after):
+            continue
+        if not svc.store.claim_once(village.id, submission.submission_id, CLAIM, at):
+            continue
+        try:
+            _tell(village, submission, at, svc)
+        except Exception:
+            failures += 1
+            svc.store.release_claim(village.id, submission.submission_id, CLAIM)
+            logger.exception("incomplete notice failed; released for the next run",
+                             extra={"submission_id": submission.submission_id, "tenant_id": village.id})
+            continue
+        told += 1
     if failures:
         raise RuntimeError(f"{failures} incomplete notice(s) failed; they are retried on the next run")
     return {"told": told}

@@ -45,6 +45,23 @@ def metric_jobs(*, day: date | None = None, svc: Services, at: datetime | None =
     return jobs
 
 
+def measured_accounts(village: Village) -> list[tuple[str, str]]:
+    """(channel, account id) of each measured social account of a village (from configuration)."""
+    return [(c.type, str(c.page_id)) for c in village.channels.get(Procedure.SOCIAL) or []
+            if c.type in MEASURED_TYPES and c.page_id]
+
+
+def collect_village(tenant_id: str, day: date, svc: Services) -> dict:
+    """One village's day: every measured account in turn (the fan-out's job for a village)."""
+    village = svc.store.get_village(tenant_id)
+    done = {"accounts": 0, "items": 0}
+    for channel, account_id in measured_accounts(village):
+        got = collect(tenant_id, channel, account_id, day, svc)
+        done["accounts"] += int(bool(got.get("account")))
+        done["items"] += int(got.get("items") or 0)
+    return done
+
+
 def _sources(village: Village, svc: Services, channel: str, account_id: str) -> list[MetricsSource]:
     """The one account's metrics source (other channels' secrets are not read)."""
     if channel not in MEASURED_TYPES:

@@ -39,6 +39,10 @@ LABELS = {"facebook": "Facebook", "instagram": "Instagram"}
 class TokenCheckIncomplete(RuntimeError):
     """Some token could not be asked about (Meta unreachable or throttled): the run is retried."""
 
+    def __init__(self, message: str, counts: dict[str, int] | None = None) -> None:
+        super().__init__(message)
+        self.counts = counts or {}
+
 
 @dataclass
 class _Secret:
@@ -66,48 +70,65 @@ def _is_invalid_token(err: Exception) -> bool:
 
 def check_tokens(svc: Services, at: datetime | None = None,
                  build: Callable[[ChannelConfig, Village, Any], Any] | None = None) -> dict[str, int]:
-    """Ask Meta when each village's tokens end; email the admins once per token, kind and end date."""
+    """Every village in turn (tests and small deployments); the schedule fans out :func:`check_village`."""
+    counts = {"checked": 0, "sent": 0, "unchecked": 0}
+    transient = 0
+    for village in svc.store.list_villages():
+        try:
+            done = check_village(village, svc, at, build)
+        except TokenCheckIncomplete as err:
+            transient += 1
+            done = err.counts
+        for key in counts:
+            counts[key] += done.get(key, 0)
+    if transient:
+        raise TokenCheckIncomplete(f"token(s) of {transient} village(s) could not be checked: {counts}", counts)
+    return counts
+
+
+def check_village(village: Village, svc: Services, at: datetime | None = None,
+                  build: Callable[[ChannelConfig, Village, Any], Any] | None = None) -> dict[str, int]:
+    """Ask Meta when one village's tokens end; email its admins once per token, kind and end date."""
     at = at or now()
     directory = svc.channels
     # Meta's channels also answer token_fingerprint and debug_token
     probe_of = build or (lambda config, village, _settings: directory.build(config, village))
     counts = {"checked": 0, "sent": 0, "unchecked": 0}
     transient = 0
-    for village in svc.store.list_villages():
-        for secret_name, secret in _meta_secrets(village).items():
-            try:
-                probe: Any = probe_of(secret.config, village, svc.settings)
-                fingerprint = probe.token_fingerprint
-                data = probe.debug_token()
-            except TransientChannelError as err:
-                logger.warning("token not checked; will retry", extra={"tenant_id": village.id, "error": str(err)})
+    for secret_name, secret in _meta_secrets(village).items():
+        try:
+            probe: Any = probe_of(secret.config, village, svc.settings)
+            fingerprint = probe.token_fingerprint
+            data = probe.debug_token()
+        except TransientChannelError as err:
+            logger.warning("token not checked; will retry", extra={"tenant_id": village.id, "error": str(err)})
+            counts["unchecked"] += 1
+            transient += 1
+            continue
+        except PermanentChannelError as err:
+            if not _is_invalid_token(err):
+                # a missing or unreadable secret: publication already tells the admins when it matters
+                logger.warning("token not checked", extra={"tenant_id": village.id, "error": str(err)})
                 counts["unchecked"] += 1
-                transient += 1
                 continue
-            except PermanentChannelError as err:
-                if not _is_invalid_token(err):
-                    # a missing or unreadable secret: publication already tells the admins when it matters
-                    logger.warning("token not checked", extra={"tenant_id": village.id, "error": str(err)})
-                    counts["unchecked"] += 1
-                    continue
-                data = {"is_valid": False}
-            counts["checked"] += 1
-            end = token_end(data.get("expires_at"), data.get("data_access_expires_at"))
-            notice = TokenNotice.EXPIRED if data.get("is_valid") is False else token_expiry_notice(end, at)
-            if notice is None:
-                continue
-            key = f"{secret_name}#{fingerprint}#{notice.value}#{to_wib(end).date().isoformat() if end else '-'}"
-            if not svc.store.record_token_notice(village.id, key, at):
-                continue
-            try:
-                _send(village, secret_name, secret.channels, notice, end, at, key, svc)
-            except Exception:
-                svc.store.release_token_notice(village.id, key)
-                raise
-            counts["sent"] += 1
+            data = {"is_valid": False}
+        counts["checked"] += 1
+        end = token_end(data.get("expires_at"), data.get("data_access_expires_at"))
+        notice = TokenNotice.EXPIRED if data.get("is_valid") is False else token_expiry_notice(end, at)
+        if notice is None:
+            continue
+        key = f"{secret_name}#{fingerprint}#{notice.value}#{to_wib(end).date().isoformat() if end else '-'}"
+        if not svc.store.record_token_notice(village.id, key, at):
+            continue
+        try:
+            _send(village, secret_name, secret.channels, notice, end, at, key, svc)
+        except Exception:
+            svc.store.release_token_notice(village.id, key)
+            raise
+        counts["sent"] += 1
     if transient:
-        # what was sent is recorded, so the schedule's retry sends nothing twice
-        raise TokenCheckIncomplete(f"{transient} token(s) could not be checked: {counts}")
+        # what was sent is recorded, so the retry sends nothing twice
+        raise TokenCheckIncomplete(f"{transient} token(s) could not be checked: {counts}", counts)
     return counts
 
 
