@@ -51,12 +51,12 @@ def new_page(browser):
 
 def admin(village: str = VILLAGE):  # noqa: ANN201
     n = len(services().store.people(village))
-    staff, _ = add_staff(village, "admin", f"Admin {n}", f"admin{n}@{village}.desa.id")
+    staff, _ = add_staff(village, "admin", f"Admin {n}", f"admin{n}@{village}.desa.id", svc=services())
     return staff
 
 
 def sign_in(page, staff) -> None:  # noqa: ANN001
-    page.goto(issue_sign_in_link(staff))
+    page.goto(issue_sign_in_link(staff, svc=services()))
     page.click("#signin")
     page.wait_for_url(re.compile(rf"/app/{staff.tenant_id}$"))
 

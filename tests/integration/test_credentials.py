@@ -74,7 +74,7 @@ def test_the_per_channel_secrets_move_into_the_table_once(aws):
     village = services().store.get_village(VILLAGE)
     put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: [
         ChannelConfig(type="facebook", page_id="123", secret_name=f"kabar/{VILLAGE}/facebook"),
-        ChannelConfig(type="youtube", secret_name=f"kabar/{VILLAGE}/youtube")]}}))
+        ChannelConfig(type="youtube", secret_name=f"kabar/{VILLAGE}/youtube")]}}), services())
 
     def read(name: str) -> dict | None:
         try:

@@ -32,8 +32,8 @@ def stack():
 
 def test_the_admin_connects_wordpress_from_the_village_settings(wp: Site, stack) -> None:
     n = len(services().store.people(VILLAGE))
-    staff, _ = add_staff(VILLAGE, "admin", f"Admin {n}", f"admin{n}@{VILLAGE}.desa.id")
-    link = issue_sign_in_link(staff)
+    staff, _ = add_staff(VILLAGE, "admin", f"Admin {n}", f"admin{n}@{VILLAGE}.desa.id", svc=services())
+    link = issue_sign_in_link(staff, svc=services())
     username, password = wp.login("admin")
 
     def steps(browser) -> tuple[str, str, list[str]]:  # noqa: ANN001
