@@ -58,6 +58,11 @@ verify-build:
 	  || { echo "verify-build: no aarch64 pydantic_core in the layer"; exit 1; }
 	@test -f $(BUILD_DIR)/KabarLayer/python/kabar/__init__.py \
 	  || { echo "verify-build: the kabar package is missing from the layer"; exit 1; }
+	@# credentials: the Encryption SDK and cryptography's aarch64 build; never a botocore shadowing the runtime's
+	@ls $(BUILD_DIR)/KabarLayer/python/cryptography/hazmat/bindings/_rust.abi3.so >/dev/null \
+	  && test -f $(BUILD_DIR)/KabarLayer/python/aws_encryption_sdk/__init__.py \
+	  && test ! -e $(BUILD_DIR)/KabarLayer/python/botocore && test ! -e $(BUILD_DIR)/KabarLayer/python/boto3 \
+	  || { echo "verify-build: the layer lacks the Encryption SDK, or carries its own boto3/botocore"; exit 1; }
 	@test -z "$$(find $(BUILD_DIR)/KabarLayer/python/kabar -name '*.cpython-311.pyc' -print -quit)" \
 	  || { echo "verify-build: the layer holds bytecode of this machine's Python"; exit 1; }
 	@for id in $$(sed -n 's/^build-\([A-Za-z0-9]*\):.*/\1/p' $(foreach d,$(FUNCTION_DIRS),functions/$(d)/Makefile)); do \

@@ -870,3 +870,35 @@ def test_each_scheduled_job_fans_out_through_its_own_queue(source, function):
     assert sends == [queue]
     env = fn["Environment"]["Variables"]
     assert queue in [v.get("Ref") for v in env.values() if isinstance(v, dict)]
+
+
+# ------------------------------------------------------------------------------------ channel credentials
+
+CREDENTIAL_READERS = {"PublicationFunction", "MetricsCollectorFunction", "TokenWatchFunction", "WorkspaceFunction"}
+
+
+def test_channel_credentials_are_sealed_under_one_rotated_key_with_least_privilege(source, cfn):
+    key = props(source, "CredentialsKey")
+    assert key["EnableKeyRotation"] is True
+    assert ref_id(props(source, "CredentialsKeyAlias")["TargetKeyId"]) == "CredentialsKey"
+    assert source["Globals"]["Function"]["Environment"]["Variables"]["KABAR_CREDENTIALS_KEY"] == {
+        "Ref": "CredentialsKeyAlias"}
+    grants: dict[str, set[str]] = {}
+    for holder, document in policy_documents(cfn):
+        for st in as_list(document["Statement"]):
+            actions = [a for a in as_list(st.get("Action")) if str(a).startswith("kms:")]
+            if not actions:
+                continue
+            assert as_list(st["Resource"]) == [{"Fn::GetAtt": ["CredentialsKey", "Arn"]}], holder
+            if set(actions) & {"kms:Decrypt", "kms:GenerateDataKey"}:
+                # only for values carrying Kabar's encryption context (the village and the credential)
+                keys = st["Condition"]["ForAllValues:StringEquals"]["kms:EncryptionContextKeys"]
+                assert sorted(keys) == ["kabar:credential", "kabar:village"], holder
+            grants.setdefault(holder, set()).update(actions)
+    assert {h for h, a in grants.items() if "kms:Decrypt" in a} == {f"{fn}Role" for fn in CREDENTIAL_READERS}
+    assert {h for h, a in grants.items() if "kms:GenerateDataKey" in a} == {"WorkspaceFunctionRole"}
+    # no function reads a per-channel secret any more (only the deployment-wide ones, by name)
+    for holder, document in policy_documents(cfn):
+        for st in as_list(document["Statement"]):
+            if "secretsmanager:GetSecretValue" in as_list(st.get("Action")):
+                assert "secret:kabar/*" not in json.dumps(st["Resource"]), holder

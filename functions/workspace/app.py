@@ -429,9 +429,12 @@ def test_channel(session: Session, village, procedure: str, index: str, form: di
 
 def _settings_page(session: Session, village, tested: dict | None = None,  # noqa: ANN001
                    error: tuple[str, str] | None = None, status: int = 200) -> Response:
+    from kabar.usecases.workspace_connect import connected_channels
+
     return _html(status, "app/settings.html", session, village=village, page="settings", flash=_q("ok"), error=error,
                  channel_status=workspace_pages.channel_status(village, svc=services()), tested=tested,
-                 channel_word=workspace_pages.channel_word, procedure_words=workspace_pages.PROCEDURE_WORDS)
+                 channel_word=workspace_pages.channel_word, procedure_words=workspace_pages.PROCEDURE_WORDS,
+                 connections=connected_channels(village, services().credentials))
 
 
 @app.get("/app/<village>/settings")
@@ -444,6 +447,11 @@ def settings_page(session: Session, village) -> Response:  # noqa: ANN001
 import inbox_routes  # noqa: E402 - a sibling module, as Lambda imports it
 
 inbox_routes.register(app, sys.modules[__name__])
+
+# --- connecting channels by logging in (channel_connect.py) ---------------------------------------------
+import channel_connect  # noqa: E402 - registered after the helpers it uses
+
+channel_connect.add_routes(app, sys.modules[__name__])
 
 
 @app.not_found

@@ -189,8 +189,6 @@ def cmd_village_put(args: argparse.Namespace) -> int:
     from kabar.domain.models import Village
     from kabar.usecases.villages import put_village
 
-    from .provision import create_secret
-
     path = Path(args.file)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -202,7 +200,7 @@ def cmd_village_put(args: argparse.Namespace) -> int:
         village = Village.model_validate(data)
     except ValidationError as err:
         raise CliError(f"Data desa tidak sah / invalid village:\n{err}") from None
-    from .fakes.channels import local_secret
+    from .fakes.channels import local_secret, seed_credential
 
     state = attach()
     put_village(village, svc=services())
@@ -212,12 +210,41 @@ def cmd_village_put(args: argparse.Namespace) -> int:
             if channel.secret_name:
                 held.setdefault(channel.secret_name, {}).update(local_secret(state["base_url"], village, channel))
     for name, value in held.items():
-        # A channel secret already there holds real credentials (a connected WordPress, a Page token):
+        # A credential already there holds a real connection (a connected WordPress, a Page token):
         # the local fakes' ones only fill in what is missing.
-        if not create_secret(state["moto_url"], name, json.dumps(value), replace=False):
-            _say(f"Secret {name} sudah ada; tidak diubah / already exists; left unchanged")
+        if not seed_credential(village.id, name, value, replace=False):
+            _say(f"Kredensial {name} sudah ada; tidak diubah / credential exists; left unchanged")
     _say(f"Desa disimpan / village saved: {village.id} ({village.name})")
     return 0
+
+
+def cmd_credentials_migrate(args: argparse.Namespace) -> int:
+    """Seal each channel's Secrets Manager secret into the table (against the local stack, or AWS when
+    KABAR_TABLE, KABAR_CREDENTIALS_KEY and the AWS credentials point there)."""
+    from kabar.adapters.secrets import get_secret_json
+    from kabar.domain.clock import now
+    from kabar.services import services
+    from kabar.usecases.credentials_migration import migrate
+
+    if not os.environ.get("KABAR_TABLE"):
+        attach()
+    svc = services()
+
+    def read(name: str) -> dict | None:
+        try:
+            return get_secret_json(name)
+        except Exception as err:  # noqa: BLE001 - botocore's ResourceNotFoundException and its kin
+            if "ResourceNotFound" in type(err).__name__ or "ResourceNotFound" in str(err):
+                return None
+            raise ValueError(str(err)) from err
+
+    moved = migrate(svc.store, svc.credentials, read, now(), only=args.village)
+    for item in moved:
+        _say(f"{item.village}: {item.name}: {item.outcome}")
+    counts = {k: sum(m.outcome == k for m in moved) for k in ("moved", "kept", "missing")}
+    _say(f"Dipindahkan / moved: {counts['moved']}, sudah ada / kept: {counts['kept']}, "
+         f"tidak ada / missing: {counts['missing']}")
+    return 1 if any(m.outcome == "unreadable" for m in moved) else 0
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
@@ -456,6 +483,12 @@ def build_parser() -> argparse.ArgumentParser:
     put.add_argument("file")
     put.set_defaults(func=cmd_village_put)
 
+    credentials = sub.add_parser("credentials", help="kredensial kanal / channel credentials").add_subparsers(
+        dest="action", required=True)
+    migrate = credentials.add_parser("migrate", help="pindahkan secret per kanal ke tabel (terenkripsi KMS) / move "
+                                                     "per-channel secrets into the table (sealed under KMS)")
+    migrate.add_argument("--village", default=None)
+    migrate.set_defaults(func=cmd_credentials_migrate)
     audit = sub.add_parser("audit", help="jejak audit / audit trail").add_subparsers(dest="action", required=True)
     verify = audit.add_parser("verify", help="periksa rantai hash satu desa / verify one village's hash chain")
     verify.add_argument("--village", required=True)

@@ -469,7 +469,6 @@ class Gateway:
         """``/_local/connect/wordpress?village=<id>&site=<url>`` sends the browser to the site's authorize
         page; ``/_local/connect/wordpress/callback`` is where WordPress sends it back."""
         from kabar.adapters.channels.wordpress import WordPressSite
-        from kabar.adapters.secrets import SecretsManagerStore
         from kabar.domain.clock import now
         from kabar.domain.errors import KabarError, NotFound
         from kabar.services import services
@@ -486,7 +485,7 @@ class Gateway:
                                             f"{base}/_local/connect/wordpress/callback", key, now())
                 return Response("", status=302, headers={"Location": target, "Cache-Control": "no-store"})
             if path.rstrip("/") == "/_local/connect/wordpress/callback":
-                done = flow.connect(request.args, key, svc.store, SecretsManagerStore(),
+                done = flow.connect(request.args, key, svc.store, svc.credentials,
                                     lambda site, user, password: WordPressSite(site, user, password), now())
                 body = (f"<h1>WordPress tersambung</h1><p>{escape(done.site_url)} terhubung untuk "
                         f"{escape(done.tenant_id)} sebagai {escape(done.username)} ({escape(', '.join(done.roles))})."

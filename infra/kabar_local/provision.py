@@ -113,6 +113,8 @@ def provision(model: StackModel, endpoint_url: str, mail_from: str | None = None
             else:
                 _secret(clients("secretsmanager"), secret.name, secret.secret_string or "{}")
             done.secrets.append(secret.name)
+        for alias in getattr(model, "kms_aliases", ()):
+            _kms_alias(clients("kms"), alias.name)
         for param in model.ssm_parameters:
             clients("ssm").put_parameter(Name=param.name, Value=param.value or "-", Type=param.type, Overwrite=True)
             done.ssm_parameters.append(param.name)
@@ -271,6 +273,17 @@ def _tap(clients: Clients, function_id: str, ev: EventBridgeRuleEvent) -> str:
         {"Id": "tap", "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{ev.tap_queue_name}"}])
     log.debug("tap queue for %s.%s: %s", function_id, ev.name, url)
     return url
+
+
+def _kms_alias(kms: Any, alias: str) -> None:
+    """A symmetric key under ``alias`` (kept when the alias exists: moto's keys have random ids)."""
+    try:
+        kms.describe_key(KeyId=alias)
+        return
+    except kms.exceptions.NotFoundException:
+        pass
+    key = kms.create_key(Description=f"local: {alias}")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=alias, TargetKeyId=key)
 
 
 def _secret(secrets: Any, name: str, value: str) -> None:

@@ -82,13 +82,21 @@ LOCAL_PARAMETERS = {"Stage": "local"}
 LOCAL_FALLBACKS = {"MailFrom": "kabar@kabar.desa.id"}
 #: The template's default MetaWebhookSecretName, and local credentials to sign test deliveries with.
 LOCAL_META_WEBHOOK_SECRET_NAME = "kabar/meta-webhook"  # noqa: S105 - a name, not a secret
-LOCAL_META_WEBHOOK = {"app_secret": "local-meta-app-secret", "verify_token": "local-meta-verify-token"}
+LOCAL_META_WEBHOOK = {"app_id": "local-meta-app-id", "app_secret": "local-meta-app-secret",
+                      "verify_token": "local-meta-verify-token"}
+#: The template's default GoogleOAuthSecretName, and the local fake's OAuth client (connecting YouTube).
+LOCAL_GOOGLE_OAUTH_SECRET_NAME = "kabar/google-oauth"  # noqa: S105 - a name, not a secret
+LOCAL_GOOGLE_OAUTH = {"client_id": "local-google-client-id", "client_secret": "local-google-client-secret"}
 
 # Variables the stack sets itself; functions may give them other values in the template.
 OVERRIDDEN_KEYS = (
     "KABAR_PUBLIC_URL",
     "KABAR_SITE_URL",
     "KABAR_GRAPH_BASE_URL",
+    "KABAR_FACEBOOK_DIALOG_URL",
+    "KABAR_GOOGLE_AUTH_URL",
+    "KABAR_GOOGLE_TOKEN_URL",
+    "KABAR_YOUTUBE_API_URL",
     "AWS_ENDPOINT_URL",
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
@@ -159,9 +167,10 @@ def _reset_kabar_caches() -> None:
     except (ImportError, AttributeError):
         pass
     try:
-        from kabar.adapters import secrets
+        from kabar.adapters import credentials, secrets
 
         secrets.forget()
+        credentials.forget()
     except (ImportError, AttributeError):
         pass
 
@@ -313,6 +322,11 @@ class LocalStack:
             "KABAR_FANOUT_SPREAD_MAX": "0",
             # moto's SES answers the sandbox's 1 a second; the local stack sends as a production account
             "KABAR_MAIL_MAX_SEND_RATE": "1000",
+            # connecting channels by logging in: the login fakes (fakes/login.py)
+            "KABAR_FACEBOOK_DIALOG_URL": f"{base}/facebook",
+            "KABAR_GOOGLE_AUTH_URL": f"{base}/google/o/oauth2/v2/auth",
+            "KABAR_GOOGLE_TOKEN_URL": f"{base}/google/token",
+            "KABAR_YOUTUBE_API_URL": f"{base}/google",
             **self.extra_env,
         }
         self._apply_env(self.env)
@@ -415,7 +429,7 @@ class LocalStack:
     def _seed_villages(self, villages: list[Any]) -> None:
         from kabar.usecases.villages import put_village
 
-        from .fakes.channels import local_secret
+        from .fakes.channels import local_secret, seed_credential
 
         for village in villages:
             put_village(village, svc=services())
@@ -424,9 +438,10 @@ class LocalStack:
                 if channel.secret_name:
                     held.setdefault(channel.secret_name, {}).update(local_secret(self.base_url, village, channel))
             for name, value in held.items():
-                create_secret(self.moto_url, name, json.dumps(value))
-        # The Meta webhook's credentials (POST /webhooks/meta signed with this app secret).
+                seed_credential(village.id, name, value)
+        # The Meta app (webhook deliveries signed with its secret; Facebook Login) and the Google client.
         create_secret(self.moto_url, LOCAL_META_WEBHOOK_SECRET_NAME, json.dumps(LOCAL_META_WEBHOOK))
+        create_secret(self.moto_url, LOCAL_GOOGLE_OAUTH_SECRET_NAME, json.dumps(LOCAL_GOOGLE_OAUTH))
         self.villages = villages
 
     @staticmethod

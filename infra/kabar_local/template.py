@@ -301,6 +301,15 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class KmsAlias:
+    """A KMS key and its alias: the local stack makes the key and names it (functions find it by the alias)."""
+
+    logical_id: str
+    name: str  # alias/...
+    key_logical_id: str
+
+
+@dataclass(frozen=True)
 class Secret:
     logical_id: str
     name: str
@@ -344,6 +353,7 @@ class StackModel:
     ssm_parameters: tuple[Parameter, ...]
     unsupported: tuple[Unsupported, ...]
     outputs: Mapping[str, Any]
+    kms_aliases: tuple[KmsAlias, ...] = ()
 
     def function(self, logical_id: str) -> Function:
         for fn in self.functions:
@@ -544,6 +554,8 @@ class _Resolver:
             return self._explicit(logical_id, "TopicName") or _physical(STACK_NAME, logical_id)
         if rtype in ("AWS::Serverless::Function", "AWS::Lambda::Function"):
             return self._explicit(logical_id, "FunctionName") or _physical(STACK_NAME, logical_id)
+        if rtype == "AWS::KMS::Alias":
+            return self._explicit(logical_id, "AliasName") or f"alias/{_physical(STACK_NAME, logical_id)}"
         if rtype in ("AWS::SecretsManager::Secret", "AWS::SSM::Parameter", "AWS::Scheduler::Schedule",
                      "AWS::Logs::LogGroup"):
             prop = {"AWS::Logs::LogGroup": "LogGroupName"}.get(rtype, "Name")
@@ -835,6 +847,7 @@ def build_model(
     schedules: list[Schedule] = []
     secrets: list[Secret] = []
     ssm: list[Parameter] = []
+    kms_aliases: list[KmsAlias] = []
     unsupported: list[Unsupported] = []
 
     queue_by_arn: dict[str, str] = {}
@@ -876,6 +889,12 @@ def build_model(
                 props = resolver.resolve(raw_props)
                 secrets.append(Secret(logical_id, resolver.name(logical_id), props.get("SecretString"),
                                       props.get("GenerateSecretString")))
+            elif rtype == "AWS::KMS::Alias":
+                target = raw_props.get("TargetKeyId")
+                key_id = target.get("Ref") if isinstance(target, dict) else None
+                kms_aliases.append(KmsAlias(logical_id, resolver.name(logical_id), str(key_id or target)))
+            elif rtype == "AWS::KMS::Key":
+                pass  # made with its alias (KmsAlias)
             elif rtype == "AWS::SSM::Parameter":
                 props = resolver.resolve(raw_props)
                 ssm.append(Parameter(logical_id, resolver.name(logical_id), str(props.get("Value", "")),
@@ -912,6 +931,7 @@ def build_model(
         ssm_parameters=tuple(ssm),
         unsupported=tuple(unsupported),
         outputs=outputs,
+        kms_aliases=tuple(kms_aliases),
     )
 
 

@@ -41,6 +41,15 @@ class Settings(BaseModel):
     #: Secrets Manager: {"key": ...}, the HMAC key of the durable file links (/files/{token}).
     link_signing_secret: str | None = Field(default=None, alias="KABAR_LINK_SIGNING_SECRET")
     mail_from: str = Field(alias="KABAR_MAIL_FROM")
+    # Connecting channels by logging in: the KMS key sealing credentials in the table, and where the
+    # providers' login pages and token endpoints are (the local stack points these at its fakes).
+    credentials_key: str | None = Field(default=None, alias="KABAR_CREDENTIALS_KEY")
+    #: Secrets Manager: {"client_id": ..., "client_secret": ...} of the Google OAuth client (YouTube)
+    google_oauth_secret: str | None = Field(default=None, alias="KABAR_GOOGLE_OAUTH_SECRET")
+    facebook_dialog_url: str = Field(default="https://www.facebook.com", alias="KABAR_FACEBOOK_DIALOG_URL")
+    google_auth_url: str = Field(default="https://accounts.google.com/o/oauth2/v2/auth", alias="KABAR_GOOGLE_AUTH_URL")
+    google_token_url: str = Field(default="https://oauth2.googleapis.com/token", alias="KABAR_GOOGLE_TOKEN_URL")
+    youtube_api_url: str = Field(default="https://www.googleapis.com", alias="KABAR_YOUTUBE_API_URL")
     public_url: str = Field(default="", alias="KABAR_PUBLIC_URL")  # the HTTP API, for links in mail
     site_url: str = Field(default="", alias="KABAR_SITE_URL")  # the static website
     graph_base_url: str = Field(default="https://graph.facebook.com", alias="KABAR_GRAPH_BASE_URL")

@@ -636,3 +636,27 @@ class Metrics(Protocol):
     change it describes has already committed."""
 
     def count(self, name: str, tenant_id: str, **dimensions: str) -> None: ...
+
+
+
+class CredentialStore(Protocol):
+    """A village's channel credentials, sealed at rest (``kabar.adapters.credentials``); a value is read
+    only by what uses it and never shown. Also the single-use state of a connection in progress."""
+
+    def get(self, tenant_id: str, name: str) -> dict | None:
+        """The credential's value, or None when the village has none of that name."""
+
+    def put(self, tenant_id: str, name: str, value: dict, about: dict[str, str], by: str, at: datetime) -> None:
+        """Store (replace) one credential; ``about`` is what may be shown of it."""
+
+    def describe(self, tenant_id: str) -> dict[str, dict]:
+        """Per credential name: its ``about``, ``connected_at`` and ``connected_by`` (never the value)."""
+
+    def seal(self, tenant_id: str, name: str, value: dict) -> bytes: ...
+
+    def open(self, tenant_id: str, name: str, sealed: bytes) -> dict: ...
+
+    def put_state(self, tenant_id: str, state_hash: str, record: dict, expires_at: datetime) -> None: ...
+
+    def take_state(self, tenant_id: str, state_hash: str, at: datetime) -> dict | None:
+        """The state's record once (then used); None when unknown, used or expired."""

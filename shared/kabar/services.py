@@ -14,6 +14,7 @@ from .config import Settings, settings
 if TYPE_CHECKING:
     from .ports import (
         ChannelDirectory,
+        CredentialStore,
         EventPublisher,
         JobQueue,
         LockedStorage,
@@ -45,6 +46,8 @@ class Services:
     secrets: Secrets
     channels: ChannelDirectory
     report_queue: JobQueue
+    #: channel credentials sealed under the deployment's KMS key (adapters/credentials.py)
+    credentials: CredentialStore
     #: the SOP's figures and failures (CloudWatch EMF); tests put a recorder here
     metrics: Metrics = field(default_factory=_emf_metrics)
 
@@ -52,6 +55,7 @@ class Services:
 @cache
 def services() -> Services:
     from .adapters.channels.directory import ConfiguredChannels
+    from .adapters.credentials import TableCredentials
     from .adapters.dynamo import DynamoStore
     from .adapters.eventbridge import EventBridgePublisher
     from .adapters.s3 import S3Storage
@@ -72,13 +76,15 @@ def services() -> Services:
         secrets=SecretsManagerSecrets(),
         channels=ConfiguredChannels(cfg),
         report_queue=SqsQueue(cfg.report_queue_url),
+        credentials=TableCredentials(cfg.table, cfg.credentials_key),
     )
 
 
 def reset() -> None:
     """Forget built services and settings (the local stack and tests, after changing the env)."""
-    from .adapters import aws
+    from .adapters import aws, credentials
 
     services.cache_clear()
     settings.cache_clear()
     aws.clear()
+    credentials.forget()

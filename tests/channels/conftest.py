@@ -12,7 +12,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import boto3
 import pytest
@@ -203,3 +203,35 @@ def make_post(village: Village) -> Callable[..., ChannelPost]:
         return replace(base, **changes)
 
     return make
+
+
+@dataclass
+class Credentials:
+    """Channel credentials as the deployment keeps them: sealed in a table under a KMS key (moto)."""
+
+    table: str
+    key: str
+    store: Any
+
+    def put(self, village_id: str, value: dict, name: str | None = None) -> str:
+        from datetime import UTC, datetime
+
+        name = name or f"kabar/{village_id}/{uuid.uuid4().hex[:10]}"
+        self.store.put(village_id, name, value, {"account": "test"}, "test", datetime.now(UTC))
+        return name
+
+
+@pytest.fixture
+def creds(aws_env: str) -> Credentials:
+    from kabar.adapters import credentials
+    from kabar.adapters.credentials import TableCredentials
+
+    table = f"kabar-credentials-{uuid.uuid4().hex[:8]}"
+    boto3.client("dynamodb").create_table(
+        TableName=table, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"},
+                              {"AttributeName": "SK", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}])
+    key = boto3.client("kms").create_key()["KeyMetadata"]["Arn"]
+    credentials.forget()
+    return Credentials(table, key, TableCredentials(table, key))

@@ -1,4 +1,5 @@
-"""build_channels and the Secrets Manager adapter, against moto; one end-to-end publish with
+"""build_channels with credentials sealed in the table under a KMS key, and the Secrets Manager adapter, against
+moto; one end-to-end publish with
 presigned S3 photo URLs that the fake Graph API fetches."""
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from .channel_support import PAGE_ID, PAGE_TOKEN
 
 
 @pytest.fixture
-def settings(buckets, graph) -> Settings:
+def settings(buckets, graph, creds) -> Settings:
     return Settings.model_validate({
-        "KABAR_TABLE": "t", "KABAR_UPLOADS_BUCKET": "u", "KABAR_MEDIA_BUCKET": buckets.media.bucket,
+        "KABAR_TABLE": creds.table, "KABAR_CREDENTIALS_KEY": creds.key,
+        "KABAR_UPLOADS_BUCKET": "u", "KABAR_MEDIA_BUCKET": buckets.media.bucket,
         "KABAR_SITE_BUCKET": buckets.site.bucket, "KABAR_REPORTS_BUCKET": "r", "KABAR_EVENT_BUS": "kabar",
         "KABAR_IDEMPOTENCY_TABLE": "i", "KABAR_MAIL_FROM": "kabar@example.id",
         "KABAR_PUBLIC_URL": "https://api.example.id", "KABAR_SITE_URL": "https://desa.example.id",
@@ -46,8 +48,8 @@ def test_defaults_without_configuration(village, settings):
     assert build_channels(village, Procedure.SOCIAL, settings) == []
 
 
-def test_facebook_from_its_secret(village, settings, make_post):
-    name = make_secret({"page_access_token": PAGE_TOKEN})
+def test_facebook_from_its_credential(village, settings, make_post, creds):
+    name = creds.put(village.id, {"page_access_token": PAGE_TOKEN})
     village = village.model_copy(update={"channels": {
         Procedure.SOCIAL: [ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=name)],
         Procedure.WEBSITE: [ChannelConfig(type="static_site")]}})
@@ -58,14 +60,25 @@ def test_facebook_from_its_secret(village, settings, make_post):
     assert [c.name for c in build_channels(village, Procedure.WEBSITE, settings)] == ["static_site"]
 
 
-def test_missing_secret_or_token_is_permanent(village, settings, make_post):
+def test_missing_or_unopenable_credential_is_permanent(village, settings, make_post, creds):
+    # a sealed value moved onto another credential's item does not open there (its encryption context)
+    moved = creds.put(village.id, {"page_access_token": PAGE_TOKEN})
+    import boto3 as _boto3
+
+    table = _boto3.resource("dynamodb").Table(creds.table)
+    sealed = table.get_item(Key={"PK": f"T#{village.id}", "SK": f"CREDENTIAL#{moved}"})["Item"]["sealed"]
+    table.put_item(Item={"PK": f"T#{village.id}", "SK": "CREDENTIAL#kabar/swapped", "name": "kabar/swapped",
+                         "sealed": sealed})
+    other = creds.put("candibinangun", {"page_access_token": PAGE_TOKEN})  # another village's
     for config in (ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name="kabar/none"),
-                   ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=make_secret({"x": 1})),
-                   ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=make_secret("not json")),
+                   ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=creds.put(village.id, {"x": 1})),
+                   ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name="kabar/swapped"),
+                   ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=other),
                    ChannelConfig(type="facebook", page_id=PAGE_ID)):
         broken = village.model_copy(update={"channels": {Procedure.SOCIAL: [config]}})
-        with pytest.raises(PermanentChannelError):
+        with pytest.raises(PermanentChannelError) as caught:
             build_channels(broken, Procedure.SOCIAL, settings)
+        assert f"/app/{village.id}/settings" in str(caught.value)  # where to (re)connect
         # for publication, the channel fails on its own when used
         (channel,) = build_each_channel(broken, Procedure.SOCIAL, settings)
         assert channel.name == "facebook"
@@ -88,15 +101,15 @@ def test_secret_is_cached_until_forgotten(aws_env):
     assert secrets.get_secret_json(name) == {"page_access_token": "two"}
 
 
-def test_a_refused_token_is_read_again_next_time(village, settings, make_post, graph):
-    name = make_secret({"page_access_token": "EAAG-old"})
+def test_a_reconnected_token_is_used_next_time(village, settings, make_post, graph, creds):
+    name = creds.put(village.id, {"page_access_token": "EAAG-old"})
     village = village.model_copy(update={"channels": {
         Procedure.SOCIAL: [ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=name)]}})
     (facebook,) = build_channels(village, Procedure.SOCIAL, settings)
-    with pytest.raises(PermanentChannelError):
+    with pytest.raises(PermanentChannelError) as caught:
         facebook.publish(make_post())
-    boto3.client("secretsmanager").put_secret_value(SecretId=name,
-                                                     SecretString=json.dumps({"page_access_token": PAGE_TOKEN}))
+    assert "Pengaturan desa" in str(caught.value) and "secret" not in str(caught.value)
+    creds.put(village.id, {"page_access_token": PAGE_TOKEN}, name=name)  # reconnected (the function still warm)
     (facebook,) = build_channels(village, Procedure.SOCIAL, settings)
     assert facebook.publish(make_post()).remote_id.startswith(f"{PAGE_ID}_")
 

@@ -1,11 +1,7 @@
-"""build_channels for Instagram, WordPress and YouTube: credentials from Secrets Manager (moto)."""
+"""build_channels for Instagram, WordPress and YouTube: credentials sealed in the table (moto DynamoDB + KMS)."""
 
 from __future__ import annotations
 
-import json
-import uuid
-
-import boto3
 import pytest
 
 from kabar.adapters.channels import build_channels, build_each_channel
@@ -18,26 +14,26 @@ from kabar.ports import PermanentChannelError
 
 
 @pytest.fixture
-def settings(buckets) -> Settings:
+def settings(buckets, creds) -> Settings:
     return Settings.model_validate({
-        "KABAR_TABLE": "t", "KABAR_UPLOADS_BUCKET": "u", "KABAR_MEDIA_BUCKET": buckets.media.bucket,
+        "KABAR_TABLE": creds.table, "KABAR_CREDENTIALS_KEY": creds.key,
+        "KABAR_UPLOADS_BUCKET": "u", "KABAR_MEDIA_BUCKET": buckets.media.bucket,
         "KABAR_SITE_BUCKET": buckets.site.bucket, "KABAR_REPORTS_BUCKET": "r", "KABAR_EVENT_BUS": "kabar",
         "KABAR_IDEMPOTENCY_TABLE": "i", "KABAR_MAIL_FROM": "kabar@example.id",
         "KABAR_GRAPH_BASE_URL": "http://127.0.0.1:9/graph", "KABAR_GRAPH_API_VERSION": "v24.0",
     })
 
 
-def secret(value: dict) -> str:
-    name = f"kabar/test/{uuid.uuid4().hex[:10]}"
-    boto3.client("secretsmanager").create_secret(Name=name, SecretString=json.dumps(value))
-    return name
+@pytest.fixture
+def secret(creds, village):
+    return lambda value: creds.put(village.id, value)
 
 
 def configured(village, procedure, *configs):
     return village.model_copy(update={"channels": {procedure: list(configs)}})
 
 
-def test_each_type_is_built_from_its_secret(village, settings):
+def test_each_type_is_built_from_its_credential(village, settings, secret):
     ig = secret({"page_access_token": "EAAG", "ig_user_id": "1784"})
     yt = secret({"client_id": "c", "client_secret": "s", "refresh_token": "r"})
     wp = secret({"username": "admin", "application_password": "abcd efgh"})
@@ -56,7 +52,7 @@ def test_each_type_is_built_from_its_secret(village, settings):
     assert wordpress.category == "Kabar Desa" and wordpress.village_name == "Purwobinangun"
 
 
-def test_a_refused_wordpress_login_rereads_the_corrected_password(village, settings, make_post):
+def test_a_refused_wordpress_login_rereads_the_corrected_password(village, settings, make_post, secret, creds):
     # Given a WordPress channel whose secret holds a wrong application password
     from kabar_local.fakes.wordpress import FakeWordPress
 
@@ -71,12 +67,13 @@ def test_a_refused_wordpress_login_rereads_the_corrected_password(village, setti
         website = configured(village, Procedure.WEBSITE,
                              ChannelConfig(type="wordpress", secret_name=wp, base_url=fake.base_url))
         (first,) = build_channels(website, Procedure.WEBSITE, settings)
-        with pytest.raises(PermanentChannelError, match="application password salah"):
+        with pytest.raises(PermanentChannelError, match="application password salah") as caught:
             first.publish(make_post())
-        # When the admin stores the corrected password (the function is still warm)
-        boto3.client("secretsmanager").put_secret_value(SecretId=wp, SecretString=json.dumps(
-            {"username": "admin-desa", "application_password": "good pass word 1234 5678 9012"}))
-        # Then the next attempt reads it: the refusal forgot the cached secret
+        assert f"/app/{village.id}/settings" in str(caught.value)  # the reconnect page, not a secret to edit
+        # When the admin reconnects with the corrected password (the function is still warm)
+        creds.put(village.id, {"username": "admin-desa", "application_password": "good pass word 1234 5678 9012"},
+                  name=wp)
+        # Then the next attempt reads it: the replaced credential is opened again
         (second,) = build_channels(website, Procedure.WEBSITE, settings)
         assert second.publish(make_post()).remote_id
     finally:
@@ -88,7 +85,8 @@ def test_a_refused_wordpress_login_rereads_the_corrected_password(village, setti
     ("wordpress", {"username": "admin", "application_password": "x"}),  # no base_url anywhere
     ("youtube", {"client_id": "c"}),
 ])
-def test_incomplete_credentials_fail_that_channel_and_not_the_others(village, settings, make_post, kind, value):
+def test_incomplete_credentials_fail_that_channel_and_not_the_others(village, settings, make_post, kind, value,
+                                                                      secret):
     procedure = Procedure.WEBSITE if kind == "wordpress" else Procedure.SOCIAL
     v = configured(village, procedure, ChannelConfig(type=kind, secret_name=secret(value)),
                    ChannelConfig(type="static_site"))
@@ -98,7 +96,7 @@ def test_incomplete_credentials_fail_that_channel_and_not_the_others(village, se
     assert broken.name == kind and site.name == "static_site"
     with pytest.raises(PermanentChannelError) as caught:
         broken.publish(make_post())
-    assert "Secret" in str(caught.value)
+    assert "belum terhubung" in str(caught.value) and f"/app/{village.id}/settings" in str(caught.value)
     (unnamed,) = build_each_channel(configured(village, procedure, ChannelConfig(type=kind)), procedure, settings)
     with pytest.raises(PermanentChannelError):
         unnamed.publish(make_post())

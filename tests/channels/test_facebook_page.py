@@ -97,14 +97,15 @@ def test_duplicate_without_an_earlier_post_is_permanent(graph, make_post):
 
 def test_invalid_token_is_permanent_and_says_what_to_do(graph, make_post):
     refused = []
-    channel = page(graph, token="EAAG-revoked", secret_name="kabar/desa/facebook",
+    channel = page(graph, token="EAAG-revoked", reconnect_url="https://kabar.example.id/app/desa/settings#kanal",
                    on_token_refused=lambda: refused.append(True))
     with pytest.raises(FacebookPermanentError) as caught:
         channel.publish(make_post())
     message = str(caught.value)
     assert caught.value.error.code == 190
     assert "Token akses Halaman Facebook tidak berlaku" in message
-    assert "kabar/desa/facebook" in message and "page_access_token" in message
+    assert "https://kabar.example.id/app/desa/settings#kanal" in message and "sambungkan ulang Facebook" in message
+    assert "secret" not in message
     assert refused == [True]
     assert "EAAG-revoked" not in message
 

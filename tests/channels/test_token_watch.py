@@ -3,12 +3,9 @@ admins are emailed a week ahead, once per token and end date, and again when the
 
 from __future__ import annotations
 
-import json
-import uuid
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-import boto3
 import pytest
 
 from kabar.adapters.channels.directory import ConfiguredChannels
@@ -53,24 +50,20 @@ class Mailer:
         return f"m-{len(self.sent)}"
 
 
-def make_secret(value: dict) -> str:
-    name = f"kabar/test/{uuid.uuid4().hex[:10]}/meta"
-    boto3.client("secretsmanager").create_secret(Name=name, SecretString=json.dumps(value))
-    return name
-
-
 @pytest.fixture
-def world(village, buckets, graph):
+def world(village, buckets, graph, creds):
     graph.fake.clock = lambda: NOW
     graph.fake.set_token_expiry(IG_TOKEN, None)  # the Instagram account's token, known to Meta, never ending
     settings = Settings.model_validate({
-        "KABAR_TABLE": "t", "KABAR_UPLOADS_BUCKET": "u", "KABAR_MEDIA_BUCKET": buckets.media.bucket,
+        "KABAR_TABLE": creds.table, "KABAR_CREDENTIALS_KEY": creds.key,
+        "KABAR_PUBLIC_URL": "https://kabar.example.id", "KABAR_UPLOADS_BUCKET": "u",
+        "KABAR_MEDIA_BUCKET": buckets.media.bucket,
         "KABAR_SITE_BUCKET": buckets.site.bucket, "KABAR_REPORTS_BUCKET": "r", "KABAR_EVENT_BUS": "kabar",
         "KABAR_IDEMPOTENCY_TABLE": "i", "KABAR_MAIL_FROM": "kabar@example.id",
         "KABAR_GRAPH_BASE_URL": graph.graph_url})
-    fb_secret = make_secret({"page_access_token": PAGE_TOKEN})
-    ig_secret = make_secret({"access_token": IG_TOKEN, "ig_user_id": "17841400000000001"})
-    wp_secret = make_secret({"username": "admin", "application_password": "abcd efgh"})
+    fb_secret = creds.put(village.id, {"page_access_token": PAGE_TOKEN})
+    ig_secret = creds.put(village.id, {"access_token": IG_TOKEN, "ig_user_id": "17841400000000001"})
+    wp_secret = creds.put(village.id, {"username": "admin", "application_password": "abcd efgh"})
     configured = village.model_copy(update={"channels": {
         Procedure.SOCIAL: [ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=fb_secret),
                            ChannelConfig(type="instagram", secret_name=ig_secret),
@@ -104,7 +97,10 @@ def test_a_week_ahead_the_admins_are_warned_once(world):
     (mail,) = world.svc.mailer.sent
     assert mail.to == ("admin@purwobinangun.desa.id",)
     assert "Token Facebook berakhir dalam 6 hari" in mail.subject
-    assert world.fb_secret in mail.text and "page_access_token" in mail.text
+    # the email links to the reconnect page (no secret to paste a token into)
+    assert f"https://kabar.example.id/app/{world.village.id}/settings#kanal" in mail.text
+    assert "Sambungkan ulang Facebook" in mail.text and "page_access_token" not in mail.text
+    assert f'href="https://kabar.example.id/app/{world.village.id}/settings#kanal"' in mail.html
     assert "10.00 WIB, 3 Desember 2026" in mail.text  # the end, in Jakarta time
     # the next day's run, and a retried one, send nothing more for the same token and end date
     assert run(world, NOW + timedelta(days=1))["sent"] == 0
@@ -122,8 +118,8 @@ def test_an_ended_token_gets_an_expired_email(world):
     world.graph.fake.set_token_expiry(IG_TOKEN, NOW - timedelta(hours=1))
     assert run(world, NOW)["sent"] == 1
     (mail,) = world.svc.mailer.sent
-    assert "Token Instagram tidak berlaku lagi" in mail.subject and world.ig_secret in mail.text
-    assert "instagram_content_publish" in mail.text
+    assert "Token Instagram tidak berlaku lagi" in mail.subject and world.ig_secret not in mail.text
+    assert f"/app/{world.village.id}/settings#kanal" in mail.text and "Instagram yang tertaut" in mail.text
     assert run(world, NOW + timedelta(days=1))["sent"] == 0
 
 

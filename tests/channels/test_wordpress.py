@@ -28,7 +28,8 @@ def wp() -> Iterator[WpHost]:
 
 
 def site(wp: WpHost, password: str = APP_PASSWORD) -> WordPressSite:
-    return WordPressSite(f"{wp.url}/site", USER, password, secret_name="kabar/desa/wordpress")
+    return WordPressSite(f"{wp.url}/site", USER, password, secret_name="kabar/desa/wordpress",
+                         reconnect_url="https://kabar.example.id/app/desa/settings#kanal")
 
 
 def article(wp, make_post, photos, **changes):
@@ -89,7 +90,8 @@ def test_wrong_application_password_and_missing_role_are_permanent(wp, make_post
     post = article(wp, make_post, photos)
     with pytest.raises(PermanentChannelError) as caught:
         site(wp, "wrong").publish(post)
-    assert "application password" in str(caught.value) and "kabar/desa/wordpress" in str(caught.value)
+    assert "application password" in str(caught.value)
+    assert "https://kabar.example.id/app/desa/settings#kanal" in str(caught.value)
     wp.fake.can_publish = False
     with pytest.raises(PermanentChannelError) as caught:
         site(wp).publish(post)

@@ -54,6 +54,7 @@ def channel(yt: FakeYouTube, **kwargs) -> YouTubeChannel:
     media = {"desa/s1/video.mp4": VIDEO, "desa/s1/video-vertical.mp4": VERTICAL, "desa/s1/video-cover.jpg": COVER}
     return YouTubeChannel(MemoryMedia(media), *CLIENT, api_base_url=yt.base_url,
                           token_url=f"{yt.base_url}/token", chunk_size=CHUNK_UNIT, secret_name="kabar/desa/youtube",
+                          reconnect_url="https://kabar.example.id/app/desa/settings#kanal",
                           **kwargs)
 
 
@@ -104,7 +105,7 @@ def test_a_revoked_refresh_token_is_permanent(yt, video_post):
     yt.revoked = True
     with pytest.raises(PermanentChannelError) as caught:
         channel(yt).publish(video_post)
-    assert "invalid_grant" in str(caught.value) and "kabar/desa/youtube" in str(caught.value)
+    assert "invalid_grant" in str(caught.value) and "/app/desa/settings#kanal" in str(caught.value)
 
 
 def test_a_post_without_video_is_not_for_youtube(yt, make_post):

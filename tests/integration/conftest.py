@@ -1,11 +1,10 @@
-import json
 import threading
 import uuid
 
-import boto3
 import pytest
 from werkzeug.serving import make_server
 
+from kabar.domain.clock import now
 from kabar.domain.models import ChannelConfig, Procedure
 from kabar.services import reset, services
 from kabar.usecases.villages import put_village
@@ -37,7 +36,7 @@ def graph(aws, monkeypatch):
     monkeypatch.setenv("KABAR_GRAPH_BASE_URL", f"http://127.0.0.1:{server.server_port}")
     reset()
     secret = f"kabar/{VILLAGE}/facebook-{uuid.uuid4().hex[:8]}"
-    boto3.client("secretsmanager").create_secret(Name=secret, SecretString=json.dumps({"page_access_token": TOKEN}))
+    services().credentials.put(VILLAGE, secret, {"page_access_token": TOKEN}, {"account": PAGE_ID}, "test", now())
     village = services().store.get_village(VILLAGE)
     social = [ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=secret)]
     put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: social}}), svc=services())

@@ -194,14 +194,15 @@ def test_real_stack_seeds_villages_secrets_and_the_fake_page_and_the_cli_adds_st
     with LocalStack(REAL_TEMPLATE) as stack:
         assert stack.state_file == tmp_path / ".kabar" / "local.json"
         assert sorted(v.id for v in list_villages(svc=services())) == ["candibinangun", "purwobinangun"]
-        secret = boto3.client("secretsmanager").get_secret_value(SecretId="kabar/purwobinangun/facebook")
-        assert json.loads(secret["SecretString"]) == {"page_access_token": "local-token-purwobinangun"}
+        creds = services().credentials
+        assert creds.get("purwobinangun", "kabar/purwobinangun/facebook") == {
+            "page_access_token": "local-token-purwobinangun"}
         # the template's GenerateSecretString, generated as CloudFormation would (the file links' HMAC key)
         signing = boto3.client("secretsmanager").get_secret_value(SecretId=stack.env["KABAR_LINK_SIGNING_SECRET"])
         key = json.loads(signing["SecretString"])["key"]
         assert len(key) == 64 and key.isalnum()
         if stack.fake_graph is not None:
-            assert set(stack.mounts) == {"/graph", "/feed", "/wordpress", "/youtube"}
+            assert set(stack.mounts) == {"/graph", "/feed", "/wordpress", "/youtube", "/facebook", "/google"}
             page = requests.get(f"{stack.base_url}/graph/v24.0/1000000002",
                                 params={"access_token": "local-token-candibinangun"}, timeout=10)
             assert page.status_code == 200, page.text
@@ -227,16 +228,16 @@ def test_real_stack_seeds_villages_secrets_and_the_fake_page_and_the_cli_adds_st
         (tmp_path / "v.json").write_text(json.dumps(village))
         assert cli_main(["village", "put", str(tmp_path / "v.json")]) == 0
         assert "hargobinangun" in {v.id for v in list_villages(svc=services())}
-        boto3.client("secretsmanager").get_secret_value(SecretId="kabar/hargobinangun/facebook")
+        assert creds.get("hargobinangun", "kabar/hargobinangun/facebook") is not None
         assert stack.sync_villages() == ["hargobinangun"]  # `kabar local` does this every few seconds
         assert stack.sync_villages() == []
-        # putting the village again never overwrites a channel secret that is already there (real credentials)
-        boto3.client("secretsmanager").put_secret_value(SecretId="kabar/hargobinangun/facebook",
-                                                        SecretString='{"page_access_token": "real-token"}')
+        # putting the village again never overwrites a channel credential already there (a real connection)
+        from kabar.domain.clock import now
+
+        creds.put("hargobinangun", "kabar/hargobinangun/facebook", {"page_access_token": "real-token"}, {}, "t", now())
         assert cli_main(["village", "put", str(tmp_path / "v.json")]) == 0
         assert "kabar/hargobinangun/facebook sudah ada; tidak diubah" in capsys.readouterr().out
-        kept = boto3.client("secretsmanager").get_secret_value(SecretId="kabar/hargobinangun/facebook")
-        assert json.loads(kept["SecretString"]) == {"page_access_token": "real-token"}
+        assert creds.get("hargobinangun", "kabar/hargobinangun/facebook") == {"page_access_token": "real-token"}
         if stack.fake_graph is not None:
             page = requests.get(f"{stack.base_url}/graph/v24.0/1000000003",
                                 params={"access_token": "local-token-hargobinangun"}, timeout=10)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import boto3
 import pytest
 import requests
 
@@ -39,8 +38,9 @@ def test_instagram_youtube_and_wordpress_publish_locally(tmp_path):
     with LocalStack(REAL_TEMPLATE, villages_file=tmp_path / "villages.json",
                     state_file=tmp_path / "local.json") as stack:
         assert {"/graph", "/feed", "/wordpress", "/youtube"} <= set(stack.mounts)
-        shared = json.loads(boto3.client("secretsmanager").get_secret_value(
-            SecretId="kabar/pakembinangun/meta")["SecretString"])
+        from kabar.services import services
+
+        shared = services().credentials.get("pakembinangun", "kabar/pakembinangun/meta")
         assert shared["page_access_token"] == "local-token-pakembinangun" and shared["ig_user_id"].startswith("1784")
 
         village = Village.model_validate(VILLAGE)

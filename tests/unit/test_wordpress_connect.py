@@ -43,7 +43,7 @@ class Secrets:
     def __init__(self) -> None:
         self.values: dict[str, dict] = {}
 
-    def put_secret_json(self, name, value):
+    def put(self, tenant_id, name, value, about, by, at):
         self.values[name] = value
 
 

@@ -45,6 +45,7 @@ def site(wp: Site, role: str = "editor", password: str | None = None, **options)
     username, app_password = wp.users[role]
     options.setdefault("village_name", "Purwobinangun")
     return WordPressSite(wp.base_url, username, password or app_password, secret_name="kabar/desa/wordpress",
+                         reconnect_url="https://kabar.example.id/app/desa/settings#kanal",
                          **options)
 
 
@@ -145,13 +146,13 @@ def test_a_retry_after_a_failed_upload_goes_on_from_the_draft(wp: Site):
     assert len(media) == 3
 
 
-def test_a_wrong_application_password_says_so_and_forgets_the_secret(wp: Site):
+def test_a_wrong_application_password_says_so_and_names_the_reconnect_page(wp: Site):
     forgotten = []
     with pytest.raises(PermanentChannelError) as caught:
         site(wp, password="abcd efgh ijkl mnop qrst uvwx", on_login_refused=lambda: forgotten.append(1)).publish(
             make_post(wp, photos=0))
     assert "nama pengguna atau application password salah" in str(caught.value)
-    assert "kabar/desa/wordpress" in str(caught.value) and forgotten
+    assert "https://kabar.example.id/app/desa/settings#kanal" in str(caught.value) and forgotten
 
 
 def test_an_author_finds_a_category_named_with_an_ampersand(wp: Site):

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from .graph import FakeGraph
 from .instagram import FakeInstagram
+from .login import FacebookPage, FakeGoogleLogin, FakeMetaLogin
 from .wordpress import FakeWordPress
 from .youtube import FakeYouTube
 
@@ -56,6 +57,20 @@ def local_secret(base_url: str, village: Any, channel: Any) -> dict[str, str]:
     return secret
 
 
+def seed_credential(village_id: str, name: str, value: dict[str, str], replace: bool = True) -> bool:
+    """Store a channel credential pointing at these fakes, sealed in the table as a connected one is
+    (``replace=False``: only when the village has none of that name). True when written."""
+    from kabar.adapters.credentials import TableCredentials
+    from kabar.config import settings
+    from kabar.domain.clock import now
+
+    store = TableCredentials(settings().table, settings().credentials_key)
+    if not replace and store.describe(village_id).get(name) is not None:
+        return False
+    store.put(village_id, name, value, {"account": "lokal (local fake)"}, "local", now())
+    return True
+
+
 class LocalChannels:
     def __init__(self, graph: FakeGraph, base_url: str) -> None:
         self.graph = graph
@@ -63,15 +78,21 @@ class LocalChannels:
         self.instagram = FakeInstagram(polls_in_progress=0)  # a local run need not wait for "processing"
         self.wordpress: dict[str, FakeWordPress] = {}
         self.youtube: dict[str, FakeYouTube] = {}
+        # Connecting by logging in: Facebook Login's dialog and Google's consent, back to the workspace
+        self.meta_login = FakeMetaLogin(redirect_prefix=f"{self.base_url}/app/oauth/")
+        self.google_login = FakeGoogleLogin(f"{self.base_url}/google", redirect_prefix=f"{self.base_url}/app/oauth/")
+        self._login_people: set[str] = set()
 
     def mounts(self) -> dict[str, Callable[..., Iterable[bytes]]]:
         return {"/graph": self._graph_app, "/feed": self.graph.feed_app, "/wordpress": self._wordpress_app,
-                "/youtube": self._youtube_app}
+                "/youtube": self._youtube_app, "/facebook": self.meta_login.dialog_app,
+                "/google": self.google_login.app}
 
     # -- villages -----------------------------------------------------------------------------------
 
     def register(self, village: Any, channels: list[Any]) -> None:
         token = page_token(village.id)
+        self._register_login(village, channels)
         for channel in channels:
             if channel.type == "facebook" and channel.page_id:
                 self.graph.add_page(channel.page_id, token, village.name)
@@ -88,6 +109,26 @@ class LocalChannels:
                 account.base_url = f"{self.base_url}/youtube/{village.id}"
                 self.youtube[village.id] = account
 
+    def _register_login(self, village: Any, channels: list[Any]) -> None:
+        """The village's admin at the login fakes: on Facebook, managing the village's Page (with its
+        Instagram business account) and one other Page; on Google, the village's YouTube channel."""
+        if village.id in self._login_people:
+            return
+        self._login_people.add(village.id)
+        token = page_token(village.id)
+        digits = str(int(hashlib.sha256(village.id.encode()).hexdigest()[:12], 16))[:10].rjust(10, "0")
+        page_id = next((c.page_id for c in channels if c.type == "facebook" and c.page_id), None) or f"10{digits}"
+        ig = next((c for c in channels if c.type == "instagram"), None)
+        ig_id = ig_user_id(village, ig) if ig is not None else "17841" + digits
+        self.graph.add_page(page_id, token, village.name)
+        self.instagram.add_user(ig_id, token, username=village.id)
+        other = f"20{digits}"
+        self.graph.add_page(other, f"local-token-other-{village.id}", f"Karang Taruna {village.name}")
+        self.meta_login.add_person(f"Admin {village.name}", [
+            FacebookPage(page_id, village.name, token, instagram=(ig_id, village.id.replace("-", "_"))),
+            FacebookPage(other, f"Karang Taruna {village.name}", f"local-token-other-{village.id}")])
+        self.google_login.add_account(f"media.{village.id}@gmail.com", f"UC{digits}local", f"Kanal {village.name}")
+
     # -- routing ------------------------------------------------------------------------------------
 
     def _graph_app(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -96,6 +137,8 @@ class LocalChannels:
             parts = parts[1:]
         if parts and VERSION_RE.match(parts[0]):
             parts = parts[1:]
+        if parts and self.meta_login.owns(parts, environ.get("REQUEST_METHOD", "GET")):
+            return self.meta_login.graph_app(environ, start_response)
         if parts and self.instagram.owns(parts[0]):
             return self.instagram.api_app(environ, start_response)
         return self.graph.api_app(environ, start_response)

@@ -1,4 +1,5 @@
-"""Secrets Manager: JSON secrets (channel tokens), read once per cold start."""
+"""Secrets Manager: the deployment-wide JSON secrets (the Meta app, the Google client, the link-signing key),
+read once per cold start. Channel credentials are sealed in the table instead (``credentials.py``)."""
 
 from __future__ import annotations
 
@@ -27,30 +28,11 @@ def get_secret_json(name: str) -> dict[str, Any]:
     return dict(cached)
 
 
-def put_secret_json(name: str, value: dict[str, Any]) -> None:
-    """Create the secret ``name`` holding ``value`` as JSON, or store ``value`` as its new version; the
-    cached copy is forgotten."""
-    text = json.dumps(value)
-    secretsmanager = client("secretsmanager")
-    try:
-        secretsmanager.create_secret(Name=name, SecretString=text)
-    except secretsmanager.exceptions.ResourceExistsException:
-        secretsmanager.put_secret_value(SecretId=name, SecretString=text)
-    forget(name)
-
-
 class SecretsManagerSecrets:
     """The ``Secrets`` port: deployment-wide secrets from Secrets Manager, cached per cold start."""
 
     def json(self, name: str) -> dict[str, Any]:
         return get_secret_json(name)
-
-
-class SecretsManagerStore:
-    """The credential store of connected channels (``usecases.wordpress_connect.CredentialStore``)."""
-
-    def put_secret_json(self, name: str, value: dict[str, Any]) -> None:
-        put_secret_json(name, value)
 
 
 def forget(name: str | None = None) -> None:

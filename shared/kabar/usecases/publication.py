@@ -329,7 +329,9 @@ def _tell_admins(village: Village, submission: Submission, draft: Draft, channel
 
 def _alert_admins(village: Village, submission: Submission, draft: Draft, channel: str, problem: str,
                   svc: Services) -> list[Notice]:
-    context = {"village": village, "submission": submission, "draft": draft, "channel": channel, "problem": problem}
+    reconnect = f"{svc.settings.public_url.rstrip('/')}/app/{village.id}/settings#kanal"
+    context = {"village": village, "submission": submission, "draft": draft, "channel": channel, "problem": problem,
+               "reconnect": reconnect if reconnect in problem else None}  # a credential to reconnect
     # one notice per failure: the attempt number keeps a failure after a republish apart from the first
     return rendered(
         village.id, "publish_failed",

@@ -139,7 +139,8 @@ def _send(village: Village, secret_name: str, channels: list[str], notice: Token
     context = {"village": village, "secret_name": secret_name, "channels": labels, "notice": notice.value,
                "end": f"{to_wib(end):%H.%M} WIB, {long_date_id(to_wib(end).date())}" if end else None,
                "days_left": days_left, "ahead_days": TOKEN_WARNING_AHEAD.days,
-               "instagram": "instagram" in channels}
+               "instagram": "instagram" in channels,
+               "reconnect": f"{svc.settings.public_url.rstrip('/')}/app/{village.id}/settings#kanal"}
     if notice is TokenNotice.EXPIRED:
         subject = f"[Kabar {village.name}] Token {labels} tidak berlaku lagi \u2013 perlu diganti"
     else:

@@ -7,7 +7,8 @@
    the browser to ``success_url`` with ``site_url``, ``user_login`` and ``password`` (a new application
    password). ``connect`` checks the state (signature, expiry, first use, same site), asks WordPress who
    the account is and whether it may upload media, create categories and publish, and only then stores
-   the credentials (the village's channel secret) and points the village's WordPress channel at the site.
+   the credentials (sealed in the table under the deployment's KMS key) and points the village's
+   WordPress channel at the site.
 
 Nothing is stored before every check passed; a refused or repeated callback changes nothing. Errors
 say their cause in Indonesian first (``ConnectRefused``).
@@ -51,8 +52,10 @@ class ConnectRefused(KabarError):
 
 
 class CredentialStore(Protocol):
-    def put_secret_json(self, name: str, value: dict[str, Any]) -> None:
-        """Create or replace the secret ``name`` (a JSON object)."""
+    """``ports.CredentialStore``'s writing half: the credential sealed in the table."""
+
+    def put(self, tenant_id: str, name: str, value: dict[str, Any], about: dict[str, str], by: str,
+            at: datetime) -> None: ...
 
 
 class ConnectStore(Protocol):
@@ -162,7 +165,8 @@ def connect(query: Mapping[str, str], key: bytes, store: ConnectStore, credentia
     if missing:
         raise ConnectRefused(_explain_missing(username, tuple(me.get("roles") or []), missing))
     name = secret_name_for(tenant_id)
-    credentials.put_secret_json(name, {"base_url": site, "username": username, "application_password": password})
+    credentials.put(tenant_id, name, {"base_url": site, "username": username, "application_password": password},
+                    {"account": site, "username": username}, "wordpress-authorize", at)
     village = store.get_village(tenant_id)
     store.put_village(_with_wordpress(village, site, name))
     return Connected(tenant_id=tenant_id, site_url=site, username=username, roles=tuple(me.get("roles") or []),

@@ -264,16 +264,36 @@ def test_connection(staff: Staff, village: Village, procedure: str, index: int, 
         # Meta's channels can only be asked for a post they can name; the token inspecting itself reaches
         # the API with the same credentials (a refused token raises), so it is the read-only probe there
         debug_token = getattr(channel, "debug_token", None)
+        upload_check = getattr(channel, "upload_check", None)
+        whoami = getattr(channel, "whoami", None)
+        said = ""
         if callable(debug_token):
             debug_token()
+        elif callable(upload_check):
+            said = upload_check()  # YouTube: an upload session opened, nothing uploaded
+        elif callable(whoami):
+            said = _wordpress_may_publish(whoami())  # WordPress: upload media, create the category, publish
         else:
             channel.find(probe)
-        ok, said = True, ""
+        ok = True
     except Exception as err:  # noqa: BLE001 - every failure is what the admin needs to see
         ok, said = False, str(err)[:500]
     audit(svc, staff, village.id, "connection_tested", f"channel:{config.type}", at,
           to_state="ok" if ok else "failed", note=said or None)
     return ok, said
+
+
+def _wordpress_may_publish(me: dict) -> str:
+    """What the WordPress account may do, in words; raises naming what is missing."""
+    from .wordpress_connect import REQUIRED, ConnectRefused, _explain_missing
+
+    capabilities = me.get("capabilities") or {}
+    missing = [c for c in REQUIRED if not capabilities.get(c[0])]
+    if missing:
+        raise ConnectRefused(_explain_missing(str(me.get("username") or me.get("slug") or "-"),
+                                              tuple(me.get("roles") or []), missing))
+    return str(t("Akun dapat mengunggah foto, membuat kategori, dan menerbitkan berita.",
+                 "The account may upload photos, create categories and publish posts."))
 
 
 def rebuild_report(staff: Staff, village: Village, month: str, svc: Services,

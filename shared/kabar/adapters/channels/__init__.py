@@ -6,6 +6,7 @@ Jinja2, a website-only one never for the Graph client.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from ...domain.models import ChannelConfig, Procedure, Village
@@ -71,14 +72,19 @@ def _build(config: ChannelConfig, village: Village, settings: Settings) -> Chann
     if config.type == "static_site":
         return _static_site(village, settings)
     if config.type == "facebook":
-        return _facebook(config, settings)
+        return _facebook(config, village, settings)
     if config.type == "instagram":
-        return _instagram(config, settings)
+        return _instagram(config, village, settings)
     if config.type == "wordpress":
-        return _wordpress(config, village)
+        return _wordpress(config, village, settings)
     if config.type == "youtube":
-        return _youtube(config, settings)
+        return _youtube(config, village, settings)
     raise PermanentChannelError(f"unknown channel type {config.type!r}")  # pragma: no cover - a closed Literal
+
+
+def reconnect_url(village: Village, settings: Settings) -> str:
+    """The village settings' channel section, where an admin connects (or reconnects) a channel."""
+    return f"{settings.public_url.rstrip('/')}/app/{village.id}/settings#kanal"
 
 
 def _static_site(village: Village, settings: Settings) -> Channel:
@@ -89,90 +95,73 @@ def _static_site(village: Village, settings: Settings) -> Channel:
                       settings.site_url, settings.public_url)
 
 
-def _facebook(config: ChannelConfig, settings: Settings) -> Channel:
-    from .. import secrets
+def _facebook(config: ChannelConfig, village: Village, settings: Settings) -> Channel:
     from .facebook import FacebookPage
 
-    if not config.secret_name:
-        raise PermanentChannelError(str(t(
-            "Kanal Facebook belum lengkap: nama secret token Halaman belum diisi.",
-            "The Facebook channel is incomplete: the name of the Page token's secret is missing.")))
-    secret = _read_secret(config.secret_name)
+    name = _secret_name(config, "Facebook", village, settings)
+    secret = _read_credential(village, name, "Facebook", settings)
     token = secret.get("page_access_token")
     page_id = config.page_id or secret.get("page_id")
     if not token or not page_id:
-        raise PermanentChannelError(str(t(
-            f"Secret '{config.secret_name}' harus berisi page_access_token (dan page_id bila tidak ada di "
-            "konfigurasi kanal).",
-            f"Secret '{config.secret_name}' must hold page_access_token (and page_id when the channel's "
-            "configuration has none).")))
-    name = config.secret_name
+        raise PermanentChannelError(str(_not_connected("Facebook", village, settings)))
     return FacebookPage(str(page_id), str(token), settings.graph_base_url, settings.graph_api_version,
-                        secret_name=name, on_token_refused=lambda: secrets.forget(name))
+                        secret_name=name, reconnect_url=reconnect_url(village, settings))
 
 
-def _instagram(config: ChannelConfig, settings: Settings) -> Channel:
-    from .. import secrets
+def _instagram(config: ChannelConfig, village: Village, settings: Settings) -> Channel:
     from .instagram import InstagramAccount
 
-    name = _secret_name(config, "Instagram")
-    secret = _read_secret(name)
+    name = _secret_name(config, "Instagram", village, settings)
+    secret = _read_credential(village, name, "Instagram", settings)
     token = secret.get("page_access_token") or secret.get("access_token")
     ig_user_id = _extra(config, "ig_user_id") or secret.get("ig_user_id")
     if not token or not ig_user_id:
-        raise PermanentChannelError(str(t(
-            f"Secret '{name}' harus berisi page_access_token dan ig_user_id (bila ig_user_id tidak ada di "
-            "konfigurasi kanal).",
-            f"Secret '{name}' must hold page_access_token and ig_user_id (when the channel's configuration "
-            "has no ig_user_id).")))
+        raise PermanentChannelError(str(_not_connected("Instagram", village, settings)))
     return InstagramAccount(str(ig_user_id), str(token), settings.graph_base_url, settings.graph_api_version,
-                            secret_name=name, on_token_refused=lambda: secrets.forget(name))
+                            secret_name=name, reconnect_url=reconnect_url(village, settings))
 
 
-def _wordpress(config: ChannelConfig, village: Village | None = None) -> Channel:
+def _wordpress(config: ChannelConfig, village: Village, settings: Settings) -> Channel:
     from ...domain.feeds import bare_name
-    from .. import secrets
     from .wordpress import DEFAULT_CATEGORY, WordPressSite
 
-    name = _secret_name(config, "WordPress")
-    secret = _read_secret(name)
+    name = _secret_name(config, "WordPress", village, settings)
+    secret = _read_credential(village, name, "WordPress", settings)
     base_url = _extra(config, "base_url") or secret.get("base_url")
     username, password = secret.get("username"), secret.get("application_password")
     if not base_url or not username or not password:
-        raise PermanentChannelError(str(t(
-            f"Secret '{name}' harus berisi username dan application_password, dan kanal WordPress harus punya "
-            "base_url (alamat situs).",
-            f"Secret '{name}' must hold username and application_password, and the WordPress channel needs a "
-            "base_url (the site's address).")))
-    # A refused login forgets the cached secret: the corrected password is read on the next attempt.
+        raise PermanentChannelError(str(_not_connected("WordPress", village, settings)))
     return WordPressSite(str(base_url), str(username), str(password), secret_name=name,
                          category=str(_extra(config, "category") or DEFAULT_CATEGORY),
-                         village_name=bare_name(village) if village else "",
-                         on_login_refused=lambda: secrets.forget(name))
+                         village_name=bare_name(village), reconnect_url=reconnect_url(village, settings))
 
 
-def _youtube(config: ChannelConfig, settings: Settings) -> Channel:
+def _youtube(config: ChannelConfig, village: Village, settings: Settings) -> Channel:
     from ..s3 import S3Storage
     from .youtube import YouTubeChannel
 
-    name = _secret_name(config, "YouTube")
-    secret = _read_secret(name)
-    missing = [k for k in ("client_id", "client_secret", "refresh_token") if not secret.get(k)]
-    if missing:
-        raise PermanentChannelError(str(t(
-            f"Secret '{name}' belum berisi: {', '.join(missing)}.", f"Secret '{name}' lacks: {', '.join(missing)}.")))
-    # the API's addresses may also sit in the secret (as WordPress's base_url may): the local stack's fakes
+    name = _secret_name(config, "YouTube", village, settings)
+    secret = _read_credential(village, name, "YouTube", settings)
+    if any(not secret.get(k) for k in ("client_id", "client_secret", "refresh_token")):
+        raise PermanentChannelError(str(_not_connected("YouTube", village, settings)))
+    # the API's addresses may also sit in the credential (as WordPress's base_url may): the local stack's fakes
     options: dict[str, Any] = {k: str(v) for k in ("api_base_url", "token_url", "privacy", "shorts")
                                if (v := _extra(config, k) or secret.get(k))}
     return YouTubeChannel(S3Storage(settings.media_bucket), str(secret["client_id"]), str(secret["client_secret"]),
-                          str(secret["refresh_token"]), secret_name=name, **options)
+                          str(secret["refresh_token"]), secret_name=name,
+                          reconnect_url=reconnect_url(village, settings), **options)
 
 
-def _secret_name(config: ChannelConfig, label: str) -> str:
+def _not_connected(label: str, village: Village, settings: Settings) -> object:
+    link = reconnect_url(village, settings)
+    return t(f"Kanal {label} belum terhubung. Admin: hubungkan dengan login di Pengaturan desa: {link}",
+             f"The {label} channel is not connected. Admin: connect it by logging in from the village settings: "
+             f"{link}")
+
+
+def _secret_name(config: ChannelConfig, label: str, village: Village, settings: Settings) -> str:
     if not config.secret_name:
-        raise PermanentChannelError(str(t(
-            f"Kanal {label} belum lengkap: nama secret kredensialnya belum diisi.",
-            f"The {label} channel is incomplete: the name of its credentials' secret is missing.")))
+        raise PermanentChannelError(str(_not_connected(label, village, settings)))
     return config.secret_name
 
 
@@ -180,23 +169,39 @@ def _extra(config: ChannelConfig, key: str) -> object:
     return (config.model_extra or {}).get(key)
 
 
-def _read_secret(name: str) -> dict:
+def credential_store(settings: Settings):  # noqa: ANN201 - a TableCredentials (kept lazy: boto3)
+    return _credential_store(settings.table, settings.credentials_key)
+
+
+@lru_cache(maxsize=4)
+def _credential_store(table: str, key: str | None):  # noqa: ANN202
+    """One per table and key: its table resource and KMS provider are made once per cold start."""
+    from ..credentials import TableCredentials
+
+    return TableCredentials(table, key)
+
+
+def _read_credential(village: Village, name: str, label: str, settings: Settings) -> dict:
+    """The channel's credential from the table (sealed under the deployment's KMS key)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from .. import secrets
+    from ..credentials import CredentialUnavailable
 
     try:
-        return secrets.get_secret_json(name)
+        value = credential_store(settings).get(village.id, name)
     except ClientError as err:
         code = err.response.get("Error", {}).get("Code", "")
-        if code in ("ThrottlingException", "InternalServiceError", "InternalFailure", "ServiceUnavailable"):
-            raise TransientChannelError(f"Secrets Manager: {code}") from err
-        raise PermanentChannelError(str(t(
-            f"Secret '{name}' tidak dapat dibaca ({code}). Admin: periksa nama secret dan izin fungsi publikasi.",
-            f"Secret '{name}' cannot be read ({code}). Admin: check the secret's name and the publication "
-            "function's permission."))) from err
+        raise TransientChannelError(f"DynamoDB: {code}") from err
     except BotoCoreError as err:
-        raise TransientChannelError(f"Secrets Manager: {type(err).__name__}") from err
-    except ValueError as err:
+        raise TransientChannelError(f"DynamoDB: {type(err).__name__}") from err
+    except CredentialUnavailable as err:
+        if "Throttl" in str(err) or "KMSInternal" in str(err):
+            raise TransientChannelError(f"KMS: {err}") from err
         raise PermanentChannelError(str(t(
-            f"Secret '{name}' bukan JSON yang sah.", f"Secret '{name}' is not valid JSON."))) from err
+            f"Kredensial kanal {label} tidak dapat dibuka ({err}). Admin: hubungkan ulang di Pengaturan desa: "
+            f"{reconnect_url(village, settings)}",
+            f"The {label} channel's credential cannot be opened ({err}). Admin: reconnect it from the village "
+            f"settings: {reconnect_url(village, settings)}"))) from err
+    if value is None:
+        raise PermanentChannelError(str(_not_connected(label, village, settings)))
+    return value

@@ -101,13 +101,16 @@ class FacebookPage:
 
     def __init__(self, page_id: str, access_token: str, base_url: str = "https://graph.facebook.com",
                  version: str = "v24.0", timeout: float = 20, *, secret_name: str | None = None,
-                 find_limit: int = 25, on_token_refused: Callable[[], None] | None = None) -> None:
+                 find_limit: int = 25, on_token_refused: Callable[[], None] | None = None,
+                 reconnect_url: str | None = None) -> None:
         self.page_id = page_id
         self._token = access_token
         self.base_url = base_url.rstrip("/")
         self.version = version
         self.timeout = timeout
         self.secret_name = secret_name
+        #: where the admin reconnects the Page (the village settings), named in the token's failure notice
+        self.reconnect_url = reconnect_url
         self.find_limit = find_limit
         #: Called when Meta refuses the token (code 190), e.g. to drop a cached secret so that the
         #: next attempt reads the rotated one.
@@ -343,14 +346,14 @@ class FacebookPage:
                                               "fbtrace_id": error.fbtrace_id})
         if error.code == INVALID_TOKEN and self.on_token_refused:
             self.on_token_refused()
-        return classify(error, self.secret_name, _retry_after(headers))
+        return classify(error, self.reconnect_url, _retry_after(headers))
 
 
-def classify(error: GraphError, secret_name: str | None = None, retry_after: float | None = None) -> Exception:
+def classify(error: GraphError, reconnect_url: str | None = None, retry_after: float | None = None) -> Exception:
     """One Graph error as the exception the publication use case understands."""
     code = error.code
     if code == INVALID_TOKEN:
-        return FacebookPermanentError(_explain_token(secret_name), error)
+        return FacebookPermanentError(_explain_token(reconnect_url), error)
     if code == 10 or (code is not None and 200 <= code <= 299):
         return FacebookPermanentError(_EXPLAIN_PERMISSION, error)
     if code == 368:
@@ -450,15 +453,15 @@ def _retry_after(headers: Message | None) -> float | None:
     return max(waits) * 60.0 if waits and max(waits) > 0 else None
 
 
-def _explain_token(secret_name: str | None) -> Bilingual:
-    where = f" '{secret_name}'" if secret_name else ""
+def _explain_token(reconnect_url: str | None) -> Bilingual:
+    where = f": {reconnect_url}" if reconnect_url else ""
     return t(
         "Token akses Halaman Facebook tidak berlaku lagi (kedaluwarsa, kata sandi diganti, peran admin dicabut, "
-        f"atau aplikasi dilepas dari Halaman). Admin: buat token Halaman yang baru lalu simpan di secret{where} "
-        "sebagai page_access_token, kemudian terbitkan ulang.",
+        "atau aplikasi dilepas dari Halaman). Admin: sambungkan ulang Facebook dengan login di Pengaturan desa"
+        f"{where} , kemudian terbitkan ulang.",
         "The Facebook Page access token is no longer valid (expired, password changed, admin role removed or the "
-        f"app removed from the Page). Admin: create a new Page token, store it in secret{where} as "
-        "page_access_token, then publish again.")
+        f"app removed from the Page). Admin: reconnect Facebook by logging in from the village settings{where} , "
+        "then publish again.")
 
 
 _EXPLAIN_PERMISSION = t(

@@ -59,11 +59,12 @@ class InstagramAccount:
 
     def __init__(self, ig_user_id: str, access_token: str, base_url: str = "https://graph.facebook.com",
                  version: str = "v24.0", timeout: float = 20, *, secret_name: str | None = None,
-                 find_limit: int = 25, on_token_refused: Callable[[], None] | None = None) -> None:
+                 find_limit: int = 25, on_token_refused: Callable[[], None] | None = None,
+                 reconnect_url: str | None = None) -> None:
         self.ig_user_id = ig_user_id
         # The Graph client of the Facebook adapter, addressed at the IG user instead of a Page.
         self._graph = FacebookPage(ig_user_id, access_token, base_url, version, timeout, secret_name=secret_name,
-                                   on_token_refused=on_token_refused)
+                                   on_token_refused=on_token_refused, reconnect_url=reconnect_url)
         self.base_url = self._graph.base_url
         self.find_limit = find_limit
         #: marker -> the container this object asked Meta to publish for it: the proof that a post is ours.

@@ -93,7 +93,7 @@ class WordPressSite:
 
     def __init__(self, base_url: str, username: str, application_password: str, *, category: str = DEFAULT_CATEGORY,
                  timeout: float = 30, secret_name: str | None = None, village_name: str = "",
-                 on_login_refused: Callable[[], None] | None = None) -> None:
+                 on_login_refused: Callable[[], None] | None = None, reconnect_url: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.configured_url = self.base_url
         self.category = category
@@ -101,6 +101,7 @@ class WordPressSite:
         self.secret_name = secret_name
         self.village_name = village_name
         self.on_login_refused = on_login_refused
+        self.reconnect_url = reconnect_url
         self.rest_route = False  # plain permalinks: /?rest_route=/wp/v2/...
         self.moved_to: str | None = None  # the site answered from its https address
         # Application passwords are shown with spaces; WordPress accepts them with or without.
@@ -374,7 +375,7 @@ class WordPressSite:
                                      "application_passwords_disabled"):
             if self.on_login_refused:
                 self.on_login_refused()
-            return WordPressPermanentError(_explain_login(self.secret_name), detail)
+            return WordPressPermanentError(_explain_login(self.reconnect_url), detail)
         if status == 403:
             return WordPressPermanentError(_explain_capability(code, path), detail)
         if status == 429 or status >= 500:
@@ -429,16 +430,13 @@ def _seconds(value: str | None) -> float | None:
         return None
 
 
-def _explain_login(secret_name: str | None) -> Bilingual:
-    where = f" '{secret_name}'" if secret_name else ""
+def _explain_login(reconnect_url: str | None) -> Bilingual:
+    where = f": {reconnect_url}" if reconnect_url else ""
     return t(
         "WordPress menolak login Kabar: nama pengguna atau application password salah, atau sudah dicabut. "
-        "Admin: buat application "
-        f"password baru di Profil WordPress, simpan di secret{where} sebagai application_password, "
-        "lalu terbitkan ulang.",
-        "WordPress refused the login (wrong username or application password, or it was revoked). Admin: create a "
-        f"new application password in the WordPress profile, store it in secret{where} as application_password, "
-        "then publish again.")
+        f"Admin: sambungkan ulang WordPress dengan login di Pengaturan desa{where} , lalu terbitkan ulang.",
+        "WordPress refused the login (wrong username or application password, or it was revoked). Admin: "
+        f"reconnect WordPress by logging in from the village settings{where} , then publish again.")
 
 
 #: What a 403 means, by WordPress's code and the route: the capability missing and the role that has it.

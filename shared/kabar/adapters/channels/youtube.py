@@ -71,6 +71,7 @@ class YouTubeChannel:
                  api_base_url: str = "https://www.googleapis.com", token_url: str = TOKEN_URL,
                  privacy: str = "public", chunk_size: int = 32 * CHUNK_UNIT, timeout: float = 60,
                  resume_attempts: int = 3, secret_name: str | None = None, shorts: bool | str = False,
+                 reconnect_url: str | None = None,
                  now=lambda: datetime.now(PACIFIC)) -> None:
         if chunk_size % CHUNK_UNIT:
             raise ValueError("chunk_size must be a multiple of 256 KiB")
@@ -82,6 +83,7 @@ class YouTubeChannel:
         self.timeout = timeout
         self.resume_attempts = resume_attempts
         self.secret_name = secret_name
+        self.reconnect_url = reconnect_url
         self._client = (client_id, client_secret, refresh_token)
         self._access_token: str | None = None
         self._now = now
@@ -186,6 +188,21 @@ class YouTubeChannel:
             return "refused"
         return "done"
 
+    def upload_check(self) -> str:
+        """"Test connection": open a resumable upload session for a one-byte private video and send
+        nothing; YouTube makes no video until bytes arrive, and the unused session expires. Proves the
+        refresh token works and may upload. Returns what was checked, in words."""
+        metadata = {"snippet": {"title": "kabar-connection-test", "categoryId": CATEGORY_NEWS},
+                    "status": {"privacyStatus": "private"}}
+        _, headers, _ = self._request("POST", f"{self.api_base_url}/upload/youtube/v3/videos?" + urllib.parse.urlencode(
+            {"uploadType": "resumable", "part": "snippet,status"}), body=json.dumps(metadata).encode(), headers={
+            "Content-Type": "application/json; charset=UTF-8", "X-Upload-Content-Type": "video/mp4",
+            "X-Upload-Content-Length": "1"})
+        if not headers.get("Location"):
+            raise YouTubeTransientError(t("YouTube tidak memberi alamat unggahan.", "YouTube gave no upload URL."))
+        return str(t("YouTube menerima permintaan unggah (tidak ada video yang dibuat).",
+                     "YouTube accepted an upload request (no video was made)."))
+
     def find(self, post: ChannelPost) -> Published | None:
         _, _, found = self._api("GET", "/youtube/v3/search", {
             "part": "id", "forMine": "true", "type": "video", "order": "date", "maxResults": "25"})
@@ -257,7 +274,7 @@ class YouTubeChannel:
             body = json_object(err.read())
             reason = str(body.get("error") or "")
             if err.code in (400, 401) and reason in ("invalid_grant", "invalid_client", "unauthorized_client"):
-                raise YouTubePermanentError(_explain_token(self.secret_name),
+                raise YouTubePermanentError(_explain_token(self.reconnect_url),
                                             f"[Google OAuth: HTTP {err.code}, {reason}]") from None
             raise YouTubeTransientError(_EXPLAIN_UNAVAILABLE, f"[Google OAuth: HTTP {err.code}]") from None
         except (*NO_ANSWER_ERRORS, KeyError, ValueError) as err:
@@ -293,7 +310,7 @@ class YouTubeChannel:
             return YouTubeTransientError(_EXPLAIN_QUOTA, detail, retry_after=self._seconds_to_quota_reset())
         if status == 401:
             self._access_token = None
-            return YouTubePermanentError(_explain_token(self.secret_name), detail)
+            return YouTubePermanentError(_explain_token(self.reconnect_url), detail)
         if status == 403:
             return YouTubePermanentError(_EXPLAIN_PERMISSION, detail)
         if status >= 500:
@@ -313,13 +330,13 @@ def _next_offset(range_header: str | None) -> int:
     return int(range_header.rsplit("-", 1)[1]) + 1
 
 
-def _explain_token(secret_name: str | None) -> Bilingual:
-    where = f" '{secret_name}'" if secret_name else ""
+def _explain_token(reconnect_url: str | None) -> Bilingual:
+    where = f": {reconnect_url}" if reconnect_url else ""
     return t(
-        "Izin Kabar untuk kanal YouTube tidak berlaku lagi (dicabut atau kedaluwarsa). Admin: hubungkan ulang akun "
-        f"YouTube, simpan refresh_token yang baru di secret{where}, lalu terbitkan ulang.",
-        "Kabar's access to the YouTube channel is no longer valid (revoked or expired). Admin: reconnect the "
-        f"YouTube account, store the new refresh_token in secret{where}, then publish again.")
+        "Izin Kabar untuk kanal YouTube tidak berlaku lagi (dicabut atau kedaluwarsa). Admin: sambungkan ulang "
+        f"YouTube dengan login Google di Pengaturan desa{where} , lalu terbitkan ulang.",
+        "Kabar's access to the YouTube channel is no longer valid (revoked or expired). Admin: reconnect YouTube "
+        f"by signing in with Google from the village settings{where} , then publish again.")
 
 
 _EXPLAIN_PERMISSION = t(
