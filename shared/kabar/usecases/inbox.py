@@ -27,6 +27,7 @@ from ..domain.inbox import (
 from ..domain.models import Procedure
 from ..domain.outbox import Change
 from ..domain.text import t
+from ..domain.wording import when_id
 from ..services import Services
 from .notices import rendered
 
@@ -133,7 +134,7 @@ def open_inquiries(tenant_id: str, as_of: datetime, svc: Services) -> list[Inqui
 
 
 def _when(moment: datetime) -> str:
-    return f"{to_wib(moment):%d/%m/%Y %H:%M} WIB"
+    return when_id(moment)
 
 
 def send_digests(*, as_of: datetime | None = None, svc: Services) -> dict[str, int]:

@@ -30,6 +30,7 @@ from ..domain.outbox import Change, Notice
 from ..domain.publishing import publish_moment, retry_plan
 from ..domain.sop import batas_unggah
 from ..domain.text import t
+from ..domain.wording import when_id
 from ..ports import Channel, ChannelPost, PermanentChannelError
 from ..services import Services
 from .notices import rendered
@@ -197,8 +198,7 @@ def publish_approved(event: DraftApproved, svc: Services,
 def _alert_late(village: Village, submission: Submission, draft: Draft, channel: str, problem: str,
                 retry_at: datetime, deadline: datetime, svc: Services) -> list[Notice]:
     context = {"village": village, "submission": submission, "draft": draft, "channel": channel, "problem": problem,
-               "retry_at": to_wib(retry_at).strftime("%d-%m-%Y %H:%M"),
-               "deadline": to_wib(deadline).strftime("%d-%m-%Y %H:%M")}
+               "retry_at": when_id(retry_at), "deadline": when_id(deadline)}
     return rendered(
         village.id, "publish_late", f"draft:{draft.procedure.value}:v{draft.version}:{channel}",
         [str(a.email) for a in village.admins],
