@@ -93,6 +93,15 @@ def replace_file(submission_id: str, file_id: str) -> Response:
     return json_response(200, result)
 
 
+@app.post("/submissions/<submission_id>/files")
+def add_file(submission_id: str) -> Response:
+    staff = _uploader(submission_id)
+    request = uploads.NewFile.model_validate_json(body_text(app.current_event))
+    result = uploads.add_file(staff, submission_id, request, svc=services())
+    logger.info("a new file added to a submission", extra={"submission_id": submission_id})
+    return json_response(201, result)
+
+
 @app.delete("/submissions/<submission_id>/files/<file_id>/upload")
 def abort_upload(submission_id: str, file_id: str) -> Response:
     staff = _uploader(submission_id)

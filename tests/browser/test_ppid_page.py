@@ -72,7 +72,8 @@ def test_one_page_decides_both_drafts_of_an_activity_on_a_phone(stack, page):
     player = page.locator("#d-social video")
     poster = player.get_attribute("poster")
     assert poster and "/files/" in poster and page.request.get(poster).headers["content-type"] == "image/jpeg"
-    page.evaluate("() => { const v = document.querySelector('#d-social video'); v.muted = true; v.play().catch(() => {}); }")
+    page.evaluate("() => { const v = document.querySelector('#d-social video');"
+                  " v.muted = true; v.play().catch(() => {}); }")
     page.wait_for_function("() => { const v = document.querySelector('#d-social video');"
                            " return v.readyState >= 2 && v.currentTime > 0.3 && !v.error; }", timeout=30_000)
     page.evaluate("window.scrollTo(0, 0)")

@@ -280,6 +280,8 @@ def test_revoking_a_person_ends_their_session_and_token(stack, new_page):
     sign_in(page, admin)
     page.goto(f"{stack.base_url}/app/{VILLAGE}/people")
     shoot(page, "people")
+    row = page.inner_text(f"li[data-staff='{reviewer.staff_id}']")  # the API token's end, in the one date style
+    assert re.search(r"Token API berlaku sampai \d{1,2} \w+ \d{4}, \d{2}\.\d{2} WIB", row), row
     page.click(f"li[data-staff='{reviewer.staff_id}'] button.danger")
     page.wait_for_url(re.compile(r"\?ok=revoked$"))
     assert "dicabut" in page.inner_text(f"li[data-staff='{reviewer.staff_id}']")

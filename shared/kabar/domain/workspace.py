@@ -97,3 +97,17 @@ def read_clock(step: str, started_at: datetime, due: datetime, at: datetime, don
         state = ClockState.ON_TIME
     return Clock(step=step, started_at=started, due=due, state=state, minutes_left=int(left.total_seconds() // 60))
 
+
+
+#: a staff member's API token is shown as ending soon this long before it expires
+STAFF_TOKEN_NEAR = timedelta(days=14)
+
+
+def staff_token_state(expires_at: datetime | None, at: datetime) -> str | None:
+    """A personal API token's standing: ``valid``, ``near`` (ends within ``STAFF_TOKEN_NEAR``), ``expired``;
+    None for a token made before tokens expired."""
+    if expires_at is None:
+        return None
+    if to_wib(expires_at) <= to_wib(at):
+        return "expired"
+    return "near" if to_wib(expires_at) - to_wib(at) <= STAFF_TOKEN_NEAR else "valid"

@@ -34,6 +34,7 @@ from ..domain.wording import when_id
 from ..ports import Channel, ChannelPost, PermanentChannelError
 from ..services import Services
 from .notices import rendered
+from .submitter_notices import published_notice
 
 logger = Logger(child=True)
 
@@ -188,6 +189,8 @@ def publish_approved(event: DraftApproved, svc: Services,
     published = [p for p in results if p.status is PublicationStatus.PUBLISHED]
     if published and len(published) == len(applicable):
         svc.store.set_draft_status(draft, DraftStatus.APPROVED, DraftStatus.PUBLISHED)
+        # "sudah terbit" to the submitter, with the links; a redelivery promises the same notice (sent once)
+        svc.store.enqueue(Change(notices=published_notice(village, submission, draft, published)))
     if not channels:
         svc.store.enqueue(Change(notices=_alert_admins(
             village, submission, draft, "-", "Belum ada kanal yang dikonfigurasi untuk prosedur ini. "
