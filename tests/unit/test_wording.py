@@ -61,7 +61,7 @@ def test_one_state_per_hand_over_never_contradicts_itself():
     def state(status, drafts, online=(), files=(6, 6)):
         return keadaan_pengajuan(status, files[0], files[1], both, drafts, set(online))
 
-    assert state("receiving", {}, files=(3, 6)).id == "menunggu berkas (3/6 diterima)"
+    assert state("receiving", {}, files=(3, 6)).id == "menunggu berkas"
     assert state("complete", {}).code == "drafting"
     assert state("complete", {"website": "in_review"}).code == "drafting"  # the social draft is still being made
     assert state("complete", {"website": "in_review", "social": "in_review"}).code == "with_ppid"

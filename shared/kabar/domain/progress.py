@@ -21,8 +21,7 @@ def keadaan_pengajuan(status: str, files_accepted: int, files_total: int, proced
     ``drafts`` each procedure's newest draft state, ``online`` the procedures with something published."""
     names = {p: procedure_name(p) for p in procedures}
     if status == "receiving":
-        return Progress(code="waiting_files", id=f"menunggu berkas ({files_accepted}/{files_total} diterima)",
-                        en=f"waiting for files ({files_accepted}/{files_total} received)")
+        return Progress(code="waiting_files", id="menunggu berkas", en="waiting for files")
     if online:
         live = [p for p in procedures if p in online]
         rest = [p for p in procedures if p not in online]

@@ -89,7 +89,19 @@ _URL = re.compile(r"\b(?:https?|mailto)://\S+|\bwww\.\S+|/[\w./%~?=&#-]*[\w/]")
 ISO_TIME = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?\b")
 #: the codes the system keeps, seen as words: a snake_case identifier, a code standing alone
 #: (``published`` in a badge, "(social, versi 1)", "social: terbit"), a template's leftovers
-SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
+def _system_codes() -> set[str]:
+    """Every code of the system's own vocabularies with an underscore (states, kinds, channels, reasons)."""
+    from enum import StrEnum
+
+    from . import models
+
+    codes = {str(m.value) for v in vars(models).values()
+             if isinstance(v, type) and issubclass(v, StrEnum) and v is not StrEnum for m in v}
+    codes |= set(CHANNELS) | {"type_unknown", "not_for_publication", "personal_data", "waiting_admin"}
+    return {c for c in codes if "_" in c}
+
+
+SNAKE = re.compile(r"\b(?:" + "|".join(sorted(_system_codes(), key=len, reverse=True)) + r")\b")
 CODE_WORDS = ("social", "website", "static_site", "published", "approved", "rejected", "pending", "failed",
               "superseded", "in_review", "revision_requested", "expected", "received", "refused", "complete")
 #: a code as the whole text of an element (a badge, a cell): ``<strong>published</strong>``

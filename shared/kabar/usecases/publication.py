@@ -30,7 +30,7 @@ from ..domain.outbox import Change, Notice
 from ..domain.publishing import publish_moment, retry_plan
 from ..domain.sop import batas_unggah
 from ..domain.text import t
-from ..domain.wording import when_id
+from ..domain.wording import channel_name, when_id
 from ..ports import Channel, ChannelPost, PermanentChannelError
 from ..services import Services
 from .notices import rendered
@@ -205,7 +205,7 @@ def _alert_late(village: Village, submission: Submission, draft: Draft, channel:
     return rendered(
         village.id, "publish_late", f"draft:{draft.procedure.value}:v{draft.version}:{channel}",
         [str(a.email) for a in village.admins],
-        f"[Kabar {village.name}] Terbit terlambat di {channel}: {submission.activity.title}",
+        f"[Kabar {village.name}] Terbit terlambat di {channel_name(channel)}: {submission.activity.title}",
         web.render("email/publish_late.txt", **context), web.render("email/publish_late.html", **context),
         submission_id=submission.submission_id)
 
@@ -217,7 +217,7 @@ def _tell_admins(village: Village, submission: Submission, draft: Draft, channel
     return rendered(
         village.id, "channel_notice", f"draft:{draft.procedure.value}:v{draft.version}:{channel}",
         [str(a.email) for a in village.admins],
-        f"[Kabar {village.name}] Perlu diperbaiki di {channel}: {submission.activity.title}",
+        f"[Kabar {village.name}] Perlu diperbaiki di {channel_name(channel)}: {submission.activity.title}",
         web.render("email/channel_notice.txt", **context), web.render("email/channel_notice.html", **context),
         submission_id=submission.submission_id)
 
@@ -230,7 +230,7 @@ def _alert_admins(village: Village, submission: Submission, draft: Draft, channe
         village.id, "publish_failed",
         f"draft:{draft.procedure.value}:v{draft.version}:{channel}:{_failure_count(village, draft, channel, svc)}",
         [str(a.email) for a in village.admins],
-        f"[Kabar {village.name}] Gagal terbit di {channel}: {submission.activity.title}",
+        f"[Kabar {village.name}] Gagal terbit di {channel_name(channel)}: {submission.activity.title}",
         web.render("email/publish_failed.txt", **context), web.render("email/publish_failed.html", **context),
         submission_id=submission.submission_id)
 

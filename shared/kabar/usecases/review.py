@@ -324,13 +324,13 @@ def show(raw_token: str, svc: Services, at: datetime | None = None) -> Page:
         return _invalid()
     own = _own_procedure(raw_token, svc, at)
     if own is not None and not sections[0].open:  # a draft's own link says first what stands for that draft
-        return _activity_page(sections, svc, at, status=409)
+        return _activity_page(sections, svc, at, status=409, notice=_decided_before(sections[0]))
     return _activity_page(sections, svc, at)
 
 
 def _activity_page(sections: list[Section], svc: Services, at: datetime, status: int | None = None,
                    error: str | None = None, note: str = "", errored: Procedure | None = None,
-                   recorded: tuple[str, Draft] | None = None) -> Page:
+                   recorded: tuple[str, Draft] | None = None, notice: str | None = None) -> Page:
     """The page of one activity: a short summary, then each draft as published with its decision form
     (its buttons kept in reach on a phone), or in words once decided."""
     first = sections[0].token
@@ -362,7 +362,7 @@ def _activity_page(sections: list[Section], svc: Services, at: datetime, status:
     return Page(status, web.render(
         "review/confirm.html", village=village, submission=submission, sections=views, error=error,
         errored=errored.value if errored else None, reasons=REJECT_REASONS, pii_fields=PII_FIELDS,
-        activity_date=long_date_id(submission.activity.date), done=done,
+        activity_date=long_date_id(submission.activity.date), done=done, notice=notice,
         open_count=sum(1 for s in sections if s.open)))
 
 
@@ -461,8 +461,17 @@ def _chosen(raw_token: str, form: dict[str, str], svc: Services, at: datetime) -
         if len(sections) == 1:
             page = _state_page(chosen.token, svc)
             return page if isinstance(page, Page) else _invalid()
-        return _activity_page(sections, svc, at, status=409)
+        return _activity_page(sections, svc, at, status=409, notice=_decided_before(chosen))
     return chosen
+
+
+def _decided_before(section: Section) -> str:
+    label = PROCEDURE_LABEL[section.token.procedure]
+    if section.newer:
+        return (f"Draf {label} ini sudah diperbarui: ada versi yang lebih baru. Tidak ada yang berubah. "
+                f"(A newer version of this {label} draft exists. Nothing was changed.)")
+    return (f"Draf {label} ini sudah diputuskan sebelumnya; tidak ada yang berubah. "
+            f"(This {label} draft was already decided; nothing was changed.)")
 
 
 def _tolak(draft: Draft, decided: Draft, reason: str | None, token: ReviewToken, at: datetime,
