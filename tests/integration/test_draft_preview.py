@@ -16,7 +16,7 @@ from kabar.services import services
 from kabar.usecases import preview
 from kabar.usecases.publication import channel_post
 from kabar.usecases.staff import authenticate
-from tests.integration.flow import OTHER, VILLAGE, activity_links, api_event, drafted, review_event, review_links, staff
+from tests.integration.flow import OTHER, VILLAGE, activity_links, api_event, drafted, review_event, staff
 
 AT = datetime(2026, 11, 27, 9, 30, tzinfo=WIB)
 
