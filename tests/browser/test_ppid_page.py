@@ -9,6 +9,7 @@ import pytest
 
 from kabar.domain.clock import now
 from kabar.domain.wording import raw_codes
+from kabar.services import services
 from kabar.usecases.staff import add_staff
 from kabar_local.demo import Http, links_to
 from kabar_local.samples import submission_payload
@@ -35,7 +36,7 @@ def _shoot(page, name: str) -> None:
 
 def test_one_page_decides_both_drafts_of_an_activity_on_a_phone(stack, page):
     # Given a hand-over for both procedures, with a video, through the local stack
-    token = add_staff("purwobinangun", "submitter", "Sri", "sri@purwobinangun.desa.id")[1]
+    token = add_staff("purwobinangun", "submitter", "Sri", "sri@purwobinangun.desa.id", svc=services())[1]
     http = Http(stack.base_url)
     payload, blobs = submission_payload(now().date())
     created = http.post_json("/submissions", payload, token).json()

@@ -35,10 +35,9 @@ def _draft(submission_id: str):
 
 
 def _token_used(link: str) -> bool:
+    from kabar.domain.models import Procedure
     from kabar.domain.tokens import token_hash
     from kabar.services import services
-
-    from kabar.domain.models import Procedure
     from kabar.usecases.review import draft_link
 
     raw = link.rsplit("/", 1)[1]  # the activity's link: one review token per draft under it

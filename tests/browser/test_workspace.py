@@ -198,7 +198,7 @@ def test_admin_corrects_a_draft_and_the_ppid_sees_version_2_with_differences(sta
     sid = hand_over(stack, ("website",))
     ppid = new_page()
     ppid.goto(newest_review_link(stack, sid))
-    ppid.fill("#note", "Judul kurang jelas, sebutkan dusunnya.")
+    ppid.fill("textarea[name=note]", "Judul kurang jelas, sebutkan dusunnya.")
     ppid.click("button.revise")
     ppid.wait_for_load_state()
     stack.dispatcher.wait_idle(timeout=60)

@@ -118,12 +118,18 @@ def visible_text(markup: str) -> str:
     return _URL.sub(" ", unescape(text))
 
 
+#: an English alternative beside the Indonesian (``tr()`` in the workspace, ``<span class="en">``): its
+#: words may be the English of a state ("published"), which is no code there
+_ENGLISH = re.compile(r"<(\w+)\b[^>]*(?:data-l=\"en\"|class=\"en\"|lang=\"en\")[^>]*>.*?</\1>", re.S)
+
+
 def raw_codes(markup: str) -> list[str]:
     """The codes and ISO times a reader would see in ``markup`` (a page, an email's text or HTML)."""
     text = visible_text(markup)
+    words = visible_text(_ENGLISH.sub(" ", markup))
     found = [m.group(0) for m in ISO_TIME.finditer(text)]
     found += [m.group(0) for m in SNAKE.finditer(text)]
-    found += [m.group(1) for m in ALONE.finditer(text)]
-    found += [m.group(1) for m in PROCEDURE_CODE.finditer(text)]
+    found += [m.group(1) for m in ALONE.finditer(words)]
+    found += [m.group(1) for m in PROCEDURE_CODE.finditer(words)]
     found += [m.group(0) for m in LEFTOVERS.finditer(text)]
     return found
