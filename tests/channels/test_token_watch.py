@@ -105,7 +105,7 @@ def test_a_week_ahead_the_admins_are_warned_once(world):
     assert mail.to == ("admin@purwobinangun.desa.id",)
     assert "Token Facebook berakhir dalam 6 hari" in mail.subject
     assert world.fb_secret in mail.text and "page_access_token" in mail.text
-    assert "10.00 WIB, 3 Desember 2026" in mail.text  # the end, in Jakarta time
+    assert "3 Desember 2026, 10.00 WIB" in mail.text  # the end, in Jakarta time
     # the next day's run, and a retried one, send nothing more for the same token and end date
     assert run(world, NOW + timedelta(days=1))["sent"] == 0
     assert run(world, NOW + timedelta(days=1))["sent"] == 0
