@@ -61,7 +61,9 @@ EXPECTED_ROUTES = {
                                ("GET", "/submissions/{id}/files/{file_id}/parts"),
                                ("POST", "/submissions/{id}/files/{file_id}/complete"),
                                # the submitter's side of issue 11: replace a refused file, their own history
-                               ("POST", "/submissions/{id}/files/{file_id}/replace"), ("GET", "/submissions")},
+                               ("POST", "/submissions/{id}/files/{file_id}/replace"), ("GET", "/submissions"),
+                               # ... and add a file the hand-over did not declare
+                               ("POST", "/submissions/{id}/files")},
     "ReviewApiFunction": {("GET", "/review/{token}"), ("HEAD", "/review/{token}"), ("POST", "/review/{token}"),
                           # one tap: a personal-data finding masked in a new version (issue 16)
                           ("POST", "/review/{token}/redact"),

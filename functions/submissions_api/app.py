@@ -128,6 +128,17 @@ def replace_file(submission_id: str, file_id: str, request: Annotated[uploads.Re
     return json_response(200, result)
 
 
+@app.post("/submissions/<submission_id>/files", tags=SUBMISSIONS, security=BEARER,
+          summary="Tambah berkas baru / add a file the hand-over did not declare",
+          responses=api.ok(201, api.FreshUpload, "Instruksi / the instruction", auth=api.AUTH_ERRORS,
+                           missing=api.NOT_FOUND, invalid=api.INVALID, conflict=api.CONFLICT))
+def add_file(submission_id: str, request: Annotated[uploads.NewFile, Body()]):
+    staff = _uploader(submission_id)
+    result = uploads.add_file(staff, submission_id, request, svc=services())
+    logger.info("a new file added to a submission", extra={"submission_id": submission_id})
+    return json_response(201, result)
+
+
 @app.delete("/submissions/<submission_id>/files/<file_id>/upload", tags=SUBMISSIONS, security=BEARER,
             summary="Batalkan unggahan bertahap / abort a multipart upload",
             responses={204: {"description": "Dibatalkan / aborted"}, **api.AUTH_ERRORS, **api.NOT_FOUND,

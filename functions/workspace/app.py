@@ -361,7 +361,7 @@ def _people_page(session: Session, village, error: tuple[str, str] | None = None
     names = {f"{p.role.value}:{p.email}": p.name for p in staff}
     audit = list(reversed(workspace_pages.history_lines(services().store.workspace_audit(village.id)[:30], names)))
     return _html(200 if not error else 422, "app/people.html", session, village=village, people=staff, audit=audit,
-                 page="people", error=error, flash=_q("ok"))
+                 page="people", error=error, flash=_q("ok"), tokens=workspace_pages.staff_tokens(staff))
 
 
 @app.post("/app/<village>/reports/<month>/rebuild")

@@ -105,10 +105,18 @@ def run_sop(stack, tokens: dict[str, str], say: Callable[[str], None] = print) -
     step("5. PPID membuka halaman konfirmasi (GET: tidak mengubah apa pun) lalu menekan TERIMA (POST approve)")
     for link in run.review_links:
         shown = http.get(link)
-        step(f"   -> GET  {shown.status_code} {'TERIMA' in shown.text and 'halaman konfirmasi' or ''}".rstrip())
-        decided = approve_as_a_person(http, link, shown.text)
-        run.decisions.append(decided.status_code)
-        step(f"   -> POST {decided.status_code} keputusan tercatat (decision recorded)")
+        step(f"   -> GET  {shown.status_code} {'TERIMA' in shown.text and 'halaman keputusan' or ''}".rstrip())
+        page = shown.text
+        # one page for the activity: each draft on it decided in turn (the page after a decision shows the next)
+        while re.search(r'name="form_token" value="[^"]+"', page) and len(run.decisions) < 8:
+            procedure = re.search(r'name="procedure" value="([^"]+)"', page)
+            decided = approve_as_a_person(http, link, page)
+            run.decisions.append(decided.status_code)
+            step(f"   -> POST {decided.status_code} TERIMA {procedure.group(1) if procedure else ''}: "
+                 "keputusan tercatat (decision recorded)")
+            if decided.status_code != 200:
+                break
+            page = decided.text
 
     step("6. Konten yang disetujui diterbitkan (publication to the local website and the local feed)")
     stack.dispatcher.wait_idle(timeout=60)
@@ -252,7 +260,8 @@ def approve_as_a_person(http: Http, link: str, page: str):
         return found.group(1) if found else ""
 
     headers = {"User-Agent": PHONE_BROWSER}
-    form = {"decision": "approve", "note": "", "form_token": field(page, "form_token")}
+    form = {"decision": "approve", "note": "", "form_token": field(page, "form_token"),
+            "procedure": field(page, "procedure")}
     step = http.session.post(link, data=form, headers=headers, timeout=30)
     return http.session.post(link, data={**form, "confirm": field(step.text, "confirm"), "sure": "ya"},
                              headers=headers, timeout=30)

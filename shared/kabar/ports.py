@@ -353,6 +353,9 @@ class Submissions(Protocol):
     def record_asset(self, asset: Asset, change: Change | None = None) -> bool:
         """Store intake's verdict once, with its consequences: a redelivered notification finds it decided."""
 
+    def add_asset(self, asset: Asset, audit: AuditEntry) -> bool:
+        """One more expected file for a hand-over not closed by TOLAK, with its audit entry; False when closed."""
+
     def reopen_asset(self, refused: Asset, reopened: Asset, audit: AuditEntry) -> bool:
         """A refused file expected again (the submitter replaces it), with its audit entry, in one
         transaction: only while the file is still the refused one and the submission still receiving."""

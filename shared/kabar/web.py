@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 TEMPLATES = Path(__file__).parent / "templates"
 
+#: called with (template name, output) after each render: the tests hold every page and email to
+#: the one date style and no raw codes (tests/conftest.py); nothing is registered in production
+observers: list[Callable[[str, str], None]] = []
+
 
 @cache
 def _env():  # noqa: ANN202 - jinja2 is imported only by the functions that render
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    from .domain.wording import filters
 
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "xml"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -19,8 +26,16 @@ def _env():  # noqa: ANN202 - jinja2 is imported only by the functions that rend
 
     env.globals["batas"] = BATAS_WAKTU  # the SOP's limits in words, never a literal in a template
     env.globals["masa_tautan_masuk"] = lama(SIGN_IN_LINK_TTL)  # how long a sign-in link works
+    env.filters.update(filters())
     return env
 
 
 def render(name: str, **context: object) -> str:
-    return _env().get_template(name).render(**context)
+    return seen(name, _env().get_template(name).render(**context))
+
+
+def seen(name: str, output: str) -> str:
+    """Hand a rendered page or email to the observers, if any (see ``observers``)."""
+    for observe in observers:
+        observe(name, output)
+    return output

@@ -185,5 +185,17 @@ def test_a_refused_file_is_replaced_from_the_page_and_the_history_comes_from_the
     page.reload()
     row = page.locator(f"#history-list li[data-sid='{sid}']")
     expect(row).to_contain_text("5/5 berkas diterima", timeout=10_000)
-    assert "lengkap" in row.inner_text() and row.locator("label.replace").count() == 0
+    # one state, from the server: no longer waiting for files, never "lengkap, diproses admin" beside a draft's
+    assert row.locator("[data-state]").get_attribute("data-state") in ("drafting", "with_ppid")
+    assert "menunggu berkas" not in row.inner_text() and row.locator("label.replace").count() == 0
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # a photo the hand-over did not declare is added from the same row, through the same upload flow
+    row.locator("label.add input[type=file]").set_input_files(_photo(8))
+    expect(page.locator("#bars")).to_contain_text("Terkirim", timeout=20_000)
+    stack.dispatcher.wait_idle(timeout=60)
+    page.reload()
+    row = page.locator(f"#history-list li[data-sid='{sid}']")
+    expect(row).to_contain_text("6/6 berkas diterima", timeout=10_000)
+    page.screenshot(path=str(SHOTS / "upload-added-360.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(SHOTS / "upload-added-1280.png"), full_page=True)

@@ -198,7 +198,7 @@ def test_admin_corrects_a_draft_and_the_ppid_sees_version_2_with_differences(sta
     sid = hand_over(stack, ("website",))
     ppid = new_page()
     ppid.goto(newest_review_link(stack, sid))
-    ppid.fill("#note", "Judul kurang jelas, sebutkan dusunnya.")
+    ppid.fill("textarea[name=note]", "Judul kurang jelas, sebutkan dusunnya.")
     ppid.click("button.revise")
     ppid.wait_for_load_state()
     stack.dispatcher.wait_idle(timeout=60)
@@ -280,6 +280,8 @@ def test_revoking_a_person_ends_their_session_and_token(stack, new_page):
     sign_in(page, admin)
     page.goto(f"{stack.base_url}/app/{VILLAGE}/people")
     shoot(page, "people")
+    row = page.inner_text(f"li[data-staff='{reviewer.staff_id}']")  # the API token's end, in the one date style
+    assert re.search(r"Token API berlaku sampai \d{1,2} \w+ \d{4}, \d{2}\.\d{2} WIB", row), row
     page.click(f"li[data-staff='{reviewer.staff_id}'] button.danger")
     page.wait_for_url(re.compile(r"\?ok=revoked$"))
     assert "dicabut" in page.inner_text(f"li[data-staff='{reviewer.staff_id}']")

@@ -101,7 +101,7 @@ def test_a_week_ahead_the_admins_are_warned_once(world):
     assert f"https://kabar.example.id/app/{world.village.id}/settings#kanal" in mail.text
     assert "Sambungkan ulang Facebook" in mail.text and "page_access_token" not in mail.text
     assert f'href="https://kabar.example.id/app/{world.village.id}/settings#kanal"' in mail.html
-    assert "10.00 WIB, 3 Desember 2026" in mail.text  # the end, in Jakarta time
+    assert "3 Desember 2026, 10.00 WIB" in mail.text  # the end, in Jakarta time
     # the next day's run, and a retried one, send nothing more for the same token and end date
     assert run(world, NOW + timedelta(days=1))["sent"] == 0
     assert run(world, NOW + timedelta(days=1))["sent"] == 0

@@ -78,14 +78,49 @@ def drafted(aws: AwsEnv) -> tuple[str, dict]:
 
 
 def review_links(aws: AwsEnv) -> list[str]:
-    """Deliver the notifications and pull the review links out of the emails sent."""
+    """Deliver the notifications and pull the review links out of the emails sent: each draft's own
+    link (``review.draft_link``) of every activity link, so a test can act on each draft by itself."""
     from kabar_local.outbox import Outbox
 
     aws.deliver("NotificationQueue", "ReviewNotificationFunction")
     links = []
     for mail in Outbox().list():
+        links += [link for _, link in draft_links_in(mail)]
+    return list(dict.fromkeys(links))
+
+
+def activity_links(aws: AwsEnv, to: str | None = None) -> list[str]:
+    """The review links exactly as the emails carry them (one per activity and reviewer)."""
+    from kabar_local.outbox import Outbox
+
+    aws.deliver("NotificationQueue", "ReviewNotificationFunction")
+    links = []
+    for mail in Outbox().list(**({"to": to} if to else {})):
         links += [u for u in mail["links"] if "/review/" in u]
     return list(dict.fromkeys(links))
+
+
+def draft_links_in(mail: dict) -> list[tuple[str, str]]:
+    """(procedure, the draft's own link) for each draft an email's review link covers."""
+    from kabar.domain.models import Procedure
+    from kabar.domain.tokens import split_token, token_hash
+    from kabar.services import services
+    from kabar.usecases.review import draft_link
+
+    found = []
+    for url in dict.fromkeys(u for u in mail["links"] if "/review/" in u):
+        raw = url.rsplit("/", 1)[1]
+        parts = split_token(raw)
+        if parts is None:
+            continue
+        single = services().store.get_review_token(parts[0], token_hash(raw))
+        if single is not None:
+            found.append((single.procedure.value, url))
+            continue
+        for procedure in Procedure:
+            if services().store.get_review_token(parts[0], token_hash(draft_link(raw, procedure))):
+                found.append((procedure.value, draft_link(url, procedure)))
+    return found
 
 
 #: the reviewer's phone browser (automation user agents are refused the decision)

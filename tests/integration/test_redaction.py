@@ -8,7 +8,7 @@ from kabar.domain.models import DraftStatus, Procedure
 from kabar.services import services
 from kabar_local import samples
 from kabar_local.outbox import Outbox
-from tests.integration.flow import VILLAGE, api_event, review_event, staff, submit, upload_all
+from tests.integration.flow import VILLAGE, api_event, draft_links_in, review_event, staff, submit, upload_all
 
 NIK = "3404014508900002"
 NARRATIVE = samples.NARRATIVE + f"\n\nBantuan diterima warga dengan NIK {NIK} pada hari itu."
@@ -21,14 +21,17 @@ def _drafted(aws) -> str:
     assert status == 201, created
     upload_all(created, blobs, payload)
     aws.deliver("IntakeQueue", "IntakeFunction")
-    aws.deliver("DraftingQueue", "DraftingFunction")
+    aws.deliver("DraftingQueue", "DraftingFunction")  # the website draft; the social one waits for the video
+    aws.deliver("VideoDraftingQueue", "VideoDraftingFunction")
+    aws.deliver("DraftingQueue", "DraftingFunction")  # the social draft: one email asks for both
     aws.deliver("NotificationQueue", "ReviewNotificationFunction")
     return created["submission_id"]
 
 
 def _website_link(mails) -> str:
-    mail = next(m for m in mails if "Website" in m["subject"])
-    return next(u for u in mail["links"] if "/review/" in u).rsplit("/", 1)[1]
+    """The website draft's own link within the newest email's activity link."""
+    mail = [m for m in mails if "Website" in m["subject"]][0]  # the outbox lists the newest first
+    return next(u for p, u in draft_links_in(mail) if p == "website").rsplit("/", 1)[1]
 
 
 def _redact_event(token: str, form: str) -> dict:

@@ -17,7 +17,7 @@ from kabar.usecases import review
 from kabar.usecases.audit import verify_trail
 from kabar_local import cli, samples
 from kabar_local.outbox import Outbox
-from tests.integration.flow import OTHER, VILLAGE, api_event, drafted, review_event, staff, submit
+from tests.integration.flow import OTHER, VILLAGE, api_event, draft_links_in, drafted, review_event, staff, submit
 
 
 def _links_by_procedure(aws) -> dict[str, str]:
@@ -25,10 +25,8 @@ def _links_by_procedure(aws) -> dict[str, str]:
     aws.deliver("NotificationQueue", "ReviewNotificationFunction")
     out = {}
     for mail in Outbox().list(to="ppid@purwobinangun.desa.id"):
-        procedure = "social" if "Media Sosial" in mail["subject"] else "website"
-        for url in mail["links"]:
-            if "/review/" in url:
-                out.setdefault(procedure, []).append((mail["subject"], url.rsplit("/", 1)[1]))
+        for procedure, url in draft_links_in(mail):
+            out.setdefault(procedure, []).append((mail["subject"], url.rsplit("/", 1)[1]))
     return {p: sorted(v)[-1][1] for p, v in out.items()}
 
 

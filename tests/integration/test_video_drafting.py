@@ -20,7 +20,7 @@ from kabar.usecases.villages import put_village
 from kabar_local import samples
 from kabar_local import video_samples as clips
 from kabar_local.outbox import Outbox
-from tests.integration.flow import VILLAGE, review_event, review_links, staff, submit, upload_all
+from tests.integration.flow import VILLAGE, activity_links, review_event, staff, submit, upload_all
 
 ADMIN, SUBMITTER = "admin@purwobinangun.desa.id", "submitter@purwobinangun.desa.id"
 
@@ -100,7 +100,7 @@ def test_an_iphone_video_becomes_a_clean_draft_video_the_social_draft_waits_for_
     assert [json.loads(r["body"])["detail-type"] for r in aws.drain("DraftingQueue")] == ["VideoDrafted"]
 
     # the PPID: the email shows the cover linking to the page; the page plays the video with the cover as poster
-    links = review_links(aws)
+    links = activity_links(aws)
     mail = next(m for m in Outbox().list(to="ppid@purwobinangun.desa.id") if "Media Sosial" in m["subject"])
     assert "Putar video di halaman keputusan" in mail["html"]
     poster = re.search(r'<a href="([^"]+)"[^>]*><img src="([^"]+/files/[^"]+)" alt="Sampul video', mail["html"])

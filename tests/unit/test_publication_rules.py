@@ -221,8 +221,8 @@ def test_a_retry_after_the_deadline_alerts_the_admin_once(svc):
         with pytest.raises(PublicationIncomplete):
             run(svc, [ig], wib(28, 23, minute))
     (mail,) = svc.mailer.items
-    assert "Terbit terlambat di instagram" in mail.subject and mail.to == ("admin@purwobinangun.desa.id",)
-    assert "29-11-2026 00:30 WIB" in mail.text and "28-11-2026 23:59 WIB" in mail.text
+    assert "Terbit terlambat di Instagram" in mail.subject and mail.to == ("admin@purwobinangun.desa.id",)
+    assert "29 November 2026, 00.30 WIB" in mail.text and "28 November 2026, 23.59 WIB" in mail.text
 
 
 def test_a_permanent_error_stops_at_once_and_emails_the_admin(svc):
@@ -230,7 +230,7 @@ def test_a_permanent_error_stops_at_once_and_emails_the_admin(svc):
     (pub,) = run(svc, [fb], wib(27, 12))
     assert pub.status is PublicationStatus.FAILED
     (mail,) = svc.mailer.items
-    assert "Gagal terbit di facebook" in mail.subject and "Token akses" in mail.text
+    assert "Gagal terbit di Facebook" in mail.subject and "Token akses" in mail.text
     assert svc.store.draft.status is DraftStatus.APPROVED  # kept ready to publish again
     run(svc, [fb], wib(27, 12, 5))  # a redelivery does not retry blindly nor email again
     assert len(svc.mailer.items) == 1 and fb.posts == {}
@@ -358,6 +358,6 @@ def test_a_site_that_moved_to_https_is_published_and_the_admin_told_to_fix_its_a
     wp.notice = "Situs WordPress sudah pindah ke https://desa.id. Admin: ganti alamat kanal WordPress."
     (pub,) = run(svc, [wp], wib(27, 12))
     assert pub.status is PublicationStatus.PUBLISHED
-    (mail,) = svc.mailer.items
-    assert "Perlu diperbaiki di wordpress" in mail.subject and "pindah ke https://desa.id" in mail.text
+    (mail,) = [m for m in svc.mailer.items if "Perlu diperbaiki" in m.subject]  # the submitter is told too
+    assert "Perlu diperbaiki di Situs web (WordPress)" in mail.subject and "pindah ke https://desa.id" in mail.text
     assert "https://wordpress.example/1" in mail.text

@@ -67,8 +67,8 @@ def test_an_email_says_the_limit_the_rules_keep(monkeypatch):
 
 
 REVIEW_MAIL = {
-    "draft": {"procedure_label": "Media sosial", "version": 1, "changes": [], "procedure": "social",
-              "caption": "Kerja bakti", "poster_url": None},
+    "drafts": [{"procedure_label": "Media sosial", "version": 1, "changes": [], "procedure": "social",
+                "caption": "Kerja bakti", "poster_url": None, "findings": []}],
     "submission": {"activity": {"title": "Kerja bakti", "location": "Balai"}, "submitter_name": "Sri"},
     "activity_date": "3 Desember 2026", "due": "3 Desember 2026, 10.00 WIB", "findings": [], "pii_fields": {},
     "link": "https://kabar.example/review/x", "reviewer": {"name": "Bu PPID"},

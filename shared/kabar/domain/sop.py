@@ -207,3 +207,15 @@ def is_late(moment: datetime | None, deadline: datetime) -> bool | None:
     if moment is None:
         return None
     return to_wib(moment) > deadline
+
+
+# --- step 3 for an activity that feeds both procedures ------------------------------------------
+
+def draf_untuk_ppid(procedures: list[str], drafts: dict[str, str]) -> list[str] | None:
+    """Step 3 as one decision page: the PPID weighs an activity's drafts together, in one email and on
+    one page, each still decided on its own. ``drafts`` is each procedure's newest draft state
+    (``in_review``, or ``waiting_admin`` while the admin looks first). Returns the procedures to decide
+    now, or None while a procedure of the hand-over has no draft yet (the PPID is asked once it has)."""
+    if any(p not in drafts for p in procedures):
+        return None
+    return [p for p in procedures if drafts[p] == "in_review"]

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from .clock import MONTHS_ID, to_wib
+from .clock import to_wib
 from .models import Role, Staff, Village
+from .wording import when_id  # noqa: F401 - the one date style (wording.py), named here for the workspace
 
 #: a personal sign-in link (sent or printed) works once, within this time
 SIGN_IN_LINK_TTL = timedelta(hours=72)
@@ -97,7 +98,16 @@ def read_clock(step: str, started_at: datetime, due: datetime, at: datetime, don
     return Clock(step=step, started_at=started, due=due, state=state, minutes_left=int(left.total_seconds() // 60))
 
 
-def when_id(moment: datetime) -> str:
-    """``2 Desember 2026, 09.44 WIB``: the one way people read a date and time."""
-    local = to_wib(moment)
-    return f"{local.day} {MONTHS_ID[local.month - 1]} {local.year}, {local:%H.%M} WIB"
+
+#: a staff member's API token is shown as ending soon this long before it expires
+STAFF_TOKEN_NEAR = timedelta(days=14)
+
+
+def staff_token_state(expires_at: datetime | None, at: datetime) -> str | None:
+    """A personal API token's standing: ``valid``, ``near`` (ends within ``STAFF_TOKEN_NEAR``), ``expired``;
+    None for a token made before tokens expired."""
+    if expires_at is None:
+        return None
+    if to_wib(expires_at) <= to_wib(at):
+        return "expired"
+    return "near" if to_wib(expires_at) - to_wib(at) <= STAFF_TOKEN_NEAR else "valid"

@@ -30,7 +30,7 @@ from ..domain.inbox import (
 from ..domain.models import Village
 from ..domain.outbox import Change
 from ..domain.text import t
-from ..domain.workspace import when_id
+from ..domain.wording import when_id
 from ..services import Services
 from .notices import rendered
 

@@ -19,6 +19,7 @@ from ..domain.clock import long_date_id, month_of, now, previous_month, to_wib
 from ..domain.models import Asset, AssetStatus, AuditEntry, Submission, SubmissionStatus, Village
 from ..domain.outbox import Change
 from ..domain.text import Bilingual, t
+from ..domain.wording import when_id
 from ..services import Services
 from .notices import rendered
 
@@ -83,7 +84,7 @@ def _tell(village, submission: Submission, at: datetime, svc: Services) -> None:
     due = sop.batas_penyerahan(submission.activity.date)
     context = {"village": village, "submission": submission, "missing": missing,
                "activity_date": long_date_id(submission.activity.date),
-               "due": due.strftime("%H.%M WIB, ") + long_date_id(due.date()), "past_due": at > due,
+               "due": when_id(due), "past_due": at > due,
                "upload_url": f"{svc.settings.public_url.rstrip('/')}/upload"}
     svc.store.enqueue(Change(notices=rendered(
         village.id, "incomplete", f"submission:{submission.submission_id}", [submission.submitter_email],

@@ -21,6 +21,7 @@ from ..domain.models import Asset, AssetStatus, AuditEntry, FileKind, Submission
 from ..domain.outbox import Change
 from ..domain.text import t
 from ..services import Services
+from .submitter_notices import receipt_notice
 
 logger = Logger(child=True)
 
@@ -177,10 +178,14 @@ def complete_if_ready(tenant_id: str, submission_id: str, svc: Services) -> bool
     at = now()
     if submission.status is SubmissionStatus.COMPLETE:
         return True
+    village = svc.store.get_village(tenant_id)
+    completed = submission.model_copy(update={"completed_at": at})
     svc.store.mark_complete(submission, at, Change(
         audit=AuditEntry(tenant_id=tenant_id, submission_id=submission_id, at=at, actor="intake", action="completed",
                          subject="submission", from_state="receiving", to_state="complete"),
-        events=[SubmissionCompleted(tenant_id=tenant_id, submission_id=submission_id, occurred_at=at)]))
+        events=[SubmissionCompleted(tenant_id=tenant_id, submission_id=submission_id, occurred_at=at)],
+        # the submitter's receipt with the register number, committed with the completion (sent once)
+        notices=receipt_notice(village, completed, assets)))
     complete = svc.store.get_submission(tenant_id, submission_id).status is SubmissionStatus.COMPLETE
     if complete:
         svc.metrics.count(sop_metrics.SUBMISSIONS, tenant_id)

@@ -31,9 +31,11 @@ from ..domain.outbox import Change, Notice
 from ..domain.publishing import MAX_CHECKS, check_delay, publish_moment, retry_plan
 from ..domain.sop import batas_unggah
 from ..domain.text import t
+from ..domain.wording import channel_name, when_id
 from ..ports import Channel, ChannelPost, ChannelProcessing, LaterQueue, PermanentChannelError
 from ..services import Services
 from .notices import rendered
+from .submitter_notices import published_notice
 from .undo import undo_until
 
 logger = Logger(child=True)
@@ -176,7 +178,7 @@ def publish_approved(event: DraftApproved, svc: Services,
     if transient:
         # One message carries every channel: wait until the most throttled one is expected to accept.
         raise PublicationIncomplete(f"retry needed for: {', '.join(transient)}", max(delays))
-    _all_online(draft, results, len(applicable), svc)
+    _all_online(village, submission, draft, results, len(applicable), svc)
     if not channels:
         svc.store.enqueue(Change(notices=_alert_admins(
             village, submission, draft, "-", "Belum ada kanal yang dikonfigurasi untuk prosedur ini. "
@@ -261,10 +263,13 @@ def _wait_on_channel(pub: Publication, busy: ChannelProcessing, draft: Draft, sv
     return pub
 
 
-def _all_online(draft: Draft, results: list[Publication], expected: int, svc: Services) -> None:
+def _all_online(village: Village, submission: Submission, draft: Draft, results: list[Publication], expected: int,
+                svc: Services) -> None:
     published = [p for p in results if p.status is PublicationStatus.PUBLISHED]
     if published and len(published) == expected:
         svc.store.set_draft_status(draft, DraftStatus.APPROVED, DraftStatus.PUBLISHED)
+        # "sudah terbit" to the submitter, with the links; a redelivery promises the same notice (sent once)
+        svc.store.enqueue(Change(notices=published_notice(village, submission, draft, published)))
 
 
 def check_channel(event: ChannelCheckDue, *, svc: Services,
@@ -297,20 +302,19 @@ def check_channel(event: ChannelCheckDue, *, svc: Services,
     if pub.status is PublicationStatus.PUBLISHED:
         applicable = [c for c in channels if (accepts := getattr(c, "accepts", None)) is None
                       or accepts(for_channel(shared_post, draft, c.name))]
-        _all_online(draft, svc.store.publications(event.tenant_id, event.submission_id, event.procedure,
-                                                  event.version), len(applicable), svc)
+        online = svc.store.publications(event.tenant_id, event.submission_id, event.procedure, event.version)
+        _all_online(village, submission, draft, online, len(applicable), svc)
     return pub
 
 
 def _alert_late(village: Village, submission: Submission, draft: Draft, channel: str, problem: str,
                 retry_at: datetime, deadline: datetime, svc: Services) -> list[Notice]:
     context = {"village": village, "submission": submission, "draft": draft, "channel": channel, "problem": problem,
-               "retry_at": to_wib(retry_at).strftime("%d-%m-%Y %H:%M"),
-               "deadline": to_wib(deadline).strftime("%d-%m-%Y %H:%M")}
+               "retry_at": when_id(retry_at), "deadline": when_id(deadline)}
     return rendered(
         village.id, "publish_late", f"draft:{draft.procedure.value}:v{draft.version}:{channel}",
         [str(a.email) for a in village.admins],
-        f"[Kabar {village.name}] Terbit terlambat di {channel}: {submission.activity.title}",
+        f"[Kabar {village.name}] Terbit terlambat di {channel_name(channel)}: {submission.activity.title}",
         web.render("email/publish_late.txt", **context), web.render("email/publish_late.html", **context),
         submission_id=submission.submission_id)
 
@@ -322,7 +326,7 @@ def _tell_admins(village: Village, submission: Submission, draft: Draft, channel
     return rendered(
         village.id, "channel_notice", f"draft:{draft.procedure.value}:v{draft.version}:{channel}",
         [str(a.email) for a in village.admins],
-        f"[Kabar {village.name}] Perlu diperbaiki di {channel}: {submission.activity.title}",
+        f"[Kabar {village.name}] Perlu diperbaiki di {channel_name(channel)}: {submission.activity.title}",
         web.render("email/channel_notice.txt", **context), web.render("email/channel_notice.html", **context),
         submission_id=submission.submission_id)
 
@@ -337,7 +341,7 @@ def _alert_admins(village: Village, submission: Submission, draft: Draft, channe
         village.id, "publish_failed",
         f"draft:{draft.procedure.value}:v{draft.version}:{channel}:{_failure_count(village, draft, channel, svc)}",
         [str(a.email) for a in village.admins],
-        f"[Kabar {village.name}] Gagal terbit di {channel}: {submission.activity.title}",
+        f"[Kabar {village.name}] Gagal terbit di {channel_name(channel)}: {submission.activity.title}",
         web.render("email/publish_failed.txt", **context), web.render("email/publish_failed.html", **context),
         submission_id=submission.submission_id)
 

@@ -18,7 +18,7 @@ from aws_lambda_powertools import Logger
 
 from .. import web
 from ..domain import sop, sop_metrics, state
-from ..domain.clock import iso, long_date_id, now, to_wib
+from ..domain.clock import long_date_id, now, to_wib
 from ..domain.diff import FieldDiff, draft_changes, plain
 from ..domain.errors import InvalidTransition, NotFound
 from ..domain.events import DraftApproved, DraftReady, DraftRejected, RevisionRequested
@@ -29,6 +29,7 @@ from ..domain.models import (
     Draft,
     DraftStatus,
     Procedure,
+    PublicationStatus,
     ReviewToken,
     Submission,
     Village,
@@ -38,6 +39,7 @@ from ..domain.pii import FIELDS as PII_FIELDS
 from ..domain.pii import Finding, screen_fields
 from ..domain.text import t
 from ..domain.tokens import new_token, split_token, token_hash
+from ..domain.wording import channel_name, draft_state, when_id
 from ..ports import Mail
 from ..services import Services
 from . import preview
@@ -107,18 +109,44 @@ def _changes(draft: Draft, svc: Services) -> list[FieldDiff]:
 # --- the email ---------------------------------------------------------------------------------
 
 def notify_reviewers(event: DraftReady, svc: Services, at: datetime | None = None) -> list[str]:
-    """One link per reviewer for this draft version, promised as a notice each (sent once each).
+    """One email per activity to each reviewer: every draft of the hand-over that awaits the PPID, behind
+    one link (``sop.draf_untuk_ppid``). While a procedure's draft is still being made (the social draft
+    waits for the video) nobody is asked yet: that draft's own DraftReady asks for both.
 
-    Returns the notice ids; a redelivered event promises the same notices, which are already there.
+    Returns the notice ids; a redelivered event (or the other draft's) promises the same notices, which
+    are already there.
     """
     village = svc.store.get_village(event.tenant_id)
     draft = svc.store.get_draft(event.tenant_id, event.submission_id, event.procedure, event.version)
     if draft.status is not DraftStatus.IN_REVIEW:
         logger.info("draft no longer under review; no email", extra={"status": draft.status.value})
         return []
-    notices = link_notices(village, draft, village.reviewers, "review")
+    drafts = awaiting_ppid(village, event.submission_id, svc)
+    if drafts is None:
+        logger.info("the activity's other draft is still being made; one email asks for both later",
+                    extra={"submission_id": event.submission_id})
+        return []
+    if not any(d.procedure is draft.procedure and d.version == draft.version for d in drafts):
+        drafts = [*drafts, draft]  # sent to the PPID by the admin (admin review first): asked for it too
+    notices = link_notices(village, drafts, village.reviewers, "review")
     svc.store.enqueue(Change(notices=notices))
     return [n.notice_id for n in notices]
+
+
+def awaiting_ppid(village: Village, submission_id: str, svc: Services) -> list[Draft] | None:
+    """The activity's newest drafts that await the PPID now (``sop.draf_untuk_ppid``), or None while one
+    of its procedures has no draft yet."""
+    from .admin_review import waits_for_admin
+
+    submission = svc.store.get_submission(village.id, submission_id)
+    latest: dict[str, Draft] = {}
+    for d in sorted(svc.store.submission_items(village.id, submission_id)["draft"], key=lambda d: d.version):
+        latest[d.procedure.value] = d
+    states = {p: ("waiting_admin" if d.status is DraftStatus.IN_REVIEW
+                  and waits_for_admin(village, submission_id, d.procedure, d.version, svc) else d.status.value)
+              for p, d in latest.items()}
+    asked = sop.draf_untuk_ppid([p.value for p in submission.procedures], states)
+    return None if asked is None else [latest[p] for p in asked]
 
 
 #: subject prefixes of the same email sent again by the SLA watch
@@ -126,52 +154,66 @@ LINK_KINDS = {"review": "Mohon keputusan", "reminder": "Pengingat \u2013 mohon k
               "escalation": "Eskalasi \u2013 mohon keputusan"}
 
 
-def link_notices(village: Village, draft: Draft, people: list[Contact], kind: str) -> list[Notice]:
-    """A review link for each person: its token is made when the email is sent, never stored in clear."""
-    return [Notice(tenant_id=village.id, purpose="review_link", submission_id=draft.submission_id,
-                   subject=f"draft:{draft.procedure.value}:v{draft.version}:{kind}", recipient=str(person.email),
-                   params={"procedure": draft.procedure.value, "version": draft.version, "kind": kind,
-                           "name": person.name})
+def link_notices(village: Village, drafts: Draft | list[Draft], people: list[Contact], kind: str) -> list[Notice]:
+    """A review link for each person, for one activity's drafts: its token is made when the email is sent,
+    never stored in clear. The same drafts at the same versions are one notice (sent once)."""
+    drafts = sorted([drafts] if isinstance(drafts, Draft) else drafts, key=lambda d: d.procedure.value)
+    versions = {d.procedure.value: d.version for d in drafts}
+    what = "+".join(f"{p}:v{v}" for p, v in versions.items())
+    return [Notice(tenant_id=village.id, purpose="review_link", submission_id=drafts[0].submission_id,
+                   subject=f"draft:{what}:{kind}", recipient=str(person.email),
+                   params={"drafts": versions, "kind": kind, "name": person.name})
             for person in people]
 
 
 def review_link_mail(notice: Notice, svc: Services, at: datetime) -> Mail:
-    """Compose a review link's email at sending time (the notice's composer in ``notices``)."""
+    """Compose a review link's email at sending time (the notice's composer in ``notices``): the drafts
+    still under review at the versions the notice names."""
     from .notices import Skip
 
     params = notice.params
     assert notice.submission_id is not None
-    procedure = Procedure(params["procedure"])
-    draft = svc.store.get_draft(notice.tenant_id, notice.submission_id, procedure, int(params["version"]))
-    if draft.status is not DraftStatus.IN_REVIEW:
-        raise Skip(f"draft {draft.procedure.value} v{draft.version} is {draft.status.value}")
+    versions = params.get("drafts") or {params["procedure"]: params["version"]}  # a notice of one draft
+    drafts = [svc.store.get_draft(notice.tenant_id, notice.submission_id, Procedure(p), int(v))
+              for p, v in versions.items()]
+    open_drafts = [d for d in drafts if d.status is DraftStatus.IN_REVIEW]
+    if not open_drafts:
+        raise Skip("; ".join(f"draft {d.procedure.value} v{d.version} is {d.status.value}" for d in drafts))
     village = svc.store.get_village(notice.tenant_id)
     submission = svc.store.get_submission(notice.tenant_id, notice.submission_id)
     reviewer = Contact(name=params.get("name") or notice.recipient, email=notice.recipient)
-    return compose_review_link(village, submission, draft, reviewer, svc, at, params.get("kind", "review"))
+    return compose_review_link(village, submission, open_drafts, reviewer, svc, at, params.get("kind", "review"))
 
 
-def compose_review_link(village: Village, submission: Submission, draft: Draft, reviewer: Contact,
+def draft_link(raw_token: str, procedure: Procedure) -> str:
+    """The part of an activity's link that acts on one of its drafts: ``<link>-<procedure>``. Only its
+    hash is stored, one review token per draft; so each draft keeps its own single use."""
+    return f"{raw_token}-{procedure.value}"
+
+
+def compose_review_link(village: Village, submission: Submission, drafts: Draft | list[Draft], reviewer: Contact,
                         svc: Services, at: datetime, kind: str = "review") -> Mail:
+    drafts = sorted([drafts] if isinstance(drafts, Draft) else drafts, key=lambda d: d.procedure.value)
     token = new_token(village.id)
     expires_at = at + timedelta(hours=svc.settings.review_link_hours)
-    svc.store.put_review_token(ReviewToken(
-        tenant_id=village.id, token_hash=token_hash(token), submission_id=submission.submission_id,
-        procedure=draft.procedure, version=draft.version, reviewer_email=str(reviewer.email),
-        reviewer_name=reviewer.name, expires_at=expires_at))
+    for draft in drafts:
+        svc.store.put_review_token(ReviewToken(
+            tenant_id=village.id, token_hash=token_hash(draft_link(token, draft.procedure)),
+            submission_id=submission.submission_id, procedure=draft.procedure, version=draft.version,
+            reviewer_email=str(reviewer.email), reviewer_name=reviewer.name, expires_at=expires_at))
     link = f"{svc.settings.public_url.rstrip('/')}/review/{token}"
-    due = sop.batas_keputusan(draft.created_at)
-    context = {"village": village, "submission": submission, "draft": _preview(draft, svc, expires_at), "link": link,
-               "reviewer": reviewer, "due": due.strftime("%H.%M WIB, ") + long_date_id(due.date()),
-               "findings": screening(village, submission, draft), "pii_fields": PII_FIELDS,
-               "activity_date": long_date_id(submission.activity.date)}
-    subject = (f"[Kabar {village.name}] {LINK_KINDS[kind]}: {PROCEDURE_LABEL[draft.procedure]} "
-               f"\u2013 {submission.activity.title} (v{draft.version})")
+    due = min(sop.batas_keputusan(d.created_at) for d in drafts)
+    context = {"village": village, "submission": submission, "link": link, "reviewer": reviewer, "due": when_id(due),
+               "drafts": [{**_preview(d, svc, expires_at), "findings": screening(village, submission, d)}
+                          for d in drafts],
+               "pii_fields": PII_FIELDS, "activity_date": long_date_id(submission.activity.date)}
+    labels = " + ".join(f"{PROCEDURE_LABEL[d.procedure]} (v{d.version})" for d in drafts)
+    subject = f"[Kabar {village.name}] {LINK_KINDS[kind]}: {labels} \u2013 {submission.activity.title}"
     return Mail(to=(str(reviewer.email),), subject=subject, text=web.render("email/review.txt", **context),
                 html=web.render("email/review.html", **context), tags={"kind": kind})
 
 
-# --- the confirmation page and the decision ----------------------------------------------------
+# --- the decision page and the decision --------------------------------------------------------
 
 def _load(raw_token: str, svc: Services, at: datetime) -> ReviewToken | None:
     parts = split_token(raw_token)
@@ -192,6 +234,49 @@ def _invalid() -> Page:
                                        "still need to decide.")))
 
 
+@dataclass
+class Section:
+    """One draft on an activity's decision page, acted on through its own token."""
+
+    raw: str  # the draft's own link (``draft_link``), or a link of one draft sent before activity links
+    token: ReviewToken
+    draft: Draft  # the procedure's newest version
+    open: bool  # still decidable through this link
+    newer: bool = False  # a newer version exists: its own email brings its link
+    latest_version: int = 0
+
+
+def _sections(raw_token: str, svc: Services, at: datetime) -> list[Section]:
+    """The drafts a link covers: an activity's link covers one draft per procedure (``draft_link``); a
+    draft's own link is read as its activity's, so the page is the same whichever is opened."""
+    own = _own_procedure(raw_token, svc, at)
+    base = raw_token.removesuffix(f"-{own.value}") if own else raw_token
+    single = _load(base, svc, at)
+    found = [(base, single)] if single else [(draft_link(base, p), _load(draft_link(base, p), svc, at))
+                                             for p in Procedure]
+    sections = []
+    for raw, token in found:
+        if token is None:
+            continue
+        latest = svc.store.get_draft(token.tenant_id, token.submission_id, token.procedure)
+        if latest.version > token.version:
+            draft = svc.store.get_draft(token.tenant_id, token.submission_id, token.procedure, token.version)
+            sections.append(Section(raw, token, draft, open=False, newer=True, latest_version=latest.version))
+            continue
+        sections.append(Section(raw, token, latest, open=latest.status is DraftStatus.IN_REVIEW
+                                and token.used_at is None))
+    # opened by a draft's own link, that draft comes first (and acts when a form names none)
+    return sorted(sections, key=lambda s: s.token.procedure is not own)
+
+
+def _own_procedure(raw_token: str, svc: Services, at: datetime) -> Procedure | None:
+    """The procedure when ``raw_token`` is a draft's own link (``draft_link``), else None."""
+    for procedure in Procedure:
+        if raw_token.endswith(f"-{procedure.value}") and _load(raw_token, svc, at) is not None:
+            return procedure
+    return None
+
+
 def _state_page(token: ReviewToken, svc: Services) -> Page | Draft:
     """The draft this link may still act on; else the answer why not: a newer version, or a decision made."""
     latest = svc.store.get_draft(token.tenant_id, token.submission_id, token.procedure)
@@ -202,15 +287,28 @@ def _state_page(token: ReviewToken, svc: Services) -> Page | Draft:
                                            "Gunakan tautan pada email terbaru.",
                                            f"This draft was revised to version {latest.version}. Use the link "
                                            "in the newest email.")))
-    draft = latest  # a link is never for a version newer than the latest
-    if draft.status is not DraftStatus.IN_REVIEW or token.used_at is not None:
-        when = iso(draft.decided_at) if draft.decided_at else ""
-        return Page(409, web.render("review/decided.html", draft=draft, when=when))
-    return draft
+    if latest.status is not DraftStatus.IN_REVIEW or token.used_at is not None:
+        return Page(409, web.render("review/decided.html", decided=[decided_words(latest, svc)]))
+    return latest
+
+
+def decided_words(draft: Draft, svc: Services) -> dict:
+    """A decided draft in plain words: "TERIMA oleh Bu Sari, 2 Desember 2026, 08.48 WIB", its note,
+    and where it is online."""
+    decision = {DraftStatus.APPROVED: "TERIMA", DraftStatus.PUBLISHED: "TERIMA", DraftStatus.REJECTED: "TOLAK",
+                DraftStatus.REVISION_REQUESTED: "KOREKSI"}.get(draft.status)
+    online = [{"channel": channel_name(p.channel), "url": p.url}
+              for p in svc.store.publications(draft.tenant_id, draft.submission_id, draft.procedure, draft.version)
+              if p.status is PublicationStatus.PUBLISHED and p.url]
+    return {"procedure": PROCEDURE_LABEL[draft.procedure], "version": draft.version, "decision": decision,
+            "state": draft_state(draft.status), "by": draft.decided_by,
+            "when": when_id(draft.decided_at) if draft.decided_at else "",
+            "note": draft.decision_note, "reason": REJECT_REASONS.get(draft.reject_reason or "")
+            if draft.status is DraftStatus.REJECTED else None, "online": online}
 
 
 def _usable(raw_token: str, svc: Services, at: datetime) -> tuple[ReviewToken, Draft] | Page:
-    """The link's token and its draft when it may still act, else the page that says why it may not."""
+    """A draft's own link: its token and draft when it may still act, else the page that says why not."""
     token = _load(raw_token, svc, at)
     if token is None:
         return _invalid()
@@ -219,27 +317,62 @@ def _usable(raw_token: str, svc: Services, at: datetime) -> tuple[ReviewToken, D
 
 
 def show(raw_token: str, svc: Services, at: datetime | None = None) -> Page:
-    """GET/HEAD: the confirmation page. Changes nothing, consumes nothing."""
+    """GET/HEAD: the activity's decision page. Changes nothing, consumes nothing."""
     at = at or now()
-    usable = _usable(raw_token, svc, at)
-    if isinstance(usable, Page):
-        return usable
-    return _confirmation(*usable, svc, at, raw_token=raw_token)
+    sections = _sections(raw_token, svc, at)
+    if not sections:
+        return _invalid()
+    own = _own_procedure(raw_token, svc, at)
+    if own is not None and not sections[0].open:  # a draft's own link says first what stands for that draft
+        return _activity_page(sections, svc, at, status=409, notice=_decided_before(sections[0]))
+    return _activity_page(sections, svc, at)
+
+
+def _activity_page(sections: list[Section], svc: Services, at: datetime, status: int | None = None,
+                   error: str | None = None, note: str = "", errored: Procedure | None = None,
+                   recorded: tuple[str, Draft] | None = None, notice: str | None = None) -> Page:
+    """The page of one activity: a short summary, then each draft as published with its decision form
+    (its buttons kept in reach on a phone), or in words once decided."""
+    first = sections[0].token
+    submission = svc.store.get_submission(first.tenant_id, first.submission_id)
+    village = svc.store.get_village(first.tenant_id)
+    views = []
+    for section in sorted(sections, key=lambda s: s.draft.procedure is not errored):  # the error's draft first
+        draft, token = section.draft, section.token
+        view: dict = {"procedure": draft.procedure.value, "label": PROCEDURE_LABEL[draft.procedure],
+                      "version": draft.version, "open": section.open, "newer": section.newer,
+                      "latest_version": section.latest_version}
+        if section.open:
+            due = sop.batas_keputusan(draft.created_at)
+            view.update(draft=_preview(draft, svc, token.expires_at), form_token=form_token(token, svc, at),
+                        due=when_id(due), minutes_left=int((due - at).total_seconds() // 60),
+                        findings=screening(village, submission, draft),
+                        error=error if errored is draft.procedure else None,
+                        note=note if errored is draft.procedure else "",
+                        **redaction_form(section.raw, draft.version, svc))
+        elif not section.newer:
+            view["decided"] = decided_words(draft, svc)
+        views.append(view)
+    if status is None:
+        status = 200 if any(s.open for s in sections) or recorded else 409
+    done = None
+    if recorded:
+        done = {"decision": recorded[0], "procedure": PROCEDURE_LABEL[recorded[1].procedure],
+                "version": recorded[1].version, "title": recorded[1].title}
+    return Page(status, web.render(
+        "review/confirm.html", village=village, submission=submission, sections=views, error=error,
+        errored=errored.value if errored else None, reasons=REJECT_REASONS, pii_fields=PII_FIELDS,
+        activity_date=long_date_id(submission.activity.date), done=done, notice=notice,
+        open_count=sum(1 for s in sections if s.open)))
 
 
 def _confirmation(token: ReviewToken, draft: Draft, svc: Services, at: datetime, error: str | None = None,
                   note: str = "", status: int = 200, raw_token: str = "") -> Page:
-    submission = svc.store.get_submission(token.tenant_id, token.submission_id)
-    village = svc.store.get_village(token.tenant_id)
-    due = sop.batas_keputusan(draft.created_at)
-    minutes_left = int((due - at).total_seconds() // 60)
-    return Page(status, web.render(
-        "review/confirm.html", form_token=form_token(token, svc, at), village=village, submission=submission,
-        draft=_preview(draft, svc, token.expires_at),
-        token=token, due=due.strftime("%H.%M WIB"), minutes_left=minutes_left, error=error, note=note,
-        reasons=REJECT_REASONS, activity_date=long_date_id(submission.activity.date),
-        findings=screening(village, submission, draft), pii_fields=PII_FIELDS,
-        **redaction_form(raw_token, draft.version, svc)))
+    """The decision page again for the draft of ``token``, with ``error`` beside its form."""
+    sections = _sections(raw_token, svc, at) if raw_token else []
+    if not any(s.token.token_hash == token.token_hash for s in sections):
+        sections = [Section(raw_token, token, draft, open=True)]
+    return _activity_page(sections, svc, at, status=status, error=error, note=note, errored=draft.procedure)
 
 
 def redaction_form(raw_token: str, version: int, svc: Services) -> dict[str, str]:
@@ -257,21 +390,22 @@ def redaction_form(raw_token: str, version: int, svc: Services) -> dict[str, str
 def decide(raw_token: str, form: dict[str, str], svc: Services, at: datetime | None = None) -> Page:
     """POST: the reviewer's decision, once. A second POST is told what was decided."""
     at = at or now()
-    usable = _usable(raw_token, svc, at)
-    if isinstance(usable, Page):
-        return usable
-    token, draft = usable
+    chosen = _chosen(raw_token, form, svc, at)
+    if isinstance(chosen, Page):
+        return chosen
+    raw_token = chosen.raw
+    token, draft = chosen.token, chosen.draft
     note = (form.get("note") or "").strip()[:MAX_NOTE]
     try:
         decision = Decision(form.get("decision", ""))
     except ValueError:
         return _confirmation(token, draft, svc, at, error="Pilih salah satu keputusan. (Choose a decision.)",
-                             note=note, status=422)
+                             note=note, status=422, raw_token=raw_token)
     reason = form.get("reason") if decision is Decision.REJECT else None
     if reason is not None and reason not in REJECT_REASONS:
         reason = "other"
     if state.note_required(decision) and not note:
-        return _confirmation(token, draft, svc, at, note=note, status=422, error=(
+        return _confirmation(token, draft, svc, at, note=note, status=422, raw_token=raw_token, error=(
             "Tuliskan catatan: alasan penolakan atau koreksi yang diminta. "
             "(Write a note: the reason for rejecting or the correction asked for.)"))
     # what the screening showed the reviewer is kept with the decision (approving anyway is a decision too)
@@ -303,13 +437,43 @@ def decide(raw_token: str, form: dict[str, str], svc: Services, at: datetime | N
             notices=decision_notices(event, svc) + more_notices + _undo(decision, token, at),
             more_audit=more_audit), withdrawn=tuple(withdrawn), close=close)
     except InvalidTransition:  # another tab or reviewer decided in between: say what stands
-        page = _state_page(token, svc)
-        return page if isinstance(page, Page) else _invalid()
+        sections = _sections(raw_token, svc, at)
+        return _activity_page(sections, svc, at, status=409) if sections else _invalid()
     svc.metrics.count(sop_metrics.DECISIONS, token.tenant_id, decision=decision.value)
     logger.info("decision recorded", extra={"submission_id": token.submission_id, "tenant_id": token.tenant_id,
                                             "decision": decision.value, "procedure": token.procedure.value,
                                             "version": token.version})
-    return Page(200, web.render("review/done.html", decision=decision.value, draft=decided))
+    # the activity's page again: this draft in words, the other one still to decide
+    return _activity_page(_sections(raw_token, svc, at), svc, at, status=200, recorded=(decision.value, decided))
+
+
+def _chosen(raw_token: str, form: dict[str, str], svc: Services, at: datetime) -> Section | Page:
+    """The draft a POST is about: the form's ``procedure``, else the one whose page token it carries,
+    else the first still open. A draft no longer open gets the page that says what stands."""
+    sections = _sections(raw_token, svc, at)
+    if not sections:
+        return _invalid()
+    own = _own_procedure(raw_token, svc, at)
+    wanted = form.get("procedure") or (own.value if own else None)  # a draft's own link acts on that draft
+    chosen = next((s for s in sections if s.token.procedure.value == wanted), None) if wanted else None
+    chosen = chosen or next((s for s in sections if s.open and _form_token_ok(
+        form.get("form_token", ""), s.token, svc, at, "page")), None)
+    chosen = chosen or next((s for s in sections if s.open), sections[0])
+    if not chosen.open:
+        if len(sections) == 1:
+            page = _state_page(chosen.token, svc)
+            return page if isinstance(page, Page) else _invalid()
+        return _activity_page(sections, svc, at, status=409, notice=_decided_before(chosen))
+    return chosen
+
+
+def _decided_before(section: Section) -> str:
+    label = PROCEDURE_LABEL[section.token.procedure]
+    if section.newer:
+        return (f"Draf {label} ini sudah diperbarui: ada versi yang lebih baru. Tidak ada yang berubah. "
+                f"(A newer version of this {label} draft exists. Nothing was changed.)")
+    return (f"Draf {label} ini sudah diputuskan sebelumnya; tidak ada yang berubah. "
+            f"(This {label} draft was already decided; nothing was changed.)")
 
 
 def _undo(decision: Decision, token: ReviewToken, at: datetime) -> list[Notice]:
@@ -462,10 +626,11 @@ def submit(raw_token: str, form: dict[str, str], headers: dict[str, str], svc: S
     token), which a script pressing buttons does not give."""
     at = at or now()
     headers = {k.lower(): v for k, v in (headers or {}).items()}
-    usable = _usable(raw_token, svc, at)
-    if isinstance(usable, Page):
-        return usable
-    token, draft = usable
+    chosen = _chosen(raw_token, form, svc, at)
+    if isinstance(chosen, Page):
+        return chosen
+    raw_token = chosen.raw
+    token, draft = chosen.token, chosen.draft
     if automation_agent(headers.get("user-agent")):
         logger.info("decision refused: automation user agent", extra={"tenant_id": token.tenant_id})
         return _refused(("Keputusan hanya dari peramban", "Decisions only from a browser"),
@@ -480,7 +645,7 @@ def submit(raw_token: str, form: dict[str, str], headers: dict[str, str], svc: S
                          "A decision can only be sent from Kabar's confirmation page. Nothing was changed."))
     note = (form.get("note") or "").strip()[:MAX_NOTE]
     if not _form_token_ok(form.get("form_token", ""), token, svc, at, "page"):
-        return _confirmation(token, draft, svc, at, note=note, status=403, error=(
+        return _confirmation(token, draft, svc, at, note=note, status=403, raw_token=raw_token, error=(
             "Halaman ini sudah terlalu lama terbuka atau tidak berasal dari tautan Anda. Periksa lagi lalu "
             "pilih keputusan. (This page was open too long or did not come from your link. Check again, "
             "then choose.)"))
@@ -496,7 +661,7 @@ def _approve_step(token: ReviewToken, draft: Draft, svc: Services, at: datetime,
     """TERIMA's confirmation: what will be published where, a tick box and the button that decides."""
     submission = svc.store.get_submission(token.tenant_id, token.submission_id)
     return Page(422 if again else 200, web.render(
-        "review/confirm_approve.html", submission=submission, draft=draft,
+        "review/confirm_approve.html", submission=submission, draft=draft, procedure_code=draft.procedure.value,
         procedure=PROCEDURE_LABEL[draft.procedure], note=note, form_token=page_token,
         confirm=form_token(token, svc, at, "confirm"), again=again))
 

@@ -18,6 +18,7 @@ from ..domain.models import Draft, Submission, Village
 from ..domain.outbox import Change
 from ..domain.sla import WATCH_DAYS, Action, Due, due_actions
 from ..domain.text import Bilingual, t
+from ..domain.wording import when_id
 from ..services import Services
 from .admin_review import waits_for_admin
 from .notices import rendered
@@ -158,7 +159,7 @@ def _tell_admins(village: Village, submission: Submission, action: Action, due: 
                  headline: Bilingual, detail: Bilingual) -> None:
     procedure = PROCEDURE_LABEL[action.procedure] if action.procedure else ""
     context = {"submission": submission, "procedure": procedure, "version": action.version, "headline": headline,
-               "detail": detail, "due": due.strftime("%H.%M WIB, ") + long_date_id(due.date()),
+               "detail": detail, "due": when_id(due),
                "activity_date": long_date_id(submission.activity.date), "village": village}
     svc.store.enqueue(Change(notices=rendered(
         village.id, action.due.value, f"sla:{action.key}", [str(a.email) for a in village.admins],

@@ -27,6 +27,7 @@ from ..domain.models import (
     SubmissionStatus,
     WebsiteKind,
 )
+from ..domain.progress import keadaan_pengajuan
 from ..domain.text import t
 from ..services import Services
 from .uploads import instruction as upload_instruction
@@ -223,10 +224,16 @@ def view_submission(staff: Staff, submission_id: str, svc: Services) -> dict:
             "decided_at": iso(draft.decided_at) if draft.decided_at else None,
             "decision_note": draft.decision_note, "reject_reason": draft.reject_reason,
             "review_due": iso(sop.batas_keputusan(draft.created_at))}
+    progress = keadaan_pengajuan(
+        sub.status.value, sum(1 for a in items["asset"] if a.status is AssetStatus.ACCEPTED), len(items["asset"]),
+        [p.value for p in sub.procedures], {p: d["status"] for p, d in latest.items()},
+        {p.procedure.value for p in items["publication"] if p.status.value == "published"})
     return {
         "submission_id": sub.submission_id,
         "village": sub.tenant_id,
         "status": sub.status.value,
+        # the one state a person reads (domain/progress.py): never two that contradict each other
+        "state": progress.model_dump(),
         "late": sub.late,
         "resubmission_of": sub.resubmission_of,
         "closed_at": iso(sub.closed_at) if sub.closed_at else None,

@@ -17,9 +17,10 @@ from aws_lambda_powertools import Logger
 
 from .. import web
 from ..domain.access_tokens import TOKEN_WARNING_AHEAD, TokenNotice, token_end, token_expiry_notice
-from ..domain.clock import long_date_id, now, to_wib
+from ..domain.clock import now, to_wib
 from ..domain.models import ChannelConfig, Village
 from ..domain.outbox import Change
+from ..domain.wording import when_id
 from ..ports import PermanentChannelError, TransientChannelError
 from ..services import Services
 from .notices import rendered
@@ -137,7 +138,7 @@ def _send(village: Village, secret_name: str, channels: list[str], notice: Token
     labels = " dan ".join(LABELS[c] for c in channels)
     days_left = max(0, (to_wib(end).date() - to_wib(at).date()).days) if end else 0
     context = {"village": village, "secret_name": secret_name, "channels": labels, "notice": notice.value,
-               "end": f"{to_wib(end):%H.%M} WIB, {long_date_id(to_wib(end).date())}" if end else None,
+               "end": when_id(end) if end else None,
                "days_left": days_left, "ahead_days": TOKEN_WARNING_AHEAD.days,
                "instagram": "instagram" in channels,
                "reconnect": f"{svc.settings.public_url.rstrip('/')}/app/{village.id}/settings#kanal"}

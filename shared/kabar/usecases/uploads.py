@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import uuid
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
@@ -238,4 +239,56 @@ def replace_file(staff: Staff, submission_id: str, file_id: str, request: Replac
         raise _conflict("file_changed", "Berkas ini baru saja berubah; muat ulang halaman lalu coba lagi.",
                         "This file changed meanwhile; reload the page and try again.")
     return {"submission_id": submission_id, "upload": instruction(reopened, svc),
+            "expires_at": iso(at + timedelta(seconds=svc.settings.upload_expiry_seconds))}
+
+
+class NewFile(BaseModel):
+    """``POST /submissions/{id}/files``: a file the hand-over did not declare (a photo forgotten, a
+    file the admin asked for)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: FileKind
+    content_type: str = Field(min_length=1, max_length=100)
+    size: int = Field(gt=0)
+
+
+def add_file(staff: Staff, submission_id: str, request: NewFile, svc: Services,
+             at: datetime | None = None) -> dict:
+    """A new file for an open hand-over, through the same upload flow as the first ones: one more
+    expected file and its upload instruction. While files are still arriving, completion waits for it
+    too; once complete (drafts made, nothing decided for good), intake checks it and the admin finds
+    it among the files to choose from. A hand-over closed by TOLAK takes no more files."""
+    from .submissions import _EXT, MAX_FILES, _file_problems, display_name
+
+    at = at or now()
+    submission = svc.store.get_submission(staff.tenant_id, submission_id)
+    if staff.tenant_id != submission.tenant_id or (staff.role is Role.SUBMITTER
+                                                   and staff.staff_id != submission.submitter_id):
+        raise NotFound("submission")
+    if submission.status is SubmissionStatus.REJECTED:
+        raise _conflict("submission_closed", "Pengajuan ini sudah ditutup; kirim sebagai pengajuan baru.",
+                        "This submission is closed; send it as a new submission.")
+    assets = svc.store.list_assets(staff.tenant_id, submission_id)
+    if len(assets) >= MAX_FILES:
+        raise _conflict("too_many_files", f"Paling banyak {MAX_FILES} berkas per pengajuan.",
+                        f"At most {MAX_FILES} files per submission.")
+    declared = DeclaredFile(name=request.name, kind=request.kind, content_type=request.content_type,
+                            size=request.size)
+    problems = _file_problems([declared], svc)
+    if problems:
+        for problem in problems:
+            problem["field"] = problem["field"].replace("files[0]", "file")
+        raise InvalidInput(t("Berkas ini tidak dapat diterima.", "This file cannot be accepted."), problems)
+    ctype = canonical_type(request.content_type)
+    # after every declared file in the listing's order (ids sort by their leading index)
+    asset_id = f"{len(assets):03x}{uuid.uuid4().hex[:13]}"
+    asset = Asset(tenant_id=staff.tenant_id, submission_id=submission_id, asset_id=asset_id,
+                  name=display_name(request.name), kind=request.kind, content_type=ctype, size=request.size,
+                  key=f"{staff.tenant_id}/{submission_id}/{asset_id}{_EXT.get(ctype, '')}")
+    audit = AuditEntry(tenant_id=staff.tenant_id, submission_id=submission_id, at=at, actor=staff.staff_id,
+                       action="file_added", subject=f"file:{asset_id}", to_state="expected", note=asset.name)
+    if not svc.store.add_asset(asset, audit):
+        raise _conflict("submission_closed", "Pengajuan ini baru saja ditutup; berkas tidak ditambahkan.",
+                        "This submission was closed meanwhile; the file was not added.")
+    return {"submission_id": submission_id, "upload": instruction(asset, svc),
             "expires_at": iso(at + timedelta(seconds=svc.settings.upload_expiry_seconds))}

@@ -445,3 +445,12 @@ def reports(village: Village, svc: Services, at: datetime | None = None) -> list
 
 
 __all__ = ["when_id"]
+
+
+def staff_tokens(people: list[Staff], at: datetime | None = None) -> dict[str, dict]:
+    """Each person's API token expiry for the People page: until when, and whether it ends soon."""
+    from ..domain.workspace import staff_token_state
+
+    at = at or now()
+    return {p.staff_id: {"until": when_id(p.token_expires_at), "state": staff_token_state(p.token_expires_at, at)}
+            for p in people if p.token_expires_at is not None}

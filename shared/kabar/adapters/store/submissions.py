@@ -120,6 +120,28 @@ class SubmissionTable(TableBase):
             "ConditionExpression": "attribute_exists(PK) AND #s = :e", "ExpressionAttributeNames": {"#s": "status"},
             "ExpressionAttributeValues": self._ser({":e": AssetStatus.EXPECTED.value})}}], change or Change())
 
+    def add_asset(self, asset: Asset, audit: AuditEntry) -> bool:
+        """One more expected file for a hand-over not closed by TOLAK, with its audit entry, in one
+        transaction. False when the submission was closed meanwhile."""
+        pk = _sub_pk(asset.tenant_id, asset.submission_id)
+        item = {"PK": pk, "SK": f"ASSET#{asset.asset_id}", "rtype": "asset", **asset.model_dump(mode="json")}
+        try:
+            self._commit([
+                {"Put": {"TableName": self.table_name, "Item": self._ser(item),
+                         "ConditionExpression": "attribute_not_exists(PK)"}},
+                {"ConditionCheck": {"TableName": self.table_name, "Key": self._ser({"PK": pk, "SK": "META"}),
+                                    "ConditionExpression": "#s IN (:receiving, :complete)",
+                                    "ExpressionAttributeNames": {"#s": "status"},
+                                    "ExpressionAttributeValues": self._ser({
+                                        ":receiving": SubmissionStatus.RECEIVING.value,
+                                        ":complete": SubmissionStatus.COMPLETE.value})}},
+            ], Change(audit=audit))
+        except Exception as err:
+            if self._is_condition_failure(err):
+                return False
+            raise
+        return True
+
     def reopen_asset(self, refused: Asset, reopened: Asset, audit: AuditEntry) -> bool:
         """A refused file expected again (the submitter replaces it), with its audit entry, in one
         transaction: only while the file is still the refused one and the submission still receiving."""
