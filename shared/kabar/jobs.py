@@ -110,3 +110,34 @@ def handle(body: str, context: Any, queue_url: str | None, work: Callable[[JobMe
         svc.store.finish_job_run(msg.unit, msg.job, msg.period, now(), result)
         return result
     return fanout.run_once(msg.unit, msg.job, msg.period, svc.store, lambda: work(msg))
+
+
+def village_job_handler(job: str, run: Callable[[Any, datetime | None, Services], dict], logger: Any,
+                        what: str) -> Callable[[dict, Any], dict]:
+    """The Lambda handler of a watch job that runs once per village (``INSTANT_JOBS``): its schedule starts
+    the job (one message per village on the job's queue); each village's message comes back to the same
+    function, which runs ``run(village, at, svc)`` for it once per period. ``what`` names it in the log."""
+    from .batch import consume
+    from .config import job_queue_url
+    from .services import services
+
+    seen: dict[str, Any] = {"context": None}
+
+    def work(msg: JobMessage) -> dict:
+        svc = services()
+        return run(svc.store.get_village(str(msg.tenant_id)), msg.at, svc)
+
+    def record_handler(record: Any) -> None:
+        handle(record.body, seen["context"], job_queue_url(services().settings, job), work, svc=services())
+
+    @logger.inject_lambda_context(clear_state=True)
+    def handler(event: dict, context: Any) -> dict:
+        seen["context"] = context
+        if isinstance(event, dict) and "Records" in event:
+            return consume(event, context, record_handler)
+        svc = services()
+        started = start(job, event, context, job_queue_url(svc.settings, job), svc=svc)
+        logger.info(f"{what} scheduled", extra=started)
+        return started
+
+    return handler
