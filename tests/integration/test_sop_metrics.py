@@ -92,8 +92,8 @@ def test_a_late_review_is_counted_once_on_its_sop_clock(aws, metrics):
     review_links(aws)
     drafts = services().store.submission_items(VILLAGE, created["submission_id"])["draft"]
     ready = max(d.created_at for d in drafts)
-    aws.invoke("SlaWatchFunction", {"at": iso(ready + timedelta(minutes=31))})  # a reminder is not late yet
+    aws.run_job("SlaWatchFunction", {"at": iso(ready + timedelta(minutes=31))}, "SlaWatchQueue")  # not late yet
     assert metrics.of(sop_metrics.LATE_STEPS) == Counter()
     for minutes in (61, 76):  # the 1-hour limit passed; the next run counts nothing again
-        aws.invoke("SlaWatchFunction", {"at": iso(ready + timedelta(minutes=minutes))})
+        aws.run_job("SlaWatchFunction", {"at": iso(ready + timedelta(minutes=minutes))}, "SlaWatchQueue")
     assert metrics.of(sop_metrics.LATE_STEPS) == Counter({(("clock", "review_1h"),): 2})  # social and website
