@@ -51,7 +51,8 @@ def meta(aws, monkeypatch):
     sm.create_secret(Name=services().settings.meta_webhook_secret,
                      SecretString=json.dumps({"app_secret": APP_SECRET, "verify_token": VERIFY}))
     secret = f"kabar/{VILLAGE}/meta-{uuid.uuid4().hex[:8]}"
-    sm.create_secret(Name=secret, SecretString=json.dumps({"page_access_token": TOKEN, "ig_user_id": IG_ID}))
+    services().credentials.put(VILLAGE, secret, {"page_access_token": TOKEN, "ig_user_id": IG_ID},
+                               {"account": PAGE_ID}, "test", now())
     secrets.forget()
     inbox.forget_pages()
     village = services().store.get_village(VILLAGE)
@@ -265,7 +266,7 @@ def test_the_digest_links_straight_to_each_thread_and_names_the_person(aws, meta
     village = services().store.get_village(VILLAGE)
     # the names asked of Meta
     inbox_threads.inbox(village, services().store, now(), services().channels.inbox_replies(village))
-    assert inbox.send_digest(village, now(), services()) == 1
+    assert inbox.send_digest(village, as_of=now(), svc=services()) == {"sent": 1}
     aws.settle()
     from kabar_local.outbox import Outbox
 
@@ -286,13 +287,12 @@ def test_instagram_metrics_are_collected_and_a_retired_metric_is_unavailable_not
     ig.set_media_insights(media, views=900, reach=640, likes=73, comments=5, shares=4, saved=2)
     ig.retire_metric("saved")
     # When the morning schedule runs and the Instagram job is delivered (twice)
-    assert aws.invoke("MetricsSchedulerFunction", {"day": "2026-11-26"}) == {"queued": 2}
+    assert aws.invoke("MetricsSchedulerFunction", {"day": "2026-11-26"})["queued"] == 2  # one per village
     jobs = aws.drain("MetricsQueue")
-    assert {json.loads(j["body"])["channel"] for j in jobs} == {"facebook", "instagram"}
-    ig_jobs = [j for j in jobs if json.loads(j["body"])["channel"] == "instagram"]
-    assert json.loads(ig_jobs[0]["body"])["account_id"] == IG_ID
-    for _ in range(2):
-        assert aws.invoke("MetricsCollectorFunction", {"Records": ig_jobs}) == {"batchItemFailures": []}
+    ours = [j for j in jobs if json.loads(j["body"])["tenant_id"] == VILLAGE]
+    assert len(ours) == 1 and json.loads(ours[0]["body"])["period"] == "2026-11-26"
+    for _ in range(2):  # the village's day: its Page and its Instagram account
+        assert aws.invoke("MetricsCollectorFunction", {"Records": ours}) == {"batchItemFailures": []}
     # Then the account's followers and views are stored, reach named as missing (never 0)
     (account,) = [a for a in services().store.account_snapshots(VILLAGE, "2026-11") if a.channel == "instagram"]
     assert account.day == date(2026, 11, 26) and account.values == {"followers": 812, "views": 1450}

@@ -47,8 +47,8 @@ def metric_jobs(*, day: date | None = None, svc: Services, at: datetime | None =
 
 def measured_accounts(village: Village) -> list[tuple[str, str]]:
     """(channel, account id) of each measured social account of a village (from configuration)."""
-    return [(c.type, str(c.page_id)) for c in village.channels.get(Procedure.SOCIAL) or []
-            if c.type in MEASURED_TYPES and c.page_id]
+    return [(c.type, str(_account_of(c))) for c in village.channels.get(Procedure.SOCIAL) or []
+            if c.type in MEASURED_TYPES and _account_of(c)]
 
 
 def collect_village(tenant_id: str, day: date, svc: Services) -> dict:
