@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
 from kabar.domain import publishing
+from kabar.domain.clock import now
 from kabar.domain.events import DraftApproved
 from kabar.domain.models import ChannelConfig, DraftStatus, Procedure
 from kabar.domain.outbox import Change
@@ -59,7 +60,7 @@ def channels(aws, monkeypatch):
     for channel in social + website:
         if channel.type != "facebook":
             secret = local_secret(base, village, channel)
-            boto3.client("secretsmanager").create_secret(Name=channel.secret_name, SecretString=json.dumps(secret))
+            services().credentials.put(VILLAGE, channel.secret_name, secret, {"account": channel.type}, "test", now())
     put_village(village, svc=services())
     fakes.instagram.polls_in_progress = 1  # Meta says IN_PROGRESS once for each container
     fakes.youtube[VILLAGE].processing_polls = 1  # YouTube says "processing" once for each video
@@ -207,7 +208,7 @@ def test_a_container_instagram_refuses_is_told_to_the_admin_in_plain_words(aws, 
     assert instagram.status.value == "failed" and instagram.processing is None
     assert channels.instagram.published() == []
     aws.settle()
-    (mail,) = [m for m in Outbox().list(to=ADMIN) if "Gagal terbit di instagram" in m["subject"]]
+    (mail,) = [m for m in Outbox().list(to=ADMIN) if "Gagal terbit di Instagram" in m["subject"]]
     assert "Instagram menolak media ini" in mail["text"] and "Reels MP4 H.264 9:16" in mail["text"]
     assert "2207026" in mail["text"]
     # the other channels went on
