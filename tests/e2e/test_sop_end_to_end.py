@@ -80,9 +80,16 @@ def test_the_report_is_in_the_reports_bucket(stack, run):
 def test_the_report_emails_durable_link_opens_the_report_over_http(stack, run):
     from kabar_local.outbox import Outbox
 
-    stack.dispatcher.wait_idle(timeout=60)  # the report's email is a notice, sent by the notice sender
-    links = [u for m in Outbox().list() if "Laporan bulanan" in m["subject"]
-             for u in m["links"] if "/files/" in u]
+    import time
+
+    links: list[str] = []
+    deadline = time.monotonic() + 90
+    while not links and time.monotonic() < deadline:  # the report's email is a notice, sent by the notice sender
+        stack.dispatcher.wait_idle(timeout=60)
+        links = [u for m in Outbox().list() if "Laporan bulanan" in m["subject"]
+                 for u in m["links"] if "/files/" in u]
+        if not links:
+            time.sleep(0.5)
     assert links
     opened = requests.get(links[0], timeout=10)  # 302 through the gateway, then the presigned GET
     assert opened.status_code == 200 and "Kerja Bakti" in opened.text
