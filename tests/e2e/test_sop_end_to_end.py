@@ -78,9 +78,9 @@ def test_the_report_is_in_the_reports_bucket(stack, run):
 
 
 def test_the_report_emails_durable_link_opens_the_report_over_http(stack, run):
-    from kabar_local.outbox import Outbox
-
     import time
+
+    from kabar_local.outbox import Outbox
 
     links: list[str] = []
     deadline = time.monotonic() + 90
