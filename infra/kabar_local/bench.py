@@ -19,10 +19,12 @@ ROOT = Path(__file__).resolve().parents[2]
 RUNS = 7
 
 _IMPORT_HANDLER = """
-import importlib.util, sys, time
+import importlib.util, os, sys, time
+sys.path.insert(0, os.path.dirname(sys.argv[1]))  # the function's folder, as Lambda has it (sibling modules)
 t, c = time.perf_counter(), time.process_time()
 spec = importlib.util.spec_from_file_location("app", sys.argv[1])
 module = importlib.util.module_from_spec(spec)
+sys.modules["app"] = module  # imported as Lambda imports it: ``app`` by name
 spec.loader.exec_module(module)
 print(time.perf_counter() - t, time.process_time() - c)
 """
