@@ -43,6 +43,23 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture
+def new_page(browser):
+    """Pages of a phone's browser (``width`` px wide), each in its own context: its own cookies."""
+    contexts = []
+
+    def make(width: int = 360):
+        # a phone's browser: a headless one that says so is refused decisions on the review page (issue 10)
+        context = browser.new_context(viewport={"width": width, "height": 800}, locale="id-ID",
+                                      timezone_id="Asia/Jakarta", user_agent=PHONE)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
 @pytest.fixture(scope="module")
 def stack():
     """The local stack, one per test module (a module may define its own, with other settings)."""

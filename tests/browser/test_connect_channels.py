@@ -18,35 +18,12 @@ import pytest
 from kabar.services import services
 from kabar.usecases.sessions import issue_sign_in_link
 from kabar.usecases.staff import add_staff
-from kabar_local.stack import LocalStack
-from tests.browser.conftest import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("e2e")]
 
 SHOTS = Path(".kabar/screenshots")
 VILLAGE = "purwobinangun"
 OTHER = "candibinangun"
-
-
-@pytest.fixture(scope="module")
-def stack():
-    with LocalStack(retry_delay_seconds=1, env={"POWERTOOLS_LOG_LEVEL": "WARNING"}) as running:
-        yield running
-
-
-@pytest.fixture
-def new_page(browser):
-    contexts = []
-
-    def make(width: int = 360):
-        context = browser.new_context(viewport={"width": width, "height": 800}, locale="id-ID",
-                                      timezone_id="Asia/Jakarta", user_agent=PHONE)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def admin(village: str = VILLAGE):  # noqa: ANN201

@@ -22,8 +22,6 @@ from kabar.usecases import inbox
 from kabar.usecases.sessions import issue_sign_in_link
 from kabar.usecases.staff import add_staff
 from kabar_local.demo import Http, links_to
-from kabar_local.stack import LocalStack
-from tests.browser.conftest import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("e2e")]
 
@@ -31,27 +29,6 @@ SHOTS = Path(".kabar/screenshots")
 VILLAGE, OTHER = "purwobinangun", "candibinangun"
 PAGE = "1000000001"  # the village's Page on the local stack (villages.json)
 APP_SECRET = "local-meta-app-secret"  # noqa: S105 - the local stack's webhook secret
-
-
-@pytest.fixture(scope="module")
-def stack():
-    with LocalStack(retry_delay_seconds=1, env={"POWERTOOLS_LOG_LEVEL": "WARNING"}) as running:
-        yield running
-
-
-@pytest.fixture
-def new_page(browser):
-    contexts = []
-
-    def make(width: int = 360):
-        context = browser.new_context(viewport={"width": width, "height": 800}, locale="id-ID",
-                                      timezone_id="Asia/Jakarta", user_agent=PHONE)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def signed(payload: dict) -> tuple[bytes, str]:

@@ -26,36 +26,12 @@ from kabar.usecases.sessions import issue_sign_in_link
 from kabar.usecases.staff import add_staff
 from kabar_local.demo import Http, links_to
 from kabar_local.samples import submission_payload
-from kabar_local.stack import LocalStack
-from tests.browser.conftest import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("e2e")]
 
 SHOTS = Path(".kabar/screenshots")
 VILLAGE = "purwobinangun"
 OTHER = "candibinangun"  # same kabupaten (Sleman)
-
-
-@pytest.fixture(scope="module")
-def stack():
-    with LocalStack(retry_delay_seconds=1, env={"POWERTOOLS_LOG_LEVEL": "WARNING"}) as running:
-        yield running
-
-
-@pytest.fixture
-def new_page(browser):
-    contexts = []
-
-    def make(width: int = 360):
-        # a phone's browser: a headless one that says so is refused decisions on the review page (issue 10)
-        context = browser.new_context(viewport={"width": width, "height": 800}, locale="id-ID",
-                                      timezone_id="Asia/Jakarta", user_agent=PHONE)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def person(role: str, village: str = VILLAGE, name: str | None = None):  # noqa: ANN201
