@@ -63,21 +63,28 @@ class FacebookInsights:
 
     @staticmethod
     def _one(reading: Reading, name: str, fetch) -> None:  # noqa: ANN001
-        try:
-            value = fetch()
-        except FacebookPermanentError as err:
-            code = err.error.code if err.error else None
-            if code not in UNAVAILABLE_CODES:
-                raise
-            reading.unavailable[name] = err.error.message if err.error else str(err)
-            log.warning("facebook: metric unavailable", extra={"metric": name, "code": code})
-            return
-        except PermanentChannelError:
+        read_metric(reading, name, fetch, "facebook")
+
+
+def read_metric(reading: Reading, name: str, fetch, channel: str) -> None:  # noqa: ANN001 - () -> value
+    """One metric into ``reading``: its value, or why it is unavailable. A metric Meta has retired or
+    withholds (``UNAVAILABLE_CODES``), or one with no data, is named as unavailable, never stored as 0;
+    any other refusal is raised."""
+    try:
+        value = fetch()
+    except FacebookPermanentError as err:
+        code = err.error.code if err.error else None
+        if code not in UNAVAILABLE_CODES:
             raise
-        if value is None:
-            reading.unavailable[name] = "no data"
-        else:
-            reading.values[name] = value
+        reading.unavailable[name] = err.error.message if err.error else str(err)
+        log.warning(f"{channel}: metric unavailable", extra={"metric": name, "code": code})
+        return
+    except PermanentChannelError:
+        raise
+    if value is None:
+        reading.unavailable[name] = "no data"
+    else:
+        reading.values[name] = value
 
 
 def _int(value: object) -> int | None:

@@ -19,9 +19,7 @@ from datetime import date, datetime, time, timedelta
 
 from ...domain.clock import WIB
 from ...domain.metrics import Reading
-from ...ports import PermanentChannelError
-from .facebook import FacebookPermanentError
-from .facebook_insights import UNAVAILABLE_CODES
+from .facebook_insights import read_metric
 from .instagram import InstagramAccount
 
 log = logging.getLogger(__name__)
@@ -61,21 +59,7 @@ class InstagramInsights:
 
     @staticmethod
     def _one(reading: Reading, name: str, fetch) -> None:  # noqa: ANN001
-        try:
-            value = fetch()
-        except FacebookPermanentError as err:
-            code = err.error.code if err.error else None
-            if code not in UNAVAILABLE_CODES:
-                raise
-            reading.unavailable[name] = err.error.message if err.error else str(err)
-            log.warning("instagram: metric unavailable", extra={"metric": name, "code": code})
-            return
-        except PermanentChannelError:
-            raise
-        if value is None:
-            reading.unavailable[name] = "no data"
-        else:
-            reading.values[name] = value
+        read_metric(reading, name, fetch, "instagram")
 
 
 def _int(value: object) -> int | None:
