@@ -105,7 +105,10 @@ class TableBase:
         condition = Attr("PK").begins_with(prefix)
         for name, value in filters.items():
             condition &= Attr(name).eq(value)
-        kwargs: dict[str, Any] = {"FilterExpression": condition, "ConsistentRead": True}
+        return self._scan(FilterExpression=condition, ConsistentRead=True)
+
+    def _scan(self, **kwargs: Any) -> Iterator[dict]:
+        """Every item a scan finds, page after page (operators' paths, never a request's)."""
         while True:
             page = self._table.scan(**kwargs)
             yield from page.get("Items", [])

@@ -58,13 +58,7 @@ class JournalTable(TableBase):
         if tenant_id:
             expression += " AND tenant_id = :t"
             values[":t"] = tenant_id
-        kwargs: dict[str, Any] = {"FilterExpression": expression, "ExpressionAttributeValues": values}
-        while True:
-            page = self._table.scan(**kwargs)
-            yield from page.get("Items", [])
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return self._scan(FilterExpression=expression, ExpressionAttributeValues=values)
 
     def get_notice(self, tenant_id: str, notice_id: str) -> NoticeRecord | None:
         item = self._get(f"T#{tenant_id}#OUTBOX#{notice_id}", "OUTBOX")
