@@ -146,17 +146,7 @@ def connect(query: Mapping[str, str], key: bytes, store: ConnectStore, credentia
     """The callback: ``query`` is what WordPress appended to ``success_url`` (or ``reject_url``)."""
     state = read_state(key, query.get("state", ""), at)
     tenant_id, site = str(state["v"]), str(state["s"])
-    if query.get("rejected") or query.get("success") == "false":
-        raise ConnectRefused(t("Sambungan ke WordPress ditolak di halaman WordPress; tidak ada yang disimpan.",
-                               "The connection was refused on WordPress's page; nothing was stored."))
-    username, password = query.get("user_login", ""), query.get("password", "")
-    if not username or not password:
-        raise ConnectRefused(t("WordPress tidak mengirim nama pengguna dan application password.",
-                               "WordPress sent no username and application password."))
-    returned = query.get("site_url") or site
-    if normalize_site(returned) != site:
-        raise ConnectRefused(t(f"WordPress menjawab dari situs lain ({returned}); tidak ada yang disimpan.",
-                               f"WordPress answered from another site ({returned}); nothing was stored."))
+    username, password = returned_login(query, site)
     if not store.claim_once(tenant_id, "CONNECT", f"wordpress#{state['n']}", at):
         raise ConnectRefused(_STALE)
     me = account(site, username, password).whoami()
@@ -171,6 +161,23 @@ def connect(query: Mapping[str, str], key: bytes, store: ConnectStore, credentia
     store.put_village(_with_wordpress(village, site, name))
     return Connected(tenant_id=tenant_id, site_url=site, username=username, roles=tuple(me.get("roles") or []),
                      secret_name=name)
+
+
+def returned_login(query: Mapping[str, str], site: str) -> tuple[str, str]:
+    """The username and application password WordPress appended to ``success_url`` for ``site``; refused
+    when the admin declined, when either is missing, or when another site answered."""
+    if query.get("rejected") or query.get("success") == "false":
+        raise ConnectRefused(t("Sambungan ke WordPress ditolak di halaman WordPress; tidak ada yang disimpan.",
+                               "The connection was refused on WordPress's page; nothing was stored."))
+    username, password = query.get("user_login", ""), query.get("password", "")
+    if not username or not password:
+        raise ConnectRefused(t("WordPress tidak mengirim nama pengguna dan application password.",
+                               "WordPress sent no username and application password."))
+    returned = query.get("site_url") or site
+    if normalize_site(returned) != site:
+        raise ConnectRefused(t(f"WordPress menjawab dari situs lain ({returned}); tidak ada yang disimpan.",
+                               f"WordPress answered from another site ({returned}); nothing was stored."))
+    return username, password
 
 
 def _with_wordpress(village: Village, site: str, name: str) -> Village:

@@ -365,17 +365,7 @@ def wordpress_callback(query: dict[str, str], staff: Staff, village: Village, se
 
     record = take(query.get("state", ""), "wordpress", staff, village, session_hash, creds, at)
     site = str(record.get("site") or "")
-    if query.get("rejected") or query.get("success") == "false":
-        raise ConnectRefused(t("Sambungan ke WordPress ditolak di halaman WordPress; tidak ada yang disimpan.",
-                               "The connection was refused on WordPress's page; nothing was stored."))
-    username, password = query.get("user_login", ""), query.get("password", "")
-    if not username or not password:
-        raise ConnectRefused(t("WordPress tidak mengirim nama pengguna dan application password.",
-                               "WordPress sent no username and application password."))
-    returned = query.get("site_url") or site
-    if flow.normalize_site(returned) != site:
-        raise ConnectRefused(t(f"WordPress menjawab dari situs lain ({returned}); tidak ada yang disimpan.",
-                               f"WordPress answered from another site ({returned}); nothing was stored."))
+    username, password = flow.returned_login(query, site)
     return wordpress_store(village, site, username, password, str(record.get("by", "")), creds, villages, account,
                            at)
 
