@@ -1,12 +1,15 @@
 """A real browser for pages: Debian's chromium, driven by Playwright (never a downloaded browser)."""
 
+import re
 import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from kabar.domain.clock import now
 from kabar.services import services
+from kabar.usecases.sessions import issue_sign_in_link
 from kabar.usecases.staff import add_staff
 from kabar_local.demo import Http, links_to
 from kabar_local.samples import submission_payload
@@ -83,3 +86,23 @@ def review_link(stack) -> Callable[[], tuple[str, str]]:
         return links_to(newest, r"/review/")[0], created["submission_id"]
 
     return submit
+
+
+SHOTS = Path(".kabar/screenshots")
+
+
+def sign_in(page, staff) -> None:  # noqa: ANN001
+    """Into the workspace as a person does: their sign-in link, then the page's button."""
+    page.goto(issue_sign_in_link(staff, svc=services()))
+    page.click("#signin")
+    page.wait_for_url(re.compile(rf"/app/{staff.tenant_id}$"))
+
+
+def shoot(page, name: str) -> None:  # noqa: ANN001
+    """The page at 360 px and at 1280 px, whole (.kabar/screenshots), back at 360 px after."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("networkidle")
+    for width in (360, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 360, "height": 800})

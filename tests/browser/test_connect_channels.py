@@ -9,19 +9,17 @@ readable in the table; no token ever goes to another origin (the browser's own r
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
 
 from kabar.services import services
-from kabar.usecases.sessions import issue_sign_in_link
 from kabar.usecases.staff import add_staff
+from tests.browser.conftest import shoot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("e2e")]
 
-SHOTS = Path(".kabar/screenshots")
 VILLAGE = "purwobinangun"
 OTHER = "candibinangun"
 
@@ -32,24 +30,11 @@ def admin(village: str = VILLAGE):  # noqa: ANN201
     return staff
 
 
-def sign_in(page, staff) -> None:  # noqa: ANN001
-    page.goto(issue_sign_in_link(staff, svc=services()))
-    page.click("#signin")
-    page.wait_for_url(re.compile(rf"/app/{staff.tenant_id}$"))
-
-
 def watch(page) -> list[dict]:  # noqa: ANN001
     """Every request the browser makes: its URL and what it carried."""
     seen: list[dict] = []
     page.on("request", lambda r: seen.append({"url": r.url, "headers": r.headers, "body": r.post_data or ""}))
     return seen
-
-
-def shoot(page, name: str) -> None:  # noqa: ANN001
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width in (360, 1280):
-        page.set_viewport_size({"width": width, "height": 800})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
 
 
 def table_items(village: str) -> list[dict]:

@@ -10,7 +10,6 @@ import hmac
 import json
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import requests
@@ -19,13 +18,12 @@ from kabar.domain.clock import now
 from kabar.domain.inbox import thread_key
 from kabar.services import services
 from kabar.usecases import inbox
-from kabar.usecases.sessions import issue_sign_in_link
 from kabar.usecases.staff import add_staff
 from kabar_local.demo import Http, links_to
+from tests.browser.conftest import shoot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("e2e")]
 
-SHOTS = Path(".kabar/screenshots")
 VILLAGE, OTHER = "purwobinangun", "candibinangun"
 PAGE = "1000000001"  # the village's Page on the local stack (villages.json)
 APP_SECRET = "local-meta-app-secret"  # noqa: S105 - the local stack's webhook secret
@@ -54,21 +52,6 @@ def admin(name: str, village: str = VILLAGE):  # noqa: ANN201
     n = len(services().store.people(village))
     staff, _ = add_staff(village, "admin", name, f"admin{n}@{village}.desa.id", svc=services())
     return staff
-
-
-def sign_in(page, staff) -> None:  # noqa: ANN001
-    page.goto(issue_sign_in_link(staff, svc=services()))
-    page.click("#signin")
-    page.wait_for_url(re.compile(rf"/app/{staff.tenant_id}$"))
-
-
-def shoot(page, name: str) -> None:  # noqa: ANN001
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_load_state("networkidle")
-    for width in (360, 1280):
-        page.set_viewport_size({"width": width, "height": 800})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 360, "height": 800})
 
 
 def test_reply_to_a_comment_and_to_a_message_and_see_the_clock_stop(stack, new_page):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import requests
@@ -26,10 +25,10 @@ from kabar.usecases.sessions import issue_sign_in_link
 from kabar.usecases.staff import add_staff
 from kabar_local.demo import Http, links_to
 from kabar_local.samples import submission_payload
+from tests.browser.conftest import shoot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("e2e")]
 
-SHOTS = Path(".kabar/screenshots")
 VILLAGE = "purwobinangun"
 OTHER = "candibinangun"  # same kabupaten (Sleman)
 
@@ -38,23 +37,6 @@ def person(role: str, village: str = VILLAGE, name: str | None = None):  # noqa:
     n = len(services().store.people(village))
     staff, _ = add_staff(village, role, name or f"{role.title()} {n}", f"{role}{n}@{village}.desa.id", svc=services())
     return staff
-
-
-def sign_in(page, staff) -> None:  # noqa: ANN001
-    link = issue_sign_in_link(staff, svc=services())
-    page.goto(link)
-    page.click("#signin")
-    page.wait_for_url(re.compile(rf"/app/{staff.tenant_id}$"))
-
-
-def shoot(page, name: str) -> None:  # noqa: ANN001
-    """The page at 360 px and at 1280 px, whole."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_load_state("networkidle")
-    for width in (360, 1280):
-        page.set_viewport_size({"width": width, "height": 800})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 360, "height": 800})
 
 
 def hand_over(stack, channels: tuple[str, ...], with_video: bool = False) -> str:  # noqa: ANN001
