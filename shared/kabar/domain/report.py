@@ -32,6 +32,8 @@ from .models import (
 )
 from .sop import BATAS_WAKTU
 from .text import Bilingual, t
+from .wording import channel_name
+from .wording import when_id as moment_id  # the one date style (domain/wording.py)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -436,12 +438,6 @@ def aggregate(village: Village, month: str, submissions: list[Submission], draft
 # --- words -----------------------------------------------------------------------------------
 
 
-def moment_id(moment: datetime) -> str:
-    """``21 November 2026, 08.00 WIB``."""
-    local = to_wib(moment)
-    return f"{long_date_id(local.date())}, {local:%H.%M} WIB"
-
-
 def duration_id(hours: float | None) -> Bilingual | None:
     """A time span as people say it: minutes under an hour, hours under two days, else days."""
     if hours is None:
@@ -686,15 +682,6 @@ def _tell_apart(named: list[tuple[str, str]], activity_dates: dict[str, date]) -
 
 
 #: Channels as a village office names them.
-CHANNEL_NAMES = {"facebook": "Facebook", "instagram": "Instagram", "youtube": "YouTube",
-                 "static_site": "Situs web kalurahan", "wordpress": "Situs web (WordPress)",
-                 "direct": "langsung", "whatsapp": "WhatsApp", "x": "X (Twitter)"}
-
-
-def channel_name(channel: str) -> str:
-    return CHANNEL_NAMES.get(channel, channel.replace("_", " ").capitalize())
-
-
 def account_names(village: Village) -> dict[str, str]:
     """Each social account's name by ``channel:account id``: the channel entry's ``name`` when the
     village configured one (the Page's name), else the channel and the village."""

@@ -39,6 +39,7 @@ from ..domain.models import AuditEntry, Role, Staff, Village
 from ..domain.outbox import Change
 from ..domain.sop import lama
 from ..domain.text import t
+from ..domain.wording import channel_name
 from ..domain.workspace import Clock, read_clock, when_id
 from ..ports import InboxReplies, PermanentChannelError, TransientChannelError
 from .notices import rendered
@@ -50,7 +51,6 @@ KEY_RE = re.compile(r"[0-9a-f]{20}")
 MAX_ANSWER = 2000
 #: At most this many names or posts are asked of Meta per list shown (the rest on the next view).
 RESOLVE_PER_VIEW = 10
-CHANNEL_WORDS = {"facebook": "Facebook", "instagram": "Instagram"}
 REASON_WORDS = {
     "thanks": ("Ucapan terima kasih atau emoji saja", "Thanks or emoji only"),
     "admin": ("Ditandai admin", "Marked by the admin"),
@@ -102,7 +102,7 @@ class Thread:
 
     @property
     def channel_word(self) -> str:
-        return CHANNEL_WORDS.get(self.channel, self.channel.title())
+        return channel_name(self.channel)
 
     @property
     def assigned_name(self) -> str:
