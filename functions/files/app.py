@@ -5,7 +5,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kabar import api_models as api
-from kabar.http import make_resolver, page
+from kabar.http import make_resolver, shown
 from kabar.services import services
 from kabar.usecases import files
 
@@ -19,7 +19,7 @@ REDIRECT_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer
 def _open(token: str, head_only: bool) -> Response:
     target = files.open_link(token, svc=services())
     if target is None:
-        return page(404, files.invalid_page(), head_only=head_only)
+        return shown(files.invalid_page(), head_only=head_only)
     return Response(302, "text/plain; charset=utf-8", "", headers={"Location": target, **REDIRECT_HEADERS})
 
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kabar import api_models as api
 from kabar.domain.clock import now
 from kabar.domain.errors import UndecodableBody
-from kabar.http import body_text, make_resolver, page
+from kabar.http import body_text, make_resolver, shown
 from kabar.services import services
 from kabar.usecases import redaction, review, undo
 
@@ -34,13 +34,13 @@ def _form() -> dict[str, str] | None:
          responses=PAGES)
 def show(token: str):
     result = review.show(token, svc=services())
-    return page(result.status, result.html)
+    return shown(result)
 
 
 @app.route("/review/<token>", method="HEAD", include_in_schema=False)
 def head(token: str):
     result = review.show(token, svc=services())
-    return page(result.status, result.html, head_only=True)
+    return shown(result, head_only=True)
 
 
 @app.post("/review/<token>", tags=TAGS, summary="Keputusan / the decision (form: decision, note, form_token, ...)",
@@ -48,9 +48,9 @@ def head(token: str):
 def decide(token: str):
     form = _form()
     if form is None:
-        return page(400, review.unreadable_page())
+        return shown(review.unreadable_page())
     result = review.submit(token, form, dict(app.current_event.headers or {}), svc=services())
-    return page(result.status, result.html)
+    return shown(result)
 
 
 @app.post("/review/<token>/redact", tags=TAGS, summary="Samarkan satu temuan data pribadi / mask one finding",
@@ -59,22 +59,22 @@ def redact(token: str):
     """One tap: one personal-data finding masked in a new draft version (usecases/redaction.py)."""
     form = _form()
     if form is None:
-        return page(400, review.unreadable_page())
+        return shown(review.unreadable_page())
     result = redaction.redact(token, form, svc=services())
-    return page(result.status, result.html)
+    return shown(result)
 
 
 @app.get("/undo/<token>", tags=TAGS, summary="Halaman pembatalan TERIMA / the undo page (changes nothing)",
          responses=PAGES)
 def show_undo(token: str):
     result = undo.show(token, services(), now())
-    return page(result.status, result.html)
+    return shown(result)
 
 
 @app.route("/undo/<token>", method="HEAD", include_in_schema=False)
 def head_undo(token: str):
     result = undo.show(token, services(), now())
-    return page(result.status, result.html, head_only=True)
+    return shown(result, head_only=True)
 
 
 @app.post("/undo/<token>", tags=TAGS, summary="Batalkan TERIMA dalam jendelanya / undo an approval in its window "
@@ -82,9 +82,9 @@ def head_undo(token: str):
 def undo_decision(token: str):
     form = _form()
     if form is None:
-        return page(400, review.unreadable_page())
+        return shown(review.unreadable_page())
     result = undo.undo(token, form, dict(app.current_event.headers or {}), services(), now())
-    return page(result.status, result.html)
+    return shown(result)
 
 
 @logger.inject_lambda_context(clear_state=True)

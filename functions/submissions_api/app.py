@@ -13,11 +13,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kabar import api_models as api
 from kabar.domain import sop
 from kabar.domain.models import Role, Staff
-from kabar.http import json_response, make_resolver, page
+from kabar.http import json_response, make_resolver, page, shown
 from kabar.services import services
 from kabar.usecases import preview, privacy, register, revision, submissions, uploads
 from kabar.usecases.staff import authenticate
-from kabar.web import render
+from kabar.web import render, written
 
 logger = Logger()
 app = make_resolver(validation=True)
@@ -96,6 +96,7 @@ def preview_draft(submission_id: str, procedure: str,
     staff = _auth({Role.ADMIN, Role.REVIEWER})
     logger.append_keys(tenant_id=staff.tenant_id, submission_id=submission_id)
     result = preview.draft_preview(staff, submission_id, procedure, svc=services())
+    result["preview_html"] = written(result["preview_html"])
     if format == "html":
         return page(200, result["preview_html"])
     return json_response(200, result)
@@ -205,9 +206,9 @@ def privacy_notice(
         lang: Annotated[str | None, Query(description="`en` for English")] = None,
 ):
     """The privacy notice, Indonesian first (``?lang=en``), for one village with ``?desa=<id>``."""
-    html = privacy.notice(village_id=desa, lang=lang, svc=services())
-    return page(200, html, csp="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-                               "form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
+    return shown(privacy.notice(village_id=desa, lang=lang, svc=services()),
+                 csp="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+                     "form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -22,6 +22,9 @@ from pydantic import ValidationError
 
 from .domain.errors import InvalidInput, KabarError, UndecodableBody
 from .domain.text import t
+
+if TYPE_CHECKING:
+    from .ports import Page
 
 logger = Logger(child=True)
 
@@ -46,6 +49,13 @@ def json_response(status: int, body: object, headers: dict[str, str] | None = No
 def page(status: int, html: str, csp: str = PAGE_CSP, head_only: bool = False) -> Response:
     return Response(status_code=status, content_type=PAGE_HEADERS["Content-Type"], body="" if head_only else html,
                     headers={**PAGE_HEADERS, "Content-Security-Policy": csp})
+
+
+def shown(result: Page, csp: str = PAGE_CSP, head_only: bool = False) -> Response:
+    """A use case's page written out here, at the edge, with its status and the page headers."""
+    from . import web
+
+    return page(result.status, web.page_html(result), csp=csp, head_only=head_only)
 
 
 def body_bytes(event) -> bytes:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         EventPublisher,
         JobQueue,
         LockedStorage,
+        MailComposer,
         Mailer,
         Metrics,
         ObjectStorage,
@@ -31,6 +32,12 @@ def _emf_metrics() -> Metrics:
     from .adapters.metrics import EmfMetrics
 
     return EmfMetrics()
+
+
+def _template_composer() -> MailComposer:
+    from .mail_composer import TemplateMailComposer
+
+    return TemplateMailComposer()
 
 
 @dataclass
@@ -50,6 +57,8 @@ class Services:
     credentials: CredentialStore
     #: the SOP's figures and failures (CloudWatch EMF); tests put a recorder here
     metrics: Metrics = field(default_factory=_emf_metrics)
+    #: writes out the emails use cases describe (their templates), when a notice is sent
+    mail_composer: MailComposer = field(default_factory=_template_composer)
 
 
 @cache

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .ports import Page
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -32,6 +36,16 @@ def _env():  # noqa: ANN202 - jinja2 is imported only by the functions that rend
 
 def render(name: str, **context: object) -> str:
     return seen(name, _env().get_template(name).render(**context))
+
+
+def page_html(page: Page) -> str:
+    """A use case's page written out (its status is the handler's: ``kabar.http.shown``)."""
+    return render(page.template, **page.context)
+
+
+def written(page: Page | str) -> str:
+    """A page as HTML: a use case's page written out, or one already written (the static site's article)."""
+    return page if isinstance(page, str) else page_html(page)
 
 
 def seen(name: str, output: str) -> str:

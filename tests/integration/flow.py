@@ -137,14 +137,15 @@ def as_a_person(token: str, form: str) -> str:
     """The form a person sends: the page's token from the page the link shows, and for TERIMA the
     confirmation step answered (its token, the box ticked)."""
     from kabar.usecases import review
+    from kabar.web import page_html
 
-    page_token = _field(review.show(token, svc=services()).html, "form_token")
+    page_token = _field(page_html(review.show(token, svc=services())), "form_token")
     if page_token is None:  # the link no longer shows a form: the POST is told why
         return form
     form = f"{form}&form_token={page_token}"
     fields = dict(parse_qsl(form, keep_blank_values=True))
     if fields.get("decision") == "approve":
-        step = review.submit(token, fields, {"user-agent": PHONE}, svc=services()).html
+        step = page_html(review.submit(token, fields, {"user-agent": PHONE}, svc=services()))
         confirm = _field(step, "confirm")
         if confirm:
             form = f"{form}&confirm={confirm}&sure=ya"

@@ -15,6 +15,7 @@ from kabar.domain.tokens import split_token, token_hash
 from kabar.services import services
 from kabar.usecases import publication, undo
 from kabar.usecases.villages import put_village
+from kabar.web import page_html
 from kabar_local.outbox import Outbox
 from tests.integration.flow import PHONE, VILLAGE, api_event, drafted, review_event, review_links
 
@@ -110,9 +111,9 @@ def test_when_the_window_passes_it_is_published_once(aws, approved):
 def test_the_undo_link_after_the_window_is_refused_clearly(aws, approved):
     token, svc = _undo_link(), services()
     form = {"form_token": re.search(r'name="form_token" value="([^"]+)"',
-                                    undo.show(token, svc, now()).html).group(1)}
+                                    page_html(undo.show(token, svc, now()))).group(1)}
     late = undo.undo(token, form, BROWSER, svc, now() + timedelta(minutes=5, seconds=1))
-    assert late.status == 410 and "sudah lewat" in late.html and "time to undo has passed" in late.html
+    assert late.status == 410 and "sudah lewat" in page_html(late) and "time to undo has passed" in page_html(late)
     assert svc.store.get_draft(VILLAGE, approved["sid"], Procedure.WEBSITE).status is DraftStatus.APPROVED
     assert not any(e.action == "decision_undone" for e in svc.store.submission_items(VILLAGE, approved["sid"])["audit"])
 
@@ -139,9 +140,9 @@ def test_publication_begun_closes_the_window_even_before_its_end(aws, approved):
     draft = svc.store.get_draft(VILLAGE, sid, Procedure.WEBSITE)
     assert svc.store.close_undo(draft, now())
     form = {"form_token": re.search(r'name="form_token" value="([^"]+)"',
-                                    undo.show(token, svc, now()).html).group(1)}
+                                    page_html(undo.show(token, svc, now()))).group(1)}
     refused = undo.undo(token, form, BROWSER, svc, now())
-    assert refused.status == 410 and "Penerbitan sudah dimulai" in refused.html
+    assert refused.status == 410 and "Penerbitan sudah dimulai" in page_html(refused)
     assert svc.store.get_draft(VILLAGE, sid, Procedure.WEBSITE).status is DraftStatus.APPROVED
 
 

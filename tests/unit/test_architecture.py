@@ -54,6 +54,29 @@ def test_use_cases_import_no_adapter(path):
     assert {m for m in imports(path) if m.startswith(("..adapters", "kabar.adapters", ".adapters"))} == set()
 
 
+def presentation_imports(path: Path) -> set[str]:
+    """What a module imports of the presentation: ``kabar.web`` (however it is spelled) or jinja2."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.split(".")[0] == "jinja2" or a.name == "kabar.web"}
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            if base.split(".")[0] == "jinja2" or base in ("kabar.web", "..web", ".web"):
+                found.add(base)
+            elif base in ("kabar", "..", "."):  # from .. import web
+                found |= {f"{base}:{a.name}" for a in node.names if a.name == "web"}
+    return found
+
+
+@pytest.mark.parametrize("path", modules(KABAR / "usecases"), ids=lambda p: p.name)
+def test_use_cases_render_nothing(path):
+    """Use cases answer with facts (a ``Letter``, a ``Page``, a notice's facts); pages and emails are
+    written out at the edge (``kabar.web``, ``kabar.mail_composer``), never inside a use case."""
+    assert presentation_imports(path) == set()
+
+
 def calls_to_services(path: Path) -> list[int]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return [node.lineno for node in ast.walk(tree)
@@ -78,3 +101,11 @@ def test_the_architecture_test_sees_an_adapter_import_and_a_global(tmp_path):
                    "def f():\n    return services()\n", encoding="utf-8")
     assert "..adapters.sqs" in imports(bad)
     assert calls_to_services(bad) == [5] and "services" in imported_names(bad)
+
+
+def test_the_architecture_test_sees_rendering_in_a_use_case(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("from .. import web\nimport jinja2\nfrom jinja2 import Environment\nimport kabar.web\n"
+                   "from kabar.web import render\nfrom ..web import render as r\nfrom .. import domain\n",
+                   encoding="utf-8")
+    assert presentation_imports(bad) == {"..:web", "jinja2", "kabar.web", "..web"}

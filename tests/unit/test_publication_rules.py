@@ -21,6 +21,7 @@ from kabar.domain.models import (
     Submission,
     Village,
 )
+from kabar.mail_composer import TemplateMailComposer
 from kabar.domain.publishing import backoff, publish_moment, retry_plan
 from kabar.domain.sop import batas_unggah
 from kabar.ports import PermanentChannelError, Published, TransientChannelError
@@ -124,6 +125,7 @@ class Svc:
         self.store, self.mailer, self.events = store, Recorder(), Recorder()
         self.media, self.settings = Media(), Settings()
         self.metrics = RecordedMetrics()
+        self.mail_composer = TemplateMailComposer()  # the composition root's (kabar.services)
 
 
 class Remote:

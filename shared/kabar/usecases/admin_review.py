@@ -14,7 +14,6 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
-from .. import web
 from ..domain.clock import now
 from ..domain.events import DraftReady
 from ..domain.models import DraftStatus, Procedure, Staff, Village
@@ -22,7 +21,7 @@ from ..domain.outbox import Change
 from ..domain.text import t
 from ..services import Services
 from . import review
-from .notices import rendered
+from .notices import promised
 
 logger = Logger(child=True)
 
@@ -55,10 +54,10 @@ def _tell_admins(village: Village, event: DraftReady, waiting: bool, svc: Servic
     context = {"village": village, "submission": submission, "procedure": review.PROCEDURE_LABEL[event.procedure],
                "version": event.version, "waiting": waiting, "link": link}
     subject = ("Draf siap diperiksa" if waiting else "Draf dikirim ke PPID")
-    notices = rendered(village.id, "draft_ready", f"draft:{event.procedure.value}:v{event.version}",
+    notices = promised(village.id, "draft_ready", f"draft:{event.procedure.value}:v{event.version}",
                        [str(a.email) for a in village.admins],
                        f"[Kabar {village.name}] {subject}: {submission.activity.title} (v{event.version})",
-                       web.render("email/draft_ready.txt", **context), web.render("email/draft_ready.html", **context),
+                       "email/draft_ready", context,
                        submission_id=event.submission_id)
     svc.store.enqueue(Change(notices=notices))
     return ",".join(n.notice_id for n in notices)

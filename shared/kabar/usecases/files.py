@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .. import web
 from ..domain.clock import now
 from ..domain.links import sign_link, verify_link
+from ..ports import Page
 from ..services import Services
 
 #: how long the URL a followed link redirects to lives: long enough to start the download
@@ -54,6 +54,6 @@ def open_link(token: str, svc: Services, at: datetime | None = None) -> str | No
     return storage.presign_get(target.key, FETCH_SECONDS)
 
 
-def invalid_page() -> str:
+def invalid_page() -> Page:
     """The same plain page for every link that does not open: nothing to learn from it."""
-    return web.render("files/invalid.html")
+    return Page(404, "files/invalid.html")

@@ -10,7 +10,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from .. import web
 from ..domain import sop
 from ..domain.clock import month_of, now, previous_month, to_wib
 from ..domain.errors import InvalidInput, KabarError
@@ -32,7 +31,7 @@ from ..domain.outbox import Change
 from ..domain.text import t
 from ..domain.wording import when_id
 from ..services import Services
-from .notices import rendered
+from .notices import promised
 
 logger = Logger(child=True)
 
@@ -193,9 +192,9 @@ def send_digest(village: Village, *, as_of: datetime | None = None, svc: Service
     context = {"village": village, "rows": rows, "counts": counts, "states": ClockState,
                "inbox_link": f"{base}/app/{village.id}/kotak-masuk"}
     # one digest a day per admin: the day's notice is promised once, whatever the retries
-    return {"sent": svc.store.enqueue(Change(notices=rendered(
+    return {"sent": svc.store.enqueue(Change(notices=promised(
         village.id, "inbox_digest", f"digest:{to_wib(as_of).date().isoformat()}",
         [str(a.email) for a in village.admins],
         (f"[Kabar {village.name}] {len(rows)} komentar/pesan belum dijawab "
          f"({counts[ClockState.OVERDUE]} lewat batas {sop.BATAS_WAKTU['jawaban'].id})"),
-        web.render("email/inbox_digest.txt", **context), web.render("email/inbox_digest.html", **context))))}
+        "email/inbox_digest", context)))}

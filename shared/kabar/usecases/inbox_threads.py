@@ -20,7 +20,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from .. import web
 from ..domain.clock import month_of, previous_month, to_wib
 from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..domain.inbox import (
@@ -42,7 +41,7 @@ from ..domain.text import t
 from ..domain.wording import channel_name
 from ..domain.workspace import Clock, read_clock, when_id
 from ..ports import InboxReplies, PermanentChannelError, TransientChannelError
-from .notices import rendered
+from .notices import promised
 
 logger = Logger(child=True)
 
@@ -410,12 +409,14 @@ def assign(staff: Staff, village: Village, key: str, staff_id: str, store: Any, 
         return colleague.name
     link = f"{public_url.rstrip('/')}/app/{village.id}/kotak-masuk/{key}"
     thread = _thread(key, items, record, at)
-    context = {"village": village, "thread": thread, "link": link, "by": staff.name, "due": thread.due,
-               "when": when_id}
-    notices = [] if colleague.staff_id == staff.staff_id else rendered(
+    # what the email shows of the thread, as it is now
+    shown = {"kind": thread.kind, "channel_word": thread.channel_word, "author": thread.author,
+             "last": {"text": thread.last.text}}
+    context = {"village": village, "thread": shown, "link": link, "by": staff.name, "due": thread.due}
+    notices = [] if colleague.staff_id == staff.staff_id else promised(
         village.id, "inbox_assigned", f"thread:{key}:{colleague.staff_id}:{at.isoformat()}", [str(colleague.email)],
         f"[Kabar {village.name}] {staff.name} meminta Anda menjawab {thread.author}",
-        web.render("email/inbox_assigned.txt", **context), web.render("email/inbox_assigned.html", **context))
+        "email/inbox_assigned", context)
     if not store.inbox.update_thread(village.id, key, {"assigned_to": colleague.staff_id,
                                                        "assigned_name": colleague.name},
                                      _audit(staff, village, "inbox_assigned", key, at, note=colleague.name,

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from .. import web
 from ..domain import sop
 from ..domain.clock import long_date_id, month_of, now, previous_month, to_wib
 from ..domain.models import Asset, AssetStatus, AuditEntry, Submission, SubmissionStatus, Village
@@ -21,7 +20,7 @@ from ..domain.outbox import Change
 from ..domain.text import Bilingual, t
 from ..domain.wording import when_id
 from ..services import Services
-from .notices import rendered
+from .notices import promised
 
 logger = Logger(child=True)
 
@@ -86,10 +85,10 @@ def _tell(village, submission: Submission, at: datetime, svc: Services) -> None:
                "activity_date": long_date_id(submission.activity.date),
                "due": when_id(due), "past_due": at > due,
                "upload_url": f"{svc.settings.public_url.rstrip('/')}/upload"}
-    svc.store.enqueue(Change(notices=rendered(
+    svc.store.enqueue(Change(notices=promised(
         village.id, "incomplete", f"submission:{submission.submission_id}", [submission.submitter_email],
         f"[Kabar {village.name}] Dokumentasi belum lengkap: {submission.activity.title}",
-        web.render("email/incomplete.txt", **context), web.render("email/incomplete.html", **context),
+        "email/incomplete", context,
         submission_id=submission.submission_id)))
     svc.store.append_audit(AuditEntry(
         tenant_id=village.id, submission_id=submission.submission_id, at=at, actor="intake-watch",

@@ -12,10 +12,10 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from .. import web
 from ..domain.clock import iso, now
 from ..domain.errors import NotFound
 from ..domain.models import Draft, Procedure, Role, Staff, Submission, Village
+from ..ports import Page
 from ..services import Services
 
 PREVIEW_SECONDS = 3600  # the images' links in the API's answer
@@ -54,7 +54,10 @@ def social_post(draft: Draft, svc: Services, image: Callable[[str], str],
 def draft_preview(staff: Staff, submission_id: str, procedure: str, svc: Services,
                   at: datetime | None = None) -> dict:
     """``GET /drafts/{submission_id}/{procedure}``: the newest version's fields and its preview,
-    for the village's admins and reviewers (another village's draft is not found)."""
+    for the village's admins and reviewers (another village's draft is not found).
+
+    ``preview_html`` is the website's page as the static site writes it, or the social post's
+    :class:`~kabar.ports.Page`, written out by the handler (``kabar.web.written``)."""
     at = at or now()
     if (staff.role not in (Role.ADMIN, Role.REVIEWER) or not re.fullmatch(r"[0-9a-f]{20}", submission_id)
             or procedure not in {p.value for p in Procedure}):
@@ -66,11 +69,12 @@ def draft_preview(staff: Staff, submission_id: str, procedure: str, svc: Service
     def image(key: str) -> str:
         return svc.media.presign_get(key, PREVIEW_SECONDS)
 
+    preview_html: str | Page
     if draft.procedure is Procedure.WEBSITE:
         preview_html = website_page(draft, svc, image, at, village, submission)
     else:
-        preview_html = web.render("review/draft_social.html", village=village, submission=submission,
-                                  draft=draft, post=social_post(draft, svc, image, submission))
+        preview_html = Page.of(200, "review/draft_social.html", village=village, submission=submission,
+                               draft=draft, post=social_post(draft, svc, image, submission))
     return {
         "submission_id": submission_id, "procedure": draft.procedure.value, "version": draft.version,
         "status": draft.status.value, "title": draft.title, "slug": draft.slug, "dateline": draft.dateline,

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import re
 
-from .. import web
 from ..domain import retention
 from ..domain.errors import NotFound
+from ..ports import Page
 from ..services import Services
 
 
-def notice(*, village_id: str | None = None, lang: str | None = None, svc: Services) -> str:
+def notice(*, village_id: str | None = None, lang: str | None = None, svc: Services) -> Page:
     village = None
     if village_id and re.fullmatch(r"[a-z0-9-]{2,40}", village_id):
         try:
             village = svc.store.get_village(village_id)
         except NotFound:
             village = None
-    return web.render("privacy.html", village=village, lang="en" if lang == "en" else "id",
-                      explicit=lang in ("id", "en"), r=retention, policy=retention.POLICY)
+    return Page.of(200, "privacy.html", village=village, lang="en" if lang == "en" else "id",
+                   explicit=lang in ("id", "en"), r=retention, policy=retention.POLICY)

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from .. import web
 from ..domain import sop_metrics
 from ..domain.clock import now, to_wib
 from ..domain.errors import Conflict, NotFound
@@ -34,7 +33,7 @@ from ..domain.text import t
 from ..domain.wording import channel_name, when_id
 from ..ports import Channel, ChannelPost, ChannelProcessing, LaterQueue, PermanentChannelError
 from ..services import Services
-from .notices import rendered
+from .notices import promised
 from .submitter_notices import published_notice
 from .undo import undo_until
 
@@ -311,11 +310,11 @@ def _alert_late(village: Village, submission: Submission, draft: Draft, channel:
                 retry_at: datetime, deadline: datetime, svc: Services) -> list[Notice]:
     context = {"village": village, "submission": submission, "draft": draft, "channel": channel, "problem": problem,
                "retry_at": when_id(retry_at), "deadline": when_id(deadline)}
-    return rendered(
+    return promised(
         village.id, "publish_late", f"draft:{draft.procedure.value}:v{draft.version}:{channel}",
         [str(a.email) for a in village.admins],
         f"[Kabar {village.name}] Terbit terlambat di {channel_name(channel)}: {submission.activity.title}",
-        web.render("email/publish_late.txt", **context), web.render("email/publish_late.html", **context),
+        "email/publish_late", context,
         submission_id=submission.submission_id)
 
 
@@ -323,11 +322,11 @@ def _tell_admins(village: Village, submission: Submission, draft: Draft, channel
                  url: str | None) -> list[Notice]:
     context = {"village": village, "submission": submission, "channel": channel, "notice": notice,
                "url": url or "-"}
-    return rendered(
+    return promised(
         village.id, "channel_notice", f"draft:{draft.procedure.value}:v{draft.version}:{channel}",
         [str(a.email) for a in village.admins],
         f"[Kabar {village.name}] Perlu diperbaiki di {channel_name(channel)}: {submission.activity.title}",
-        web.render("email/channel_notice.txt", **context), web.render("email/channel_notice.html", **context),
+        "email/channel_notice", context,
         submission_id=submission.submission_id)
 
 
@@ -337,12 +336,12 @@ def _alert_admins(village: Village, submission: Submission, draft: Draft, channe
     context = {"village": village, "submission": submission, "draft": draft, "channel": channel, "problem": problem,
                "reconnect": reconnect if reconnect in problem else None}  # a credential to reconnect
     # one notice per failure: the attempt number keeps a failure after a republish apart from the first
-    return rendered(
+    return promised(
         village.id, "publish_failed",
         f"draft:{draft.procedure.value}:v{draft.version}:{channel}:{_failure_count(village, draft, channel, svc)}",
         [str(a.email) for a in village.admins],
         f"[Kabar {village.name}] Gagal terbit di {channel_name(channel)}: {submission.activity.title}",
-        web.render("email/publish_failed.txt", **context), web.render("email/publish_failed.html", **context),
+        "email/publish_failed", context,
         submission_id=submission.submission_id)
 
 

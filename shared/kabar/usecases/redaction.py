@@ -18,7 +18,6 @@ from datetime import datetime
 from aws_lambda_powertools import Logger
 from markupsafe import escape
 
-from .. import web
 from ..domain.clock import now
 from ..domain.diff import plain
 from ..domain.errors import InvalidTransition
@@ -116,10 +115,10 @@ def _new_version(token: ReviewToken, draft: Draft, finding: Finding, changed: di
             events=[RevisionSubmitted(tenant_id=token.tenant_id, submission_id=token.submission_id,
                                       procedure=draft.procedure, version=revised.version, occurred_at=at)]))
     except InvalidTransition:  # decided or revised meanwhile: the link now says what stands
-        return Page(409, web.render("review/message.html", title=t("Draf sudah berubah", "The draft changed"),
-                                    body=t("Draf ini sudah diubah atau diputuskan; buka email terbaru.",
-                                           "This draft was changed or decided meanwhile; open the newest email.")))
+        return Page.of(409, "review/message.html", title=t("Draf sudah berubah", "The draft changed"),
+                       body=t("Draf ini sudah diubah atau diputuskan; buka email terbaru.",
+                              "This draft was changed or decided meanwhile; open the newest email."))
     logger.info("finding redacted", extra={"submission_id": token.submission_id, "kind": finding.kind,
                                            "field": finding.field, "version": revised.version})
-    return Page(200, web.render("review/redacted.html", draft=revised, label=label, mask=redaction_text(finding.kind),
-                                previous=draft.version))
+    return Page.of(200, "review/redacted.html", draft=revised, label=label, mask=redaction_text(finding.kind),
+                   previous=draft.version)

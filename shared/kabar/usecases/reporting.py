@@ -10,14 +10,13 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from .. import web
 from ..domain.clock import iso, month_bounds, now, previous_month
 from ..domain.outbox import Change
 from ..domain.report import aggregate, figures_digest, render_report_html, report_moment, thumbnail
 from ..services import Services
 from .anchor import anchor_audit_chain
 from .files import file_link
-from .notices import rendered
+from .notices import promised
 
 logger = Logger(child=True)
 
@@ -143,9 +142,12 @@ def _send(village, figures, keys: dict[str, str], digest: str, svc: Services, an
     recipients = village.report_recipients or village.admins
     expires_at = now() + timedelta(days=LINK_DAYS)
     links = {fmt: file_link("reports", village.id, k, expires_at, svc) for fmt, k in keys.items()}
-    context = {"village": village, "month": figures.month_name, "links": links, "f": figures,
+    # the figures the email tells, as issued (the documents hold the rest)
+    told = {name: getattr(figures, name) for name in ("submissions", "publications_total", "website_clicks_total",
+                                                       "accounts", "answers", "compliance")}
+    context = {"village": village, "month": figures.month_name, "links": links, "f": told,
                "days": LINK_DAYS, "anchor": anchor}
-    svc.store.enqueue(Change(notices=rendered(
+    svc.store.enqueue(Change(notices=promised(
         village.id, "report", f"report:{figures.month}:{digest[:16]}", [str(r.email) for r in recipients],
         f"[Kabar {village.name}] Laporan bulanan {figures.month_name}",
-        web.render("email/report.txt", **context), web.render("email/report.html", **context))))
+        "email/report", context)))

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from .. import web
 from ..domain import sop, sop_metrics, state
 from ..domain.clock import long_date_id, now, to_wib
 from ..domain.diff import FieldDiff, draft_changes, plain
@@ -40,11 +39,11 @@ from ..domain.pii import Finding, screen_fields
 from ..domain.text import t
 from ..domain.tokens import new_token, split_token, token_hash
 from ..domain.wording import channel_name, draft_state, when_id
-from ..ports import Mail
+from ..ports import Letter, Page
 from ..services import Services
 from . import preview
 from .files import file_link
-from .notices import rendered
+from .notices import promised
 from .revision import comparable
 
 logger = Logger(child=True)
@@ -58,12 +57,6 @@ REJECT_REASONS = {
     "other": t("Alasan lain", "Another reason"),
 }
 PROCEDURE_LABEL = {Procedure.SOCIAL: "Media Sosial", Procedure.WEBSITE: "Website"}
-
-
-@dataclass
-class Page:
-    status: int
-    html: str
 
 
 def _preview(draft: Draft, svc: Services, until: datetime) -> dict:
@@ -166,7 +159,7 @@ def link_notices(village: Village, drafts: Draft | list[Draft], people: list[Con
             for person in people]
 
 
-def review_link_mail(notice: Notice, svc: Services, at: datetime) -> Mail:
+def review_link_mail(notice: Notice, svc: Services, at: datetime) -> Letter:
     """Compose a review link's email at sending time (the notice's composer in ``notices``): the drafts
     still under review at the versions the notice names."""
     from .notices import Skip
@@ -192,7 +185,7 @@ def draft_link(raw_token: str, procedure: Procedure) -> str:
 
 
 def compose_review_link(village: Village, submission: Submission, drafts: Draft | list[Draft], reviewer: Contact,
-                        svc: Services, at: datetime, kind: str = "review") -> Mail:
+                        svc: Services, at: datetime, kind: str = "review") -> Letter:
     drafts = sorted([drafts] if isinstance(drafts, Draft) else drafts, key=lambda d: d.procedure.value)
     token = new_token(village.id)
     expires_at = at + timedelta(hours=svc.settings.review_link_hours)
@@ -209,8 +202,8 @@ def compose_review_link(village: Village, submission: Submission, drafts: Draft 
                "pii_fields": PII_FIELDS, "activity_date": long_date_id(submission.activity.date)}
     labels = " + ".join(f"{PROCEDURE_LABEL[d.procedure]} (v{d.version})" for d in drafts)
     subject = f"[Kabar {village.name}] {LINK_KINDS[kind]}: {labels} \u2013 {submission.activity.title}"
-    return Mail(to=(str(reviewer.email),), subject=subject, text=web.render("email/review.txt", **context),
-                html=web.render("email/review.html", **context), tags={"kind": kind})
+    return Letter(to=(str(reviewer.email),), subject=subject, template="email/review", facts=context,
+                  tags={"kind": kind})
 
 
 # --- the decision page and the decision --------------------------------------------------------
@@ -227,11 +220,11 @@ def _load(raw_token: str, svc: Services, at: datetime) -> ReviewToken | None:
 
 def _invalid() -> Page:
     # The same plain answer for a bad, expired or foreign link: nothing to learn from it.
-    return Page(404, web.render("review/message.html", title=t("Tautan tidak berlaku", "Link not valid"),
-                                body=t("Tautan ini tidak berlaku atau sudah kedaluwarsa. Hubungi admin bila "
-                                       "Anda masih perlu memberi keputusan.",
-                                       "This link is not valid or has expired. Contact the admin if you "
-                                       "still need to decide.")))
+    return Page.of(404, "review/message.html", title=t("Tautan tidak berlaku", "Link not valid"),
+                   body=t("Tautan ini tidak berlaku atau sudah kedaluwarsa. Hubungi admin bila "
+                          "Anda masih perlu memberi keputusan.",
+                          "This link is not valid or has expired. Contact the admin if you "
+                          "still need to decide."))
 
 
 @dataclass
@@ -281,14 +274,13 @@ def _state_page(token: ReviewToken, svc: Services) -> Page | Draft:
     """The draft this link may still act on; else the answer why not: a newer version, or a decision made."""
     latest = svc.store.get_draft(token.tenant_id, token.submission_id, token.procedure)
     if latest.version > token.version:
-        return Page(409, web.render("review/message.html", title=t("Ada versi yang lebih baru",
-                                                                   "A newer version exists"),
-                                    body=t(f"Draf ini sudah diperbarui menjadi versi {latest.version}. "
-                                           "Gunakan tautan pada email terbaru.",
-                                           f"This draft was revised to version {latest.version}. Use the link "
-                                           "in the newest email.")))
+        return Page.of(409, "review/message.html", title=t("Ada versi yang lebih baru", "A newer version exists"),
+                       body=t(f"Draf ini sudah diperbarui menjadi versi {latest.version}. "
+                              "Gunakan tautan pada email terbaru.",
+                              f"This draft was revised to version {latest.version}. Use the link "
+                              "in the newest email."))
     if latest.status is not DraftStatus.IN_REVIEW or token.used_at is not None:
-        return Page(409, web.render("review/decided.html", decided=[decided_words(latest, svc)]))
+        return Page.of(409, "review/decided.html", decided=[decided_words(latest, svc)])
     return latest
 
 
@@ -359,11 +351,11 @@ def _activity_page(sections: list[Section], svc: Services, at: datetime, status:
     if recorded:
         done = {"decision": recorded[0], "procedure": PROCEDURE_LABEL[recorded[1].procedure],
                 "version": recorded[1].version, "title": recorded[1].title}
-    return Page(status, web.render(
-        "review/confirm.html", village=village, submission=submission, sections=views, error=error,
+    return Page.of(
+        status, "review/confirm.html", village=village, submission=submission, sections=views, error=error,
         errored=errored.value if errored else None, reasons=REJECT_REASONS, pii_fields=PII_FIELDS,
         activity_date=long_date_id(submission.activity.date), done=done, notice=notice,
-        open_count=sum(1 for s in sections if s.open)))
+        open_count=sum(1 for s in sections if s.open))
 
 
 def _confirmation(token: ReviewToken, draft: Draft, svc: Services, at: datetime, error: str | None = None,
@@ -530,7 +522,7 @@ def _tolak(draft: Draft, decided: Draft, reason: str | None, token: ReviewToken,
                 f"The PPID refused the activity \"{submission.activity.title}\" as not for publication, but the "
                 f"{labels} draft is already online. Kabar does not take content down by itself: please remove "
                 "it from the channel if needed.")
-        notices = rendered(draft.tenant_id, "refused_but_online", f"draft:{draft.procedure.value}:v{draft.version}",
+        notices = promised(draft.tenant_id, "refused_but_online", f"draft:{draft.procedure.value}:v{draft.version}",
                            [str(a.email) for a in village.admins],
                            f"[Kabar {village.name}] Ditolak setelah terbit: {submission.activity.title}",
                            text, "<p>" + html.escape(text).replace("\n", "<br>") + "</p>",
@@ -606,15 +598,15 @@ def cross_site(headers: dict[str, str]) -> bool:
     return origin.lower().split("://", 1)[-1].rstrip("/") != host
 
 
-def unreadable_page() -> str:
+def unreadable_page() -> Page:
     """The answer to a POST whose body cannot be read: nothing decided, nothing learnt about the link."""
-    return web.render("review/message.html", title=t("Permintaan tidak dapat dibaca", "Request cannot be read"),
-                      body=t("Isi formulir tidak dapat dibaca. Buka lagi tautan dari email Anda.",
-                             "The form's content cannot be read. Open the link from your email again."))
+    return Page.of(400, "review/message.html", title=t("Permintaan tidak dapat dibaca", "Request cannot be read"),
+                   body=t("Isi formulir tidak dapat dibaca. Buka lagi tautan dari email Anda.",
+                          "The form's content cannot be read. Open the link from your email again."))
 
 
 def _refused(title: tuple[str, str], body: tuple[str, str], status: int = 403) -> Page:
-    return Page(status, web.render("review/message.html", title=t(*title), body=t(*body)))
+    return Page.of(status, "review/message.html", title=t(*title), body=t(*body))
 
 
 def submit(raw_token: str, form: dict[str, str], headers: dict[str, str], svc: Services,
@@ -660,10 +652,11 @@ def _approve_step(token: ReviewToken, draft: Draft, svc: Services, at: datetime,
                   again: bool) -> Page:
     """TERIMA's confirmation: what will be published where, a tick box and the button that decides."""
     submission = svc.store.get_submission(token.tenant_id, token.submission_id)
-    return Page(422 if again else 200, web.render(
-        "review/confirm_approve.html", submission=submission, draft=draft, procedure_code=draft.procedure.value,
+    return Page.of(
+        422 if again else 200, "review/confirm_approve.html", submission=submission, draft=draft,
+        procedure_code=draft.procedure.value,
         procedure=PROCEDURE_LABEL[draft.procedure], note=note, form_token=page_token,
-        confirm=form_token(token, svc, at, "confirm"), again=again))
+        confirm=form_token(token, svc, at, "confirm"), again=again)
 
 
 # --- telling people ----------------------------------------------------------------------------
@@ -683,11 +676,10 @@ def rejection_notice(event: DraftRejected, svc: Services) -> Notice:
     reason = REJECT_REASONS.get(event.reason or "other", REJECT_REASONS["other"])
     context = {"village": village, "submission": submission, "procedure": PROCEDURE_LABEL[event.procedure],
                "reason": reason, "note": event.note or "", "reviewer": event.reviewer}
-    return rendered(
+    return promised(
         event.tenant_id, "rejected", f"draft:{event.procedure.value}:v{event.version}", [submission.submitter_email],
-        f"[Kabar {village.name}] Ditolak: {submission.activity.title}", web.render("email/rejected.txt", **context),
-        web.render("email/rejected.html", **context), submission_id=event.submission_id,
-        reply_to=tuple(str(a.email) for a in village.admins))[0]
+        f"[Kabar {village.name}] Ditolak: {submission.activity.title}", "email/rejected", context,
+        submission_id=event.submission_id, reply_to=tuple(str(a.email) for a in village.admins))[0]
 
 
 def revision_notices(event: RevisionRequested, svc: Services) -> list[Notice]:
@@ -700,9 +692,9 @@ def revision_notices(event: RevisionRequested, svc: Services) -> list[Notice]:
                # the correction is made in the workspace (/app/), not with a JSON request
                "workspace_link": f"{svc.settings.public_url.rstrip('/')}/app/{village.id}/s/{submission.submission_id}"
                                  f"/edit/{event.procedure.value}"}
-    return rendered(
+    return promised(
         event.tenant_id, "revision", f"draft:{event.procedure.value}:v{event.version}",
         [str(a.email) for a in village.admins],
         f"[Kabar {village.name}] Perlu koreksi: {submission.activity.title} (v{event.version})",
-        web.render("email/revision.txt", **context), web.render("email/revision.html", **context),
+        "email/revision", context,
         submission_id=event.submission_id)

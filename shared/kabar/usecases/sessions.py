@@ -28,7 +28,7 @@ from ..domain.workspace import (
     session_expires,
     when_id,
 )
-from ..ports import Mail
+from ..ports import Letter
 from ..services import Services
 
 logger = Logger(child=True)
@@ -86,9 +86,8 @@ def send_sign_in_link(staff: Staff, svc: Services, at: datetime | None = None) -
     return notice.notice_id
 
 
-def sign_in_link_mail(notice: Notice, svc: Services, at: datetime) -> Mail:
+def sign_in_link_mail(notice: Notice, svc: Services, at: datetime) -> Letter:
     """Compose the sign-in email at sending time (the notice's composer in ``notices``)."""
-    from .. import web
     from .notices import Skip
 
     staff = _active(svc, notice.tenant_id, notice.params["staff_id"], int(notice.params.get("epoch", 0)))
@@ -97,9 +96,8 @@ def sign_in_link_mail(notice: Notice, svc: Services, at: datetime) -> Mail:
     village = svc.store.get_village(notice.tenant_id)
     link = issue_sign_in_link(staff, svc, at)
     context = {"village": village, "staff": staff, "link": link, "until": when_id(at + SIGN_IN_LINK_TTL)}
-    return Mail(to=(str(staff.email),), subject=f"[Kabar {village.name}] Tautan masuk pribadi Anda",
-                text=web.render("email/sign_in.txt", **context), html=web.render("email/sign_in.html", **context),
-                tags={"kind": "sign_in_link"})
+    return Letter(to=(str(staff.email),), subject=f"[Kabar {village.name}] Tautan masuk pribadi Anda",
+                  template="email/sign_in", facts=context, tags={"kind": "sign_in_link"})
 
 
 def _sign_in_record(raw_token: str, svc: Services, at: datetime) -> tuple[str, dict, Staff] | None:

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from .. import web
 from ..domain import sop, sop_metrics
 from ..domain.clock import long_date_id, month_of, now, previous_month, to_wib
 from ..domain.events import DraftApproved, SubmissionCompleted
@@ -21,7 +20,7 @@ from ..domain.text import Bilingual, t
 from ..domain.wording import when_id
 from ..services import Services
 from .admin_review import waits_for_admin
-from .notices import rendered
+from .notices import promised
 from .review import PROCEDURE_LABEL, link_notices
 
 logger = Logger(child=True)
@@ -161,8 +160,8 @@ def _tell_admins(village: Village, submission: Submission, action: Action, due: 
     context = {"submission": submission, "procedure": procedure, "version": action.version, "headline": headline,
                "detail": detail, "due": when_id(due),
                "activity_date": long_date_id(submission.activity.date), "village": village}
-    svc.store.enqueue(Change(notices=rendered(
+    svc.store.enqueue(Change(notices=promised(
         village.id, action.due.value, f"sla:{action.key}", [str(a.email) for a in village.admins],
         f"[Kabar {village.name}] {headline.id}: {submission.activity.title}",
-        web.render("email/sla_notice.txt", **context), web.render("email/sla_notice.html", **context),
+        "email/sla_notice", context,
         submission_id=submission.submission_id)))

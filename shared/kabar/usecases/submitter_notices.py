@@ -4,12 +4,11 @@ committed with the change that causes it, sent once (keyed by the submission and
 
 from __future__ import annotations
 
-from .. import web
 from ..domain import sop
 from ..domain.models import Asset, Draft, Publication, Submission, Village
 from ..domain.outbox import Notice
 from ..domain.wording import channel_name, procedure_name, when_id
-from .notices import rendered
+from .notices import promised
 
 
 def receipt_notice(village: Village, submission: Submission, assets: list[Asset]) -> list[Notice]:
@@ -20,9 +19,9 @@ def receipt_notice(village: Village, submission: Submission, assets: list[Asset]
                "procedures": [procedure_name(p) for p in submission.procedures],
                "completed": when_id(submission.completed_at) if submission.completed_at else "",
                "publish_by": when_id(sop.batas_unggah(submission.activity.date))}
-    return rendered(village.id, "receipt", "submission:complete", [submission.submitter_email],
+    return promised(village.id, "receipt", "submission:complete", [submission.submitter_email],
                     f"[Kabar {village.name}] Diterima: {submission.activity.title} (No. {submission.submission_id})",
-                    web.render("email/receipt.txt", **context), web.render("email/receipt.html", **context),
+                    "email/receipt", context,
                     submission_id=submission.submission_id,
                     reply_to=tuple(str(a.email) for a in village.admins))
 
@@ -34,8 +33,8 @@ def published_notice(village: Village, submission: Submission, draft: Draft,
               for p in publications if p.url and p.published_at]
     context = {"village": village, "submission": submission, "procedure": procedure_name(draft.procedure),
                "online": online}
-    return rendered(village.id, "published", f"draft:{draft.procedure.value}:v{draft.version}",
+    return promised(village.id, "published", f"draft:{draft.procedure.value}:v{draft.version}",
                     [submission.submitter_email],
                     f"[Kabar {village.name}] Sudah terbit: {submission.activity.title}",
-                    web.render("email/published.txt", **context), web.render("email/published.html", **context),
+                    "email/published", context,
                     submission_id=submission.submission_id)

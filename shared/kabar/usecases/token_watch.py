@@ -15,7 +15,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from .. import web
 from ..domain.access_tokens import TOKEN_WARNING_AHEAD, TokenNotice, token_end, token_expiry_notice
 from ..domain.clock import now, to_wib
 from ..domain.models import ChannelConfig, Village
@@ -23,7 +22,7 @@ from ..domain.outbox import Change
 from ..domain.wording import when_id
 from ..ports import PermanentChannelError, TransientChannelError
 from ..services import Services
-from .notices import rendered
+from .notices import promised
 
 logger = Logger(child=True)
 
@@ -146,9 +145,8 @@ def _send(village: Village, secret_name: str, channels: list[str], notice: Token
         subject = f"[Kabar {village.name}] Token {labels} tidak berlaku lagi \u2013 perlu diganti"
     else:
         subject = f"[Kabar {village.name}] Token {labels} berakhir dalam {days_left} hari \u2013 mohon diperbarui"
-    notices = rendered(village.id, f"token_{notice.value}", f"token:{key}", [str(a.email) for a in village.admins],
-                       subject, web.render("email/token_expiry.txt", **context),
-                       web.render("email/token_expiry.html", **context))
+    notices = promised(village.id, f"token_{notice.value}", f"token:{key}", [str(a.email) for a in village.admins],
+                       subject, "email/token_expiry", context)
     svc.store.enqueue(Change(notices=notices))
     logger.info("token notice promised", extra={"tenant_id": village.id, "notice": notice.value, "channels": channels})
     return notices[0].notice_id

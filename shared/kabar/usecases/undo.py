@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from .. import web
 from ..domain import sop
 from ..domain.clock import iso, to_wib
 from ..domain.errors import InvalidTransition, NotFound
@@ -30,7 +29,7 @@ from ..domain.outbox import Change, Notice
 from ..domain.text import t
 from ..domain.tokens import new_token, split_token, token_hash
 from ..domain.workspace import when_id
-from ..ports import Mail
+from ..ports import Letter
 from ..services import Services
 from .review import PROCEDURE_LABEL, Page, automation_agent, cross_site
 
@@ -61,7 +60,7 @@ def confirmation_notice(token: ReviewToken, decided_at: datetime) -> Notice:
                           "name": token.reviewer_name})
 
 
-def undo_link_mail(notice: Notice, svc: Services, at: datetime) -> Mail:
+def undo_link_mail(notice: Notice, svc: Services, at: datetime) -> Letter:
     """Compose the confirmation at sending time (the notice's composer in ``notices``)."""
     from .notices import Skip
 
@@ -88,16 +87,15 @@ def undo_link_mail(notice: Notice, svc: Services, at: datetime) -> Mail:
     context = {"village": village, "submission": submission, "draft": draft, "link": link,
                "procedure": PROCEDURE_LABEL[draft.procedure], "until": when_id(until),
                "decided": when_id(draft.decided_at), "reviewer_name": params.get("name") or notice.recipient}
-    return Mail(to=(notice.recipient,), subject=f"[Kabar {village.name}] TERIMA tercatat: {submission.activity.title} "
-                f"\u2013 dapat dibatalkan sampai {to_wib(until):%H.%M} WIB",
-                text=web.render("email/undo.txt", **context), html=web.render("email/undo.html", **context),
-                tags={"kind": "undo_link"})
+    return Letter(to=(notice.recipient,), subject=f"[Kabar {village.name}] TERIMA tercatat: "
+                  f"{submission.activity.title} \u2013 dapat dibatalkan sampai {to_wib(until):%H.%M} WIB",
+                  template="email/undo", facts=context, tags={"kind": "undo_link"})
 
 
 # --- the undo link's page ------------------------------------------------------------------------
 
 def _message(status: int, title: tuple[str, str], body: tuple[str, str]) -> Page:
-    return Page(status, web.render("review/message.html", title=t(*title), body=t(*body)))
+    return Page.of(status, "review/message.html", title=t(*title), body=t(*body))
 
 
 def _invalid() -> Page:
@@ -165,10 +163,10 @@ def show(raw_token: str, svc: Services, at: datetime) -> Page:
         return state
     undo_hash, record, draft = state
     submission = svc.store.get_submission(draft.tenant_id, draft.submission_id)
-    return Page(200, web.render("review/undo.html", draft=draft, submission=submission,
-                                procedure=PROCEDURE_LABEL[draft.procedure],
-                                until=when_id(datetime.fromisoformat(record["expires_at"])),
-                                form_token=_form_token(undo_hash, svc, at)))
+    return Page.of(200, "review/undo.html", draft=draft, submission=submission,
+                   procedure=PROCEDURE_LABEL[draft.procedure],
+                   until=when_id(datetime.fromisoformat(record["expires_at"])),
+                   form_token=_form_token(undo_hash, svc, at))
 
 
 def undo(raw_token: str, form: dict[str, str], headers: dict[str, str], svc: Services, at: datetime) -> Page:

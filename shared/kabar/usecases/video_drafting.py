@@ -21,7 +21,6 @@ from pathlib import Path
 
 from aws_lambda_powertools import Logger
 
-from .. import web
 from ..domain.clock import long_date_id, now
 from ..domain.events import SubmissionCompleted, VideoDrafted
 from ..domain.models import Asset, AssetStatus, AuditEntry, FileKind, Procedure, Submission, SubmissionStatus, Village
@@ -41,7 +40,7 @@ from ..domain.video import (
     wants_vertical,
 )
 from ..services import Services
-from .notices import rendered
+from .notices import promised
 
 logger = Logger(child=True)
 
@@ -179,7 +178,7 @@ def _notices(village: Village, submission: Submission, result: VideoDraft, tell_
     context = {"village": village, "submission": submission, "problem": problem,
                "activity_date": long_date_id(submission.activity.date)}
     to = [str(a.email) for a in village.admins] + ([submission.submitter_email] if tell_submitter else [])
-    return rendered(village.id, "video_refused", f"file:{result.asset_id}", to,
+    return promised(village.id, "video_refused", f"file:{result.asset_id}", to,
                     f"[Kabar {village.name}] Video tidak dapat dipakai: {submission.activity.title}",
-                    web.render("email/video_refused.txt", **context), web.render("email/video_refused.html", **context),
+                    "email/video_refused", context,
                     submission_id=submission.submission_id)

@@ -10,7 +10,6 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
-from .. import web
 from ..domain.clock import long_date_id, now
 from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..domain.models import Contact, Procedure, Role, Staff, Village
@@ -18,7 +17,7 @@ from ..domain.text import t
 from ..domain.tokens import new_token, token_hash
 from ..domain.workspace import may_act
 from ..services import Services
-from .notices import rendered
+from .notices import promised
 from .sessions import audit, sign_in_notice
 
 logger = Logger(child=True)
@@ -140,10 +139,9 @@ def ask_for_file(staff: Staff, village: Village, submission_id: str, names: list
     message = message.strip()[:2000]
     context = {"village": village, "submission": submission, "admin": staff, "files": files, "message": message,
                "activity_date": long_date_id(submission.activity.date)}
-    notices = rendered(village.id, "file_request", f"files:{at.isoformat()}", [submission.submitter_email],
+    notices = promised(village.id, "file_request", f"files:{at.isoformat()}", [submission.submitter_email],
                        f"[Kabar {village.name}] Mohon kirim berkas: {submission.activity.title}",
-                       web.render("email/file_request.txt", **context),
-                       web.render("email/file_request.html", **context),
+                       "email/file_request", context,
                        submission_id=submission_id, reply_to=(str(staff.email),))
     audit(svc, staff, village.id, "file_requested", f"submission:{submission_id}", at, note="; ".join(files),
           submission_id=submission_id, notices=notices)
