@@ -11,6 +11,7 @@ import pytest
 from kabar.adapters.channels.directory import ConfiguredChannels
 from kabar.config import Settings
 from kabar.domain.models import ChannelConfig, Procedure, Village
+from kabar.mail_composer import TemplateMailComposer
 from kabar.usecases import token_watch
 from tests.fakes import MemoryOutbox, settle
 
@@ -71,7 +72,7 @@ def world(village, buckets, graph, creds):
         Procedure.WEBSITE: [ChannelConfig(type="wordpress", secret_name=wp_secret, base_url="http://127.0.0.1:9"),
                             ChannelConfig(type="static_site")]}})
     svc = SimpleNamespace(settings=settings, store=Store([configured]), mailer=Mailer(),
-                          channels=ConfiguredChannels(settings))
+                          channels=ConfiguredChannels(settings), mail_composer=TemplateMailComposer())
     return SimpleNamespace(svc=svc, graph=graph, village=configured, fb_secret=fb_secret, ig_secret=ig_secret)
 
 

@@ -21,9 +21,9 @@ from kabar.domain.models import (
     Submission,
     Village,
 )
-from kabar.mail_composer import TemplateMailComposer
 from kabar.domain.publishing import backoff, publish_moment, retry_plan
 from kabar.domain.sop import batas_unggah
+from kabar.mail_composer import TemplateMailComposer
 from kabar.ports import PermanentChannelError, Published, TransientChannelError
 from kabar.usecases.publication import PublicationDeferred, PublicationIncomplete, publish_approved, republish
 from tests.fakes import MemoryStore, RecordedMetrics, settle

@@ -39,10 +39,10 @@ def _name(kind: type) -> str:
 
 
 def _encode(value: Any) -> Any:  # noqa: ANN401 - any template value
+    if isinstance(value, Enum):  # first: a StrEnum is a str too
+        return {"$enum": _name(type(value)), "value": value.value}
     if value is None or isinstance(value, bool | int | float | str):
         return value
-    if isinstance(value, Enum):
-        return {"$enum": _name(type(value)), "value": value.value}
     if isinstance(value, type) and issubclass(value, Enum):
         return {"$enum_type": _name(value)}
     if isinstance(value, BaseModel):
@@ -57,7 +57,7 @@ def _encode(value: Any) -> Any:  # noqa: ANN401 - any template value
     if isinstance(value, list | tuple):
         return [_encode(v) for v in value]
     if isinstance(value, dict):
-        if all(isinstance(k, str) for k in value) and not any(k in _TAGS for k in value):
+        if all(type(k) is str for k in value) and not any(k in _TAGS for k in value):
             return {k: _encode(v) for k, v in value.items()}
         return {"$items": [[_encode(k), _encode(v)] for k, v in value.items()]}
     raise NotAFact(f"a notice cannot keep a {type(value).__name__}")

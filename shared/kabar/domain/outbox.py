@@ -34,7 +34,9 @@ class Notice(BaseModel):
     subject: str
     recipient: str  # an email address
     submission_id: str | None = None
-    #: what the sender needs to compose it (ids, or an already rendered mail for computed content)
+    #: what the sender needs to compose it: ids (a link made when sent), or the template and facts of an
+    #: email decided now (``usecases.notices.promised``); a notice promised before facts were kept holds
+    #: its email already rendered (``mail``)
     params: dict[str, Any] = Field(default_factory=dict)
 
     @property

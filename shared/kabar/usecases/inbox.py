@@ -189,7 +189,9 @@ def send_digest(village: Village, *, as_of: datetime | None = None, svc: Service
     order = {ClockState.OVERDUE: 0, ClockState.NEAR_LIMIT: 1, ClockState.OPEN: 2}
     rows.sort(key=lambda r: (order[r["state"]], r["inq"].received_at))
     counts = {state: sum(1 for r in rows if r["state"] is state) for state in order}
-    context = {"village": village, "rows": rows, "counts": counts, "states": ClockState,
+    # what the email shows of each comment or message, as it stands today (the notice keeps it)
+    shown = [{**r, "inq": {"kind": r["inq"].kind, "text": r["inq"].text}} for r in rows]
+    context = {"village": village, "rows": shown, "counts": counts, "states": ClockState,
                "inbox_link": f"{base}/app/{village.id}/kotak-masuk"}
     # one digest a day per admin: the day's notice is promised once, whatever the retries
     return {"sent": svc.store.enqueue(Change(notices=promised(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import html
 import re
 import secrets
 from dataclasses import dataclass
@@ -516,16 +515,10 @@ def _tolak(draft: Draft, decided: Draft, reason: str | None, token: ReviewToken,
     if online:
         village = svc.store.get_village(draft.tenant_id)
         labels = ", ".join(PROCEDURE_LABEL[d.procedure] for d in online)
-        text = (f"PPID menolak kegiatan \"{submission.activity.title}\" karena tidak untuk dipublikasikan, "
-                f"padahal draf {labels} sudah terbit. Kabar tidak menurunkan konten sendiri: mohon turunkan "
-                "dari kanalnya bila perlu.\n\n"
-                f"The PPID refused the activity \"{submission.activity.title}\" as not for publication, but the "
-                f"{labels} draft is already online. Kabar does not take content down by itself: please remove "
-                "it from the channel if needed.")
         notices = promised(draft.tenant_id, "refused_but_online", f"draft:{draft.procedure.value}:v{draft.version}",
                            [str(a.email) for a in village.admins],
                            f"[Kabar {village.name}] Ditolak setelah terbit: {submission.activity.title}",
-                           text, "<p>" + html.escape(text).replace("\n", "<br>") + "</p>",
+                           "email/refused_but_online", {"title": submission.activity.title, "labels": labels},
                            submission_id=draft.submission_id)
     return withdrawn, close, audits, notices
 

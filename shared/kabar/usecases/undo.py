@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
@@ -182,7 +183,7 @@ def undo(raw_token: str, form: dict[str, str], headers: dict[str, str], svc: Ser
             "Pembatalan hanya dapat dikirim dari halaman pembatalan di peramban. Tidak ada yang berubah.",
             "An undo can only be sent from the undo page in a browser. Nothing was changed."))
     if not _form_token_ok(form.get("form_token", ""), undo_hash, svc, at):
-        return Page(403, show(raw_token, svc, at).html)  # a form this page did not serve: the page again
+        return replace(show(raw_token, svc, at), status=403)  # a form this page did not serve: the page again
     audit = AuditEntry(
         tenant_id=draft.tenant_id, submission_id=draft.submission_id, at=at,
         actor=f"reviewer:{record['reviewer_email']}", action="decision_undone",
