@@ -17,7 +17,7 @@ from kabar import web
 from kabar.domain import facts
 from kabar.domain.clock import WIB
 from kabar.domain.inbox import ClockState
-from kabar.domain.models import Activity, Contact, Procedure, Submission, SubmissionStatus, Village
+from kabar.domain.models import Activity, Contact, Draft, Procedure, Submission, SubmissionStatus, Village
 from kabar.domain.outbox import Change, Notice
 from kabar.mail_composer import TemplateMailComposer
 from kabar.ports import Letter, Mail
@@ -73,7 +73,9 @@ def test_a_promised_notice_keeps_facts_and_no_html():
     assert params["template"] == "email/receipt" and params["reply_to"] == ["admin@purwobinangun.desa.id"]
     assert "<" not in json.dumps(params)  # no markup stored: "&" of the title is kept as it was typed
     kept = facts.decode(params["facts"])
-    assert kept["submission"] == SUBMISSION and kept["village"] == VILLAGE  # the models, as they were
+    assert kept["village"] == VILLAGE  # the models, as they were
+    assert kept["submission"] == SUBMISSION.model_copy(update={"narrative": ""})  # less what no email shows
+    assert "saluran air" not in json.dumps(params)  # the narrative may name people: not kept
     assert kept["publish_by"] == "2 Desember 2026, 23.59 WIB" and kept["photos"] == 0
 
 
@@ -116,6 +118,16 @@ def test_facts_come_back_as_the_types_they_were():
     assert back["counts"] == {ClockState.OVERDUE: 2, ClockState.OPEN: 1}
     assert all(type(k) is ClockState for k in back["counts"])
     assert back["rows"] == [{"rate": 87.5, "none": None, "ok": True}] and back["pair"] == ["a", 1]
+
+
+def test_a_drafts_text_is_not_kept_only_what_the_email_names():
+    draft = Draft(tenant_id=VILLAGE.id, submission_id=SUBMISSION.submission_id, procedure=Procedure.WEBSITE,
+                  version=2, title="Kerja Bakti", lead="Warga Ngepring", caption="#Purwobinangun",
+                  article_html="<p>Pak RT 03 memimpin.</p>", created_at=AT)
+    stored = facts.encode({"draft": draft})
+    assert "<p>" not in stored and "Pak RT" not in stored and "Warga Ngepring" not in stored
+    back = facts.decode(stored)["draft"]
+    assert (back.title, back.procedure, back.version, back.created_at) == ("Kerja Bakti", Procedure.WEBSITE, 2, AT)
 
 
 @pytest.mark.parametrize("value", [len, b"\x89PNG", object(), SimpleNamespace(a=1)])

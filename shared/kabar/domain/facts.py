@@ -27,6 +27,16 @@ _DOMAIN = "kabar.domain."
 _TAGS = ("$model", "$enum", "$enum_type", "$datetime", "$date", "$items", "$dataclass")
 
 
+#: what no stored email shows and a notice need not keep (it is emptied): the narrative and a draft's
+#: text may hold personal data (``domain.pii`` masks it only where a reviewer reads it, in the review
+#: email composed when it is sent), and the article is HTML. A template that shows one of these is sent
+#: when it is composed (``usecases.notices._composers``), not from stored facts.
+LEFT_OUT: dict[str, frozenset[str]] = {
+    "kabar.domain.models.Submission": frozenset({"narrative"}),
+    "kabar.domain.models.Draft": frozenset({"lead", "caption", "article_html"}),
+}
+
+
 class NotAFact(TypeError):
     """A value a notice cannot keep (a function, bytes, something not of the domain)."""
 
@@ -46,7 +56,9 @@ def _encode(value: Any) -> Any:  # noqa: ANN401 - any template value
     if isinstance(value, type) and issubclass(value, Enum):
         return {"$enum_type": _name(value)}
     if isinstance(value, BaseModel):
-        return {"$model": _name(type(value)), "value": value.model_dump(mode="json")}
+        name = _name(type(value))
+        dumped = value.model_dump(mode="json")
+        return {"$model": name, "value": {**dumped, **{k: "" for k in LEFT_OUT.get(name, ())}}}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {"$dataclass": _name(type(value)),
                 "value": {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}}
