@@ -55,7 +55,7 @@ test-fast: $(STAMP) ffmpeg poppler
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check shared functions infra tests
-	$(VENV)/bin/mypy shared functions infra
+	$(VENV)/bin/mypy shared functions infra tests/fakes.py tests/fakes_store.py tests/unit/test_fakes.py
 
 # Debian's chromium for the browser tests (never a downloaded browser build).
 chromium:
