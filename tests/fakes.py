@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from kabar.adapters.credentials import CredentialUnavailable  # the adapter's own error: callers catch it
 from kabar.config import Settings
 from kabar.domain.events import Event
 from kabar.domain.models import ChannelConfig, Procedure, Village
@@ -95,11 +96,13 @@ class RecordingMailer:
 
 
 class MemoryStorage:
-    """One bucket in memory (the ObjectStorage, LockedStorage and UploadStorage ports). Every put is a new
-    version; ``get`` reads the newest unless a version is named; presigned URLs are ``memory://`` ones."""
+    """One bucket in memory (the ObjectStorage, LockedStorage and UploadStorage ports); presigned URLs are
+    ``memory://`` ones. A ``versioned`` bucket (uploads, reports: template.yaml) keeps every put as a
+    version and a delete as a marker; an unversioned one (media, site) keeps the newest object only."""
 
-    def __init__(self, bucket: str = "memory") -> None:
+    def __init__(self, bucket: str = "memory", versioned: bool = False) -> None:
         self.bucket = bucket
+        self.versioned = versioned
         self.objects: dict[str, list[dict[str, Any]]] = {}
         self.locked_until: dict[str, datetime] = {}
         self.uploads: dict[str, tuple[str, str, dict[int, bytes]]] = {}
@@ -107,14 +110,22 @@ class MemoryStorage:
 
     def _version(self, key: str, version_id: str | None) -> dict[str, Any] | None:
         versions = self.objects.get(key) or []
-        if version_id is None:
-            return versions[-1] if versions else None
-        return next((v for v in versions if v["version_id"] == version_id), None)
+        if version_id is None or not self.versioned:
+            found = versions[-1] if versions else None
+        else:
+            found = next((v for v in versions if v["version_id"] == version_id), None)
+        return None if found is None or found.get("deleted") else found
+
+    def _add(self, key: str, version: dict[str, Any]) -> None:
+        versions = self.objects.setdefault(key, [])
+        if not self.versioned:
+            versions.clear()
+        number = len(versions) + 1
+        versions.append({**version, "version_id": f"{key}@{number}" if self.versioned else None})
 
     def put(self, key: str, data: bytes, content_type: str, cache_control: str | None = None) -> None:
-        versions = self.objects.setdefault(key, [])
-        versions.append({"data": bytes(data), "content_type": content_type, "cache_control": cache_control,
-                         "version_id": f"v{len(versions) + 1}", "etag": hashlib.md5(data).hexdigest()})  # noqa: S324
+        self._add(key, {"data": bytes(data), "content_type": content_type, "cache_control": cache_control,
+                        "etag": hashlib.md5(data).hexdigest()})  # noqa: S324 - S3's ETag of a single PUT
 
     def get(self, key: str, version_id: str | None = None) -> bytes:
         found = self._version(key, version_id)
@@ -129,8 +140,9 @@ class MemoryStorage:
         found = self._version(key, version_id)
         if found is None:
             return None
-        return {"ContentLength": len(found["data"]), "ContentType": found["content_type"],
-                "VersionId": found["version_id"], "ETag": f'"{found["etag"]}"'}
+        head = {"ContentLength": len(found["data"]), "ContentType": found["content_type"],
+                "ETag": f'"{found["etag"]}"'}
+        return {**head, "VersionId": found["version_id"]} if self.versioned else head
 
     def iter_chunks(self, key: str, chunk_size: int = 1024 * 1024, version_id: str | None = None) -> Iterator[bytes]:
         data = self.get(key, version_id)
@@ -143,7 +155,11 @@ class MemoryStorage:
         return len(data)
 
     def delete(self, key: str) -> None:
-        self.objects.pop(key, None)
+        """A delete marker, as in a versioned bucket: the key is gone, its versions are still readable."""
+        if not self.versioned:
+            self.objects.pop(key, None)
+        elif self._version(key, None) is not None:
+            self._add(key, {"deleted": True})
 
     def presign_post(self, key: str, content_type: str, size: int, expires_in: int) -> PresignedPost:
         return PresignedPost(url=f"memory://{self.bucket}", fields={"key": key, "Content-Type": content_type})
@@ -153,14 +169,14 @@ class MemoryStorage:
 
     # LockedStorage
     def put_locked(self, key: str, data: bytes, content_type: str, retain_until: datetime) -> bool:
-        if key in self.objects:
+        if self._version(key, None) is not None:
             return False
         self.put(key, data, content_type)
         self.locked_until[key] = retain_until
         return True
 
     def keys(self, prefix: str) -> list[str]:
-        return sorted(k for k in self.objects if k.startswith(prefix))
+        return sorted(k for k in self.objects if k.startswith(prefix) and self._version(k, None) is not None)
 
     # UploadStorage
     def create_multipart(self, key: str, content_type: str) -> str:
@@ -237,10 +253,6 @@ class MemoryLaterQueue:
 
     def send_later(self, message: dict, delay_seconds: int) -> None:
         self.messages.append((json.loads(json.dumps(message)), delay_seconds))
-
-
-class CredentialUnavailable(Exception):  # noqa: N818 - the adapter's name for it
-    """A sealed value that does not open for this credential (``adapters.credentials``'s error)."""
 
 
 class MemoryCredentials:
@@ -375,7 +387,8 @@ def memory_settings(**overrides: Any) -> Settings:
 def memory_services(store: MemoryStore | None = None, **settings: Any) -> Services:
     """A ``Services`` of in-memory fakes: every port, no network."""
     return Services(settings=memory_settings(**settings), store=store or MemoryStore(), events=RecordingEvents(),
-                    mailer=RecordingMailer(), uploads=MemoryStorage("uploads"), media=MemoryStorage("media"),
-                    site=MemoryStorage("site"), reports=MemoryStorage("reports"), secrets=MemorySecrets(),
+                    mailer=RecordingMailer(), uploads=MemoryStorage("uploads", versioned=True),
+                    media=MemoryStorage("media"), site=MemoryStorage("site"),
+                    reports=MemoryStorage("reports", versioned=True), secrets=MemorySecrets(),
                     channels=FakeChannels(), report_queue=MemoryQueue(), credentials=MemoryCredentials(),
                     metrics=RecordedMetrics())
