@@ -82,12 +82,16 @@ class RecordingEvents:
 
 
 class RecordingMailer:
-    """The Mailer port: each email kept, with the message id it was given."""
+    """The Mailer port: each email kept, with the message id it was given. While ``fail`` is set (say,
+    ``MailThrottled()``), every send raises it and nothing is sent."""
 
     def __init__(self) -> None:
         self.sent: list[Mail] = []
+        self.fail: Exception | None = None
 
     def send(self, mail: Mail) -> str:
+        if self.fail is not None:
+            raise self.fail
         self.sent.append(mail)
         return f"mem-{len(self.sent)}"
 
