@@ -645,7 +645,9 @@ def test_a_thread_changes_only_as_expected_and_forgets_its_author(store, tenant)
     assert inbox.update_thread(f"{tenant}-other", key, {"assigned_to": "p1"}) is False
     with pytest.raises(ValueError):
         inbox.update_thread(tenant, key, {"author_id": "someone"})
+    inbox.record(inquiry(f"{tenant}-other"))  # the same person on another village's Page
     assert inbox.forget_author(tenant, "u1", "anon-7") == 1
+    assert inbox.thread(f"{tenant}-other", key)["author_id"] == "u1"  # that village's record is its own
     assert (inbox.thread(tenant, key)["author_id"], inbox.thread(tenant, key)["author_name"]) == ("anon-7", "")
     assert inbox.forget_author(tenant, "u1", "anon-7") == 0
 
