@@ -11,9 +11,11 @@ at all: every condition is checked before anything is written.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import secrets
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any, TypeVar
@@ -48,6 +50,27 @@ from kabar.domain.text import t
 from kabar.domain.video import VideoDraft
 
 M = TypeVar("M", bound=BaseModel)
+C = TypeVar("C", bound=type)
+
+#: one lock for every memory store: each method runs alone, as each DynamoDB request is atomic (a use
+#: case may call the store from threads, as the fan-out's claims do)
+_LOCK = threading.RLock()
+
+
+def _locked(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with _LOCK:
+            return fn(*args, **kwargs)
+    return run
+
+
+def atomic(cls: C) -> C:
+    """Every public method of the class runs under the lock (a conditional write is check-and-set at once)."""
+    for name, value in list(vars(cls).items()):
+        if not name.startswith("_") and callable(value) and not isinstance(value, type):
+            setattr(cls, name, _locked(value))
+    return cls
 
 #: what the inbox's thread record may hold (``adapters/store/inbox.py``'s THREAD_FIELDS)
 THREAD_FIELDS = frozenset({"assigned_to", "assigned_name", "seen_at", "author_name", "post_title", "post_thumb",
@@ -79,6 +102,7 @@ def kept(model: M) -> M:
     return type(model).model_validate(model.model_dump(mode="json"))
 
 
+@atomic
 class MemoryOutbox:
     """The unit of work in memory: commit(), enqueue(), the audit chain and the notice records. A test's
     own store may mix this in for just those."""
@@ -199,6 +223,7 @@ class MemoryOutbox:
         return [k for k, r in self.notice_records.items() if r.sent_at is None and r.skipped is None]
 
 
+@atomic
 class MemoryStore(MemoryOutbox):
     """Every repository of the ``Store`` port in memory, with its ``inbox``. The dicts below are the table;
     a test may look at them, and should change state only through the methods (as a use case does)."""
@@ -780,6 +805,7 @@ class MemoryStore(MemoryOutbox):
         found.setdefault("ttl", stored({"ttl": int(at.timestamp()) + JOB_KEEP_DAYS * 86400})["ttl"])
 
 
+@atomic
 class MemoryInbox:
     """The ``Inbox`` port over a MemoryStore: inquiries (the store's) and their threads' records; each
     change conditional, with its audit entry and notices committed by the store's unit of work."""

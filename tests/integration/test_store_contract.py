@@ -4,6 +4,7 @@ adapter does not keep, nor the other way round."""
 
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -708,3 +709,15 @@ def test_a_job_run_is_claimed_once_a_period_released_only_while_queued(store, te
     store.finish_job_run("kabupaten:gunung-kidul", "regency-report", "2026-11", AT, {})  # no claim: made here
     assert store.job_run("kabupaten:gunung-kidul", "regency-report", "2026-11")["status"] == "done"
     assert store.job_run(f"{tenant}-other", "sla-watch", "2026-11-27") is None
+
+
+def test_of_many_concurrent_conditional_writes_exactly_one_wins(store, tenant):
+    store.put_sign_in(tenant, "l1", "p1", 0, AT + timedelta(minutes=15))
+    store.put_inquiry(inquiry(tenant))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        claims = list(pool.map(lambda _: store.claim_once(tenant, "s1", "remind", AT), range(8)))
+        runs = list(pool.map(lambda _: store.claim_job_run(tenant, "sla-watch", "2026-11-27", AT), range(8)))
+        links = list(pool.map(lambda _: store.use_sign_in(tenant, "l1", AT), range(8)))
+        answers = list(pool.map(lambda n: store.mark_answered(inquiry(tenant), AT, f"r{n}"), range(8)))
+    assert [sum(x) for x in (claims, runs, links, answers)] == [1, 1, 1, 1]
+    assert store.get_inquiry(tenant, "c1").answer_id == f"r{answers.index(True)}"
