@@ -348,9 +348,13 @@ class RecordingReplies:
 
 class FakeChannels:
     """The ChannelDirectory port: the channels a test hands it, by type (``channels["facebook"] = ...``);
-    a configured type it was not given cannot be built (PermanentChannelError, as a missing credential)."""
+    a configured type it was not given cannot be built (PermanentChannelError, as a missing credential).
+    The article and the social text are the real channels' own (pure) renderings, over memory buckets."""
 
-    def __init__(self) -> None:
+    def __init__(self, site: MemoryStorage | None = None, media: MemoryStorage | None = None,
+                 site_url: str = "https://desa.example", public_url: str = "https://kabar.example") -> None:
+        self.site, self.media = site or MemoryStorage("site"), media or MemoryStorage("media")
+        self.site_url, self.public_url = site_url, public_url
         self.channels: dict[str, Channel] = {}
         self.sources: dict[tuple[str, str], list[MetricsSource]] = {}
         self.replies = RecordingReplies()
@@ -367,8 +371,10 @@ class FakeChannels:
         return list(self.sources.get((channel, account_id), []))
 
     def article_html(self, village: Village, post: ChannelPost, image_urls: list[str], at: datetime) -> str:
-        images = "".join(f'<img src="{u}">' for u in image_urls)
-        return f"<article><h1>{post.title}</h1>{post.text}{images}</article>"
+        from kabar.adapters.channels.static_site import StaticSite
+
+        return StaticSite(village, self.site, self.media, self.site_url, self.public_url).render_article(
+            post, image_urls, at)
 
     def social_text(self, post: ChannelPost) -> str:
         from kabar.adapters.channels.facebook import FacebookPage  # the real wording: pure, no network
@@ -390,9 +396,10 @@ def memory_settings(**overrides: Any) -> Settings:
 
 def memory_services(store: MemoryStore | None = None, **settings: Any) -> Services:
     """A ``Services`` of in-memory fakes: every port, no network."""
-    return Services(settings=memory_settings(**settings), store=store or MemoryStore(), events=RecordingEvents(),
-                    mailer=RecordingMailer(), uploads=MemoryStorage("uploads", versioned=True),
-                    media=MemoryStorage("media"), site=MemoryStorage("site"),
+    cfg = memory_settings(**settings)
+    media, site = MemoryStorage("media"), MemoryStorage("site")
+    return Services(settings=cfg, store=store or MemoryStore(), events=RecordingEvents(), mailer=RecordingMailer(),
+                    uploads=MemoryStorage("uploads", versioned=True), media=media, site=site,
                     reports=MemoryStorage("reports", versioned=True), secrets=MemorySecrets(),
-                    channels=FakeChannels(), report_queue=MemoryQueue(), credentials=MemoryCredentials(),
-                    metrics=RecordedMetrics())
+                    channels=FakeChannels(site, media, cfg.site_url, cfg.public_url), report_queue=MemoryQueue(),
+                    credentials=MemoryCredentials(), metrics=RecordedMetrics())

@@ -92,3 +92,23 @@ def test_memory_services_fill_every_port_and_reach_no_network():
         assert getattr(svc, name) is not None, name
     assert svc.settings.table == "memory"
     assert svc.uploads is not svc.media  # one bucket each
+
+
+def test_the_fake_directory_renders_the_article_and_the_social_text_as_the_channels_do():
+    from datetime import UTC, datetime
+
+    from kabar.adapters.channels.facebook import FacebookPage
+    from kabar.domain.models import Contact, Village
+    from kabar.ports import ChannelPost
+
+    svc = memory_services()
+    village = Village(id="purwobinangun", name="Kalurahan Purwobinangun", kabupaten="Sleman",
+                      reviewers=[Contact(name="PPID", email="ppid@purwobinangun.desa.id")],
+                      admins=[Contact(name="Admin", email="admin@purwobinangun.desa.id")])
+    post = ChannelPost(tenant_id=village.id, marker="m-1", title="Kerja bakti saluran", text="<p>Warga bekerja.</p>",
+                       lead="Warga bekerja.", photo_urls=(), photo_keys=(), graphic_key=None, video_key=None,
+                       link=None, activity_date="2026-11-27", location="Balai desa", slug="kerja-bakti-saluran")
+    html = svc.channels.article_html(village, post, ["https://media.example/a.jpg"], datetime(2026, 11, 27, tzinfo=UTC))
+    assert "Kerja bakti saluran" in html and "<p>Warga bekerja.</p>" in html and "https://media.example/a.jpg" in html
+    assert "https://desa.example/" in html  # the village's site address, from the settings
+    assert svc.channels.social_text(post) == FacebookPage.message_for(post)
