@@ -14,7 +14,7 @@ help:
 	@echo "make test-wordpress  - the WordPress cases against a private real WordPress (root installs it)"
 	@echo "make local           - run the local stack on 127.0.0.1:8000 until Ctrl-C"
 	@echo "make bench           - benchmarks (ratios against a baseline in the same run)"
-	@echo "make lint            - ruff, and mypy (pydantic plugin) on shared/, functions/ and infra/"
+	@echo "make lint            - ruff, and mypy (pydantic plugin) on shared/, functions/, infra/ and the fakes"
 	@echo "make bench-scale     - every scheduled job for 1,000 villages on the local stack (not part of make test)"
 	@echo "make template-check  - cfn-lint, sam validate --lint, sam build"
 	@echo "make openapi         - write the JSON API's OpenAPI document (docs/openapi.json) from the handlers"
@@ -55,7 +55,7 @@ test-fast: $(STAMP) ffmpeg poppler
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check shared functions infra tests
-	$(VENV)/bin/mypy shared functions infra
+	$(VENV)/bin/mypy shared functions infra tests/fakes.py tests/fakes_store.py tests/unit/test_fakes.py
 
 # Debian's chromium for the browser tests (never a downloaded browser build).
 chromium:

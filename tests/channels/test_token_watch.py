@@ -10,45 +10,15 @@ import pytest
 
 from kabar.adapters.channels.directory import ConfiguredChannels
 from kabar.config import Settings
-from kabar.domain.models import ChannelConfig, Procedure, Village
+from kabar.domain.models import ChannelConfig, Procedure
 from kabar.mail_composer import TemplateMailComposer
 from kabar.usecases import token_watch
-from tests.fakes import MemoryOutbox, settle
+from tests.fakes import MemoryStore, RecordingMailer, settle
 
 from .channel_support import PAGE_ID, PAGE_TOKEN
 
 NOW = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)  # 08.00 WIB, when the schedule runs
 IG_TOKEN = "EAAG-instagram-token-for-tests"
-
-
-class Store(MemoryOutbox):
-    """What the use case needs of the store: the villages, the once-only notice records and the outbox."""
-
-    def __init__(self, villages: list[Village]) -> None:
-        self.villages = villages
-        self.notices: set[tuple[str, str]] = set()
-        self._outbox_init()
-
-    def list_villages(self) -> list[Village]:
-        return self.villages
-
-    def record_token_notice(self, tenant_id: str, key: str, at: datetime) -> bool:
-        if (tenant_id, key) in self.notices:
-            return False
-        self.notices.add((tenant_id, key))
-        return True
-
-    def release_token_notice(self, tenant_id: str, key: str) -> None:
-        self.notices.discard((tenant_id, key))
-
-
-class Mailer:
-    def __init__(self) -> None:
-        self.sent = []
-
-    def send(self, mail) -> str:
-        self.sent.append(mail)
-        return f"m-{len(self.sent)}"
 
 
 @pytest.fixture
@@ -71,7 +41,9 @@ def world(village, buckets, graph, creds):
                            ChannelConfig(type="youtube", secret_name="kabar/never-read")],
         Procedure.WEBSITE: [ChannelConfig(type="wordpress", secret_name=wp_secret, base_url="http://127.0.0.1:9"),
                             ChannelConfig(type="static_site")]}})
-    svc = SimpleNamespace(settings=settings, store=Store([configured]), mailer=Mailer(),
+    store = MemoryStore()
+    store.put_village(configured)
+    svc = SimpleNamespace(settings=settings, store=store, mailer=RecordingMailer(),
                           channels=ConfiguredChannels(settings), mail_composer=TemplateMailComposer())
     return SimpleNamespace(svc=svc, graph=graph, village=configured, fb_secret=fb_secret, ig_secret=ig_secret)
 
@@ -133,11 +105,11 @@ def test_a_token_meta_refuses_outright_gets_an_expired_email(world):
 def test_a_warning_then_the_end_are_two_emails_and_a_failed_email_is_sent_again(world):
     world.graph.fake.set_token_expiry(PAGE_TOKEN, NOW + timedelta(days=2))
     sent = world.svc.mailer.sent
-    world.svc.mailer.send = lambda mail: (_ for _ in ()).throw(RuntimeError("SES down"))
+    world.svc.mailer.fail = RuntimeError("SES down")
     with pytest.raises(RuntimeError):  # the notice is promised; its sender fails, so its queue brings it back
         run(world, NOW)
     assert sent == []
-    world.svc.mailer.send = Mailer.send.__get__(world.svc.mailer)
+    world.svc.mailer.fail = None
     assert run(world, NOW)["sent"] == 0  # promised once: the retried notice is what reaches the admins
     assert run(world, NOW + timedelta(days=3))["sent"] == 1
     assert ["berakhir dalam 2 hari" in m.subject for m in sent] == [True, False]

@@ -23,10 +23,10 @@ from kabar.domain.models import (
 )
 from kabar.domain.publishing import backoff, publish_moment, retry_plan
 from kabar.domain.sop import batas_unggah
-from kabar.mail_composer import TemplateMailComposer
 from kabar.ports import PermanentChannelError, Published, TransientChannelError
+from kabar.services import Services
 from kabar.usecases.publication import PublicationDeferred, PublicationIncomplete, publish_approved, republish
-from tests.fakes import MemoryStore, RecordedMetrics, settle
+from tests.fakes import MemoryStore, memory_services, settle
 
 DAY = date(2026, 11, 27)
 DEADLINE = batas_unggah(DAY)  # 28 November 2026, 23:59:59 WIB
@@ -98,36 +98,6 @@ class Store(MemoryStore):
         return {p.channel: p for p in self.publication_items.values()}
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.items: list = []
-
-    def send(self, mail):
-        self.items.append(mail)
-        return "m-1"
-
-    def publish(self, events):
-        self.items.extend(events)
-
-
-class Media:
-    def presign_get(self, key, expires_in):
-        return f"https://media.example/{key}"
-
-
-class Settings:
-    public_url = "https://api.example.id"
-    undo_window_seconds = 0  # the undo window's own cases: test_undo_window_defers_publication_until_it_closes
-
-
-class Svc:
-    def __init__(self, store):
-        self.store, self.mailer, self.events = store, Recorder(), Recorder()
-        self.media, self.settings = Media(), Settings()
-        self.metrics = RecordedMetrics()
-        self.mail_composer = TemplateMailComposer()  # the composition root's (kabar.services)
-
-
 class Remote:
     """A channel whose remote keeps what was posted; ``faults`` are raised in turn before posting."""
 
@@ -164,7 +134,7 @@ def svc():
     return make_svc()
 
 
-def make_svc() -> Svc:
+def make_svc() -> Services:
     """Services over in-memory ports with one approved social draft (also used by the channel tests)."""
     village = Village(id="purwobinangun", name="Purwobinangun",
                       reviewers=[Contact(name="PPID", email="ppid@purwobinangun.desa.id")],
@@ -176,7 +146,9 @@ def make_svc() -> Svc:
     draft = Draft(tenant_id=village.id, submission_id="s1", procedure=Procedure.SOCIAL, version=1,
                   status=DraftStatus.APPROVED, title="Kerja Bakti", caption="Kerja bakti #Purwobinangun",
                   photo_keys=["purwobinangun/s1/a.jpg"], video_key=None, created_at=wib(27, 10))
-    return Svc(Store(village, submission, draft))
+    # the undo window's own cases: test_undo_window_defers_publication_until_it_closes
+    return memory_services(Store(village, submission, draft), public_url="https://api.example.id",
+                           undo_window_seconds=0)
 
 
 EVENT = DraftApproved(tenant_id="purwobinangun", submission_id="s1", procedure=Procedure.SOCIAL, version=1,
@@ -196,7 +168,7 @@ def test_a_throttled_channel_sets_the_wait_and_the_others_go_on(svc):
         run(svc, [fb, ig], wib(27, 12))
     assert caught.value.retry_after == 420
     assert svc.store.pubs["facebook"].status is PublicationStatus.PUBLISHED
-    assert svc.store.pubs["instagram"].status is PublicationStatus.PENDING and not svc.mailer.items
+    assert svc.store.pubs["instagram"].status is PublicationStatus.PENDING and not svc.mailer.sent
     # the redelivery publishes the rest, and facebook is not posted again
     run(svc, [fb, ig], wib(27, 12, 8))
     assert {c: p.status for c, p in svc.store.pubs.items()} == {
@@ -222,7 +194,7 @@ def test_a_retry_after_the_deadline_alerts_the_admin_once(svc):
     for minute in (30, 40):
         with pytest.raises(PublicationIncomplete):
             run(svc, [ig], wib(28, 23, minute))
-    (mail,) = svc.mailer.items
+    (mail,) = svc.mailer.sent
     assert "Terbit terlambat di Instagram" in mail.subject and mail.to == ("admin@purwobinangun.desa.id",)
     assert "29 November 2026, 00.30 WIB" in mail.text and "28 November 2026, 23.59 WIB" in mail.text
 
@@ -231,11 +203,11 @@ def test_a_permanent_error_stops_at_once_and_emails_the_admin(svc):
     fb = Remote("facebook", faults=[PermanentChannelError("Token akses Halaman Facebook tidak berlaku lagi.")])
     (pub,) = run(svc, [fb], wib(27, 12))
     assert pub.status is PublicationStatus.FAILED
-    (mail,) = svc.mailer.items
+    (mail,) = svc.mailer.sent
     assert "Gagal terbit di Facebook" in mail.subject and "Token akses" in mail.text
     assert svc.store.draft.status is DraftStatus.APPROVED  # kept ready to publish again
     run(svc, [fb], wib(27, 12, 5))  # a redelivery does not retry blindly nor email again
-    assert len(svc.mailer.items) == 1 and fb.posts == {}
+    assert len(svc.mailer.sent) == 1 and fb.posts == {}
 
 
 def test_the_village_time_of_day_defers_within_h_plus_1(svc):
@@ -294,7 +266,7 @@ def test_the_admin_republishes_after_fixing_a_permanent_failure(svc):
     assert republish("purwobinangun", "s1", Procedure.SOCIAL, "admin", svc=svc, at=wib(27, 13)) == ["facebook"]
     settle(svc)
     # Then the approval is announced again and only facebook is posted on its redelivery
-    (again,) = [e for e in svc.events.items if isinstance(e, DraftApproved)]
+    (again,) = [e for e in svc.events.published if isinstance(e, DraftApproved)]
     assert again.version == 1 and again.note == "republish by admin"
     run(svc, [fb, ig], wib(27, 13, 1))
     assert len(fb.posts) == 1 and len(ig.posts) == 1
@@ -343,16 +315,16 @@ def test_a_republish_that_meets_the_same_failure_does_not_email_it_again(svc):
                                      PermanentChannelError("WordPress menolak login Kabar."),
                                      PermanentChannelError("Akun WordPress tidak berhak menerbitkan berita.")])
     run(svc, [wp], wib(27, 12))
-    assert len(svc.mailer.items) == 1
+    assert len(svc.mailer.sent) == 1
     # When the admin publishes again before the fix took (the same refusal)
     republish("purwobinangun", "s1", Procedure.SOCIAL, "admin", svc=svc, at=wib(27, 13))
     run(svc, [wp], wib(27, 13, 1))
     # Then no second email says the same thing
-    assert len(svc.mailer.items) == 1
+    assert len(svc.mailer.sent) == 1
     # but another cause is told
     republish("purwobinangun", "s1", Procedure.SOCIAL, "admin", svc=svc, at=wib(27, 14))
     run(svc, [wp], wib(27, 14, 1))
-    assert len(svc.mailer.items) == 2 and "tidak berhak" in svc.mailer.items[1].text
+    assert len(svc.mailer.sent) == 2 and "tidak berhak" in svc.mailer.sent[1].text
 
 
 def test_a_site_that_moved_to_https_is_published_and_the_admin_told_to_fix_its_address(svc):
@@ -360,6 +332,6 @@ def test_a_site_that_moved_to_https_is_published_and_the_admin_told_to_fix_its_a
     wp.notice = "Situs WordPress sudah pindah ke https://desa.id. Admin: ganti alamat kanal WordPress."
     (pub,) = run(svc, [wp], wib(27, 12))
     assert pub.status is PublicationStatus.PUBLISHED
-    (mail,) = [m for m in svc.mailer.items if "Perlu diperbaiki" in m.subject]  # the submitter is told too
+    (mail,) = [m for m in svc.mailer.sent if "Perlu diperbaiki" in m.subject]  # the submitter is told too
     assert "Perlu diperbaiki di Situs web (WordPress)" in mail.subject and "pindah ke https://desa.id" in mail.text
     assert "https://wordpress.example/1" in mail.text

@@ -10,6 +10,7 @@ import pytest
 
 from kabar.domain.models import ChannelConfig, Contact, Procedure, Village
 from kabar.usecases import wordpress_connect as flow
+from tests.fakes import MemoryCredentials, MemoryStore
 
 KEY = b"k" * 32
 AT = datetime(2026, 12, 2, 2, 44, tzinfo=UTC)
@@ -17,34 +18,20 @@ EDITOR = {"roles": ["editor"], "capabilities": {"upload_files": True, "manage_ca
                                                 "publish_posts": True}}
 
 
-class Store:
-    def __init__(self) -> None:
-        self.claims: set[tuple[str, str]] = set()
-        self.village = Village(id="purwobinangun", name="Purwobinangun", kapanewon="Pakem", kabupaten="Sleman",
-                               reviewers=[Contact(name="PPID", email="ppid@purwobinangun.desa.id")],
-                               admins=[Contact(name="Admin", email="admin@purwobinangun.desa.id")],
-                               channels={Procedure.WEBSITE: [ChannelConfig(type="static_site")]})
-
-    def claim_once(self, tenant_id, submission_id, key, at):
-        if (tenant_id, key) in self.claims:
-            return False
-        self.claims.add((tenant_id, key))
-        return True
-
-    def get_village(self, tenant_id):
-        assert tenant_id == self.village.id
-        return self.village
-
-    def put_village(self, village):
-        self.village = village
+VILLAGE = Village(id="purwobinangun", name="Purwobinangun", kapanewon="Pakem", kabupaten="Sleman",
+                  reviewers=[Contact(name="PPID", email="ppid@purwobinangun.desa.id")],
+                  admins=[Contact(name="Admin", email="admin@purwobinangun.desa.id")],
+                  channels={Procedure.WEBSITE: [ChannelConfig(type="static_site")]})
 
 
-class Secrets:
-    def __init__(self) -> None:
-        self.values: dict[str, dict] = {}
+def Store() -> MemoryStore:  # noqa: N802 - reads as the store it makes
+    store = MemoryStore()
+    store.put_village(VILLAGE)
+    return store
 
-    def put(self, tenant_id, name, value, about, by, at):
-        self.values[name] = value
+
+def Secrets() -> MemoryCredentials:  # noqa: N802
+    return MemoryCredentials()
 
 
 class Account:
@@ -87,10 +74,11 @@ def test_an_approved_editor_is_stored_and_the_channel_points_at_the_site():
     done = flow.connect(callback(start(), site_url="https://desa.example.id", user_login="editor",
                                  password="abcd EFGH 1234"), KEY, store, secrets, account, AT + timedelta(minutes=5))
     assert done.username == "editor" and done.site_url == "https://desa.example.id"
-    assert secrets.values == {"kabar/purwobinangun/wordpress": {
-        "base_url": "https://desa.example.id", "username": "editor", "application_password": "abcd EFGH 1234"}}
+    assert list(secrets.describe("purwobinangun")) == ["kabar/purwobinangun/wordpress"]
+    assert secrets.get("purwobinangun", "kabar/purwobinangun/wordpress") == {
+        "base_url": "https://desa.example.id", "username": "editor", "application_password": "abcd EFGH 1234"}
     assert account.asked == [("https://desa.example.id", "editor", "abcd EFGH 1234")]
-    (static, wordpress) = store.village.channels[Procedure.WEBSITE]
+    (static, wordpress) = store.get_village("purwobinangun").channels[Procedure.WEBSITE]
     assert static.type == "static_site" and wordpress.type == "wordpress"
     assert wordpress.secret_name == "kabar/purwobinangun/wordpress"
     assert wordpress.model_extra["base_url"] == "https://desa.example.id"
@@ -125,7 +113,7 @@ def test_another_site_a_refusal_or_a_weak_role_stores_nothing():
                      KEY, Store(), secrets, Account(author), AT)
     message = caught.value.message
     assert "manage_categories" in message.id and "peran author" in message.id and "Editor" in message.id
-    assert secrets.values == {}
+    assert secrets.describe("purwobinangun") == {}
 
 
 def test_addresses_admins_type_are_normalized():
