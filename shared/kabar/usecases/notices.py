@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 
+from .. import web
 from ..domain.clock import now
 from ..domain.outbox import Notice
 from ..ports import Mail
@@ -97,6 +98,7 @@ def deliver(tenant_id: str, notice_id: str, svc: Services, at: datetime | None =
     except Exception:
         svc.store.release_notice(tenant_id, notice_id)
         raise
+    web.seen(f"subject: {notice.purpose}", mail.subject)  # its reader sees the subject first
     try:
         message_id = svc.mailer.send(mail)
     except Exception:
