@@ -116,3 +116,23 @@ def test_the_scheduled_event_runs_the_watch_at_the_current_time(aws):
     actions = {"remind", "escalate", "draft_late", "redrive_completed", "redrive_approved", "redrive_stranded",
                "publish_stalled", "publish_attention"}
     assert actions <= set(done) and {done[a] for a in actions} == {0}
+
+
+def test_a_reminder_leaves_out_a_draft_the_admin_has_not_sent_to_the_ppid(aws):
+    from kabar.domain.models import Procedure
+    from kabar.usecases.admin_review import send_to_ppid
+    from kabar.usecases.staff import add_staff
+
+    village = services().store.get_village(VILLAGE)
+    put_village(village.model_copy(update={"admin_review_first": True}), svc=services())
+    _, created = drafted(aws)
+    sid = created["submission_id"]
+    aws.deliver("NotificationQueue", "ReviewNotificationFunction")
+    admin, _ = add_staff(VILLAGE, "admin", "Admin", "admin@purwobinangun.desa.id", svc=services())
+    send_to_ppid(admin, services().store.get_village(VILLAGE), sid, Procedure.WEBSITE, services())
+    aws.deliver("NotificationQueue", "ReviewNotificationFunction")
+    ready = max(d.created_at for d in services().store.submission_items(VILLAGE, sid)["draft"])
+    assert _watch(aws, ready + timedelta(minutes=31))["remind"] == 1  # the social draft waits for the admin
+    (reminder,) = [m for m in Outbox().list(to="ppid@purwobinangun.desa.id") if "Pengingat" in m["subject"]]
+    assert "Website (v1)" in reminder["subject"] and "Media Sosial" not in reminder["subject"]
+    assert [p for p, _ in draft_links_in(reminder)] == ["website"]
