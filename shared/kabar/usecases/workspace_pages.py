@@ -23,13 +23,14 @@ from ..domain.models import (
     Procedure,
     Publication,
     PublicationStatus,
+    Role,
     Staff,
     Submission,
     SubmissionStatus,
     Village,
 )
 from ..domain.publishing import publish_moment
-from ..domain.workspace import Clock, ClockState, may_read_village, read_clock, when_id
+from ..domain.workspace import ROLE_LABEL, Clock, ClockState, may_read_village, read_clock, when_id
 from ..services import Services
 from . import register
 
@@ -130,6 +131,9 @@ def history_lines(entries: list, people: dict[str, str]) -> list[HistoryLine]:
         note = e.note or ""
         if e.action == "setting_changed" and parts[0] == "village" and len(parts) == 2:
             detail, note = _setting_detail(parts[1].split(","), e.from_state, e.to_state), ""
+        elif e.action == "person_added" and note.split(" ", 1)[0] in set(Role):  # "<role> <email>"
+            role, _, rest = note.partition(" ")
+            note = f"{ROLE_LABEL[Role(role)][0]} {rest}".strip()
         out.append(HistoryLine(e.at, AUDIT_WORDS.get(e.action, (e.action.replace("_", " "),) * 2), who, detail,
                                note))
     return out
