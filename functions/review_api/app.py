@@ -1,8 +1,10 @@
 """The reviewer's link: GET/HEAD show the confirmation page, only POST decides; a TERIMA's undo link likewise."""
 
+from typing import Annotated
 from urllib.parse import parse_qsl
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kabar import api_models as api
@@ -30,11 +32,16 @@ def _form() -> dict[str, str] | None:
     return dict(parse_qsl(body[:MAX_FORM_BYTES], keep_blank_values=True))
 
 
+#: the page's language: Bahasa Indonesia, or with ``?lang=en`` its English shown as well (a GET like any
+#: other: it consumes nothing; the page's forms post to the same address and keep it)
+Lang = Annotated[str | None, Query(description="`en`: the page's English is shown (Bahasa Indonesia otherwise)")]
+
+
 @app.get("/review/<token>", tags=TAGS, summary="Halaman konfirmasi / the confirmation page (changes nothing)",
          responses=PAGES)
-def show(token: str):
+def show(token: str, lang: Lang = None):
     result = review.show(token, svc=services())
-    return shown(result)
+    return shown(result, lang=lang)
 
 
 @app.route("/review/<token>", method="HEAD", include_in_schema=False)
@@ -45,12 +52,12 @@ def head(token: str):
 
 @app.post("/review/<token>", tags=TAGS, summary="Keputusan / the decision (form: decision, note, form_token, ...)",
           responses=PAGES)
-def decide(token: str):
+def decide(token: str, lang: Lang = None):
     form = _form()
     if form is None:
-        return shown(review.unreadable_page())
+        return shown(review.unreadable_page(), lang=lang)
     result = review.submit(token, form, dict(app.current_event.headers or {}), svc=services())
-    return shown(result)
+    return shown(result, lang=lang)
 
 
 @app.post("/review/<token>/redact", tags=TAGS, summary="Samarkan satu temuan data pribadi / mask one finding",

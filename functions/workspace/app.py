@@ -434,7 +434,8 @@ def _settings_page(session: Session, village, tested: dict | None = None,  # noq
     return _html(status, "app/settings.html", session, village=village, page="settings", flash=_q("ok"), error=error,
                  channel_status=workspace_pages.channel_status(village, svc=services()), tested=tested,
                  channel_word=workspace_pages.channel_word, procedure_words=workspace_pages.PROCEDURE_WORDS,
-                 connections=connected_channels(village, services().credentials))
+                 connections=connected_channels(village, services().credentials),
+                 undo_default=workspace_actions.UNDO_MINUTES_DEFAULT, undo_most=workspace_actions.UNDO_MINUTES_MOST)
 
 
 @app.get("/app/<village>/settings")

@@ -15,6 +15,7 @@ class TemplateMailComposer:
 
     def compose(self, letter: Letter) -> Mail:
         facts = dict(letter.facts)
+        web.seen(f"subject: {letter.tags.get('kind', letter.template)}", letter.subject)  # read first
         return Mail(to=letter.to, subject=letter.subject, text=web.render(f"{letter.template}.txt", **facts),
                     html=web.render(f"{letter.template}.html", **facts), reply_to=letter.reply_to,
                     tags=dict(letter.tags))

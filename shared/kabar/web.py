@@ -12,8 +12,9 @@ if TYPE_CHECKING:
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-#: called with (template name, output) after each render: the tests hold every page and email to
-#: the one date style and no raw codes (tests/conftest.py); nothing is registered in production
+#: called with (template name, output) after each render, and with ("subject: <purpose>", subject) for
+#: each email sent: the tests hold every page, email and subject to the one date style and no raw codes
+#: (tests/conftest.py); nothing is registered in production
 observers: list[Callable[[str, str], None]] = []
 
 

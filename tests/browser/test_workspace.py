@@ -23,6 +23,7 @@ from kabar.domain.models import (
 from kabar.services import services
 from kabar.usecases.sessions import issue_sign_in_link
 from kabar.usecases.staff import add_staff
+from kabar.usecases.undo import window
 from kabar_local.demo import Http, links_to
 from kabar_local.samples import submission_payload
 from tests.browser.conftest import shoot, sign_in
@@ -406,3 +407,53 @@ def test_village_settings_are_edited_and_a_bad_time_is_refused(stack, new_page):
     assert after.publish_time.strftime("%H:%M") == "08:30" and "#KabarDesa" in after.hashtags
     assert after.reviewers == before.reviewers and after.report_recipients == before.report_recipients
     services().store.put_village(before)
+
+
+def test_the_undo_window_of_an_approval_is_set_on_the_settings_page_within_the_sops_limit(stack, new_page):
+    page = new_page()
+    sign_in(page, person("admin"))
+    before = services().store.get_village(VILLAGE)
+    assert before.undo_minutes is None
+    page.goto(f"{stack.base_url}/app/{VILLAGE}/settings")
+    assert page.input_value("#undo_minutes") == ""  # none set: the default
+    csrf = page.get_attribute("#village-settings input[name=csrf]", "value")
+    reviewers = page.input_value("#reviewers")
+    try:
+        # the browser holds the field to 0..30; the server refuses anything else as well, in both languages
+        page.fill("#undo_minutes", "31")
+        assert page.eval_on_selector("#undo_minutes", "e => e.validity.rangeOverflow")
+        for wrong in ("31", "-1", "5.5", "lima", "1000"):
+            answer = post_form(page, f"/app/{VILLAGE}/settings", {"csrf": csrf, "reviewers": reviewers,
+                                                                  "undo_minutes": wrong}, origin=stack.base_url)
+            assert answer.status == 422, wrong
+            assert ("Jendela urungkan harus bilangan bulat 0 sampai 30 menit" in answer.text()
+                    and "The undo window must be a whole number of minutes from 0 to 30" in answer.text()), wrong
+        # without the session's form token, nothing changes
+        assert post_form(page, f"/app/{VILLAGE}/settings", {"reviewers": reviewers, "undo_minutes": "10"},
+                         origin=stack.base_url).status == 403
+        assert services().store.get_village(VILLAGE).undo_minutes is None
+
+        page.goto(f"{stack.base_url}/app/{VILLAGE}/settings")
+        page.fill("#undo_minutes", "10")
+        page.click("#save-settings")
+        page.wait_for_url(re.compile(r"\?ok=saved$"))
+        after = services().store.get_village(VILLAGE)
+        assert after.undo_minutes == 10 and after.reviewers == before.reviewers
+        assert window(after, services()) == timedelta(minutes=10)
+        assert page.input_value("#undo_minutes") == "10"
+        shoot(page, "settings-undo-window")
+        (entry,) = [e for e in services().store.workspace_audit(VILLAGE) if e.subject == "village:undo_minutes"]
+        assert (entry.action, entry.from_state, entry.to_state) == ("setting_changed", None, "10")
+        page.goto(f"{stack.base_url}/app/{VILLAGE}/people")
+        assert "jendela urungkan: bawaan \u2192 10 menit" in page.inner_text("main")
+        shoot(page, "people-undo-window-changed")
+
+        page.goto(f"{stack.base_url}/app/{VILLAGE}/settings")
+        page.fill("#undo_minutes", "")  # empty again: the default
+        page.click("#save-settings")
+        page.wait_for_url(re.compile(r"\?ok=saved$"))
+        assert services().store.get_village(VILLAGE).undo_minutes is None
+        changes = [e for e in services().store.workspace_audit(VILLAGE) if e.subject == "village:undo_minutes"]
+        assert [(e.from_state, e.to_state) for e in changes] == [("10", None), (None, "10")]  # newest first
+    finally:
+        services().store.put_village(before)

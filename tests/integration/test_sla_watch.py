@@ -8,7 +8,15 @@ from kabar.domain.models import Contact
 from kabar.services import services
 from kabar.usecases.villages import put_village
 from kabar_local.outbox import Outbox
-from tests.integration.flow import OTHER, VILLAGE, drafted, review_event, review_links, submitted_and_uploaded
+from tests.integration.flow import (
+    OTHER,
+    VILLAGE,
+    draft_links_in,
+    drafted,
+    review_event,
+    review_links,
+    submitted_and_uploaded,
+)
 
 
 def _watch(aws, at) -> dict:
@@ -28,25 +36,50 @@ def _subjects(to):
 def test_the_reviewer_is_reminded_once_then_the_deputy_and_the_admins_are_told_once(aws):
     _with_deputy()
     _, created = drafted(aws)
+    sid = created["submission_id"]
     review_links(aws)
-    drafts = services().store.submission_items(VILLAGE, created["submission_id"])["draft"]
+    drafts = services().store.submission_items(VILLAGE, sid)["draft"]
     ready = max(d.created_at for d in drafts)
     assert _watch(aws, ready + timedelta(minutes=20))["remind"] == 0
-    assert _watch(aws, ready + timedelta(minutes=31))["remind"] == 2  # one per draft (social, website)
+    assert _watch(aws, ready + timedelta(minutes=31))["remind"] == 2  # one action per draft (social, website)
     assert _watch(aws, ready + timedelta(minutes=45))["remind"] == 0  # never twice
-    reminders = [s for s in _subjects("ppid@purwobinangun.desa.id") if "Pengingat" in s]
-    assert len(reminders) == 2
+    # one reminder for the activity, on one page: both drafts waiting, each with its own link
+    (reminder,) = [m for m in Outbox().list(to="ppid@purwobinangun.desa.id") if "Pengingat" in m["subject"]]
+    assert "Media Sosial (v1) + Website (v1)" in reminder["subject"]
+    assert sorted(p for p, _ in draft_links_in(reminder)) == ["social", "website"]
     assert _subjects("wakil.ppid@purwobinangun.desa.id") == []
 
     assert _watch(aws, ready + timedelta(minutes=61))["escalate"] == 2
     assert _watch(aws, ready + timedelta(minutes=76))["escalate"] == 0
-    deputy = Outbox().list(to="wakil.ppid@purwobinangun.desa.id")
-    assert len(deputy) == 2 and all("Eskalasi" in m["subject"] for m in deputy)
+    (deputy,) = Outbox().list(to="wakil.ppid@purwobinangun.desa.id")
+    assert "Eskalasi" in deputy["subject"] and "Media Sosial (v1) + Website (v1)" in deputy["subject"]
+    links = dict(draft_links_in(deputy))
+    assert sorted(links) == ["social", "website"]
     # the deputy's link works like the reviewer's: one decision stands
-    link = next(u for u in deputy[0]["links"] if "/review/" in u).rsplit("/", 1)[1]
+    link = links["website"].rsplit("/", 1)[1]
     assert aws.invoke("ReviewApiFunction", review_event("POST", link, "decision=approve"))["statusCode"] == 200
-    admin = [s for s in _subjects("admin@purwobinangun.desa.id") if "terlambat" in s]
-    assert len(admin) == 2
+    # the admins: one notice naming both overdue drafts, their state in words, and the activity's page
+    (admin,) = [m for m in Outbox().list(to="admin@purwobinangun.desa.id") if "terlambat" in m["subject"]]
+    for body in (admin["text"], admin["html"]):
+        assert "2 draf kegiatan ini" in body and body.count("menunggu keputusan PPID") == 2
+        assert "Media Sosial</strong>, versi 1" in body or "- Media Sosial, versi 1" in body
+        assert "Website</strong>, versi 1" in body or "- Website, versi 1" in body
+    assert any(u.endswith(f"/app/{VILLAGE}/s/{sid}") for u in admin["links"])
+
+
+def test_a_reminder_lists_only_the_drafts_still_waiting(aws):
+    _, created = drafted(aws)
+    sid = created["submission_id"]
+    review_links(aws)  # the PPID's first email
+    links = dict(found for mail in Outbox().list() for found in draft_links_in(mail))
+    assert aws.invoke("ReviewApiFunction", review_event("POST", links["website"].rsplit("/", 1)[1],
+                                                        "decision=approve"))["statusCode"] == 200
+    drafts = services().store.submission_items(VILLAGE, sid)["draft"]
+    ready = max(d.created_at for d in drafts)
+    assert _watch(aws, ready + timedelta(minutes=31))["remind"] == 1
+    (reminder,) = [m for m in Outbox().list(to="ppid@purwobinangun.desa.id") if "Pengingat" in m["subject"]]
+    assert "Media Sosial (v1)" in reminder["subject"] and "Website" not in reminder["subject"]
+    assert [p for p, _ in draft_links_in(reminder)] == ["social"]
 
 
 def test_a_lost_completion_is_redriven_once(aws):
@@ -83,3 +116,23 @@ def test_the_scheduled_event_runs_the_watch_at_the_current_time(aws):
     actions = {"remind", "escalate", "draft_late", "redrive_completed", "redrive_approved", "redrive_stranded",
                "publish_stalled", "publish_attention"}
     assert actions <= set(done) and {done[a] for a in actions} == {0}
+
+
+def test_a_reminder_leaves_out_a_draft_the_admin_has_not_sent_to_the_ppid(aws):
+    from kabar.domain.models import Procedure
+    from kabar.usecases.admin_review import send_to_ppid
+    from kabar.usecases.staff import add_staff
+
+    village = services().store.get_village(VILLAGE)
+    put_village(village.model_copy(update={"admin_review_first": True}), svc=services())
+    _, created = drafted(aws)
+    sid = created["submission_id"]
+    aws.deliver("NotificationQueue", "ReviewNotificationFunction")
+    admin, _ = add_staff(VILLAGE, "admin", "Admin", "admin@purwobinangun.desa.id", svc=services())
+    send_to_ppid(admin, services().store.get_village(VILLAGE), sid, Procedure.WEBSITE, services())
+    aws.deliver("NotificationQueue", "ReviewNotificationFunction")
+    ready = max(d.created_at for d in services().store.submission_items(VILLAGE, sid)["draft"])
+    assert _watch(aws, ready + timedelta(minutes=31))["remind"] == 1  # the social draft waits for the admin
+    (reminder,) = [m for m in Outbox().list(to="ppid@purwobinangun.desa.id") if "Pengingat" in m["subject"]]
+    assert "Website (v1)" in reminder["subject"] and "Media Sosial" not in reminder["subject"]
+    assert [p for p, _ in draft_links_in(reminder)] == ["website"]

@@ -394,7 +394,7 @@ def chart(pdf, table: Table, rows: list, column: int) -> None:  # noqa: ANN001
         return
     total, peak = sum(values), max(values)
     if not peak:
-        _note(pdf, t("Tidak ada pada bulan ini (semua hari 0).", "None this month (every day 0)."))
+        _note(pdf, t("Tidak ada pada bulan ini (semua hari 0).", "Nothing this month (every day 0)."))
         return
     top_value, step_value = count_axis(peak)
     height, top = 40.0, pdf.get_y() + 4

@@ -13,11 +13,11 @@ from aws_lambda_powertools import Logger
 from ..domain import sop, sop_metrics
 from ..domain.clock import long_date_id, month_of, now, previous_month, to_wib
 from ..domain.events import DraftApproved, SubmissionCompleted
-from ..domain.models import Draft, Submission, Village
+from ..domain.models import Draft, DraftStatus, Procedure, Submission, Village
 from ..domain.outbox import Change
 from ..domain.sla import WATCH_DAYS, Action, Due, due_actions
 from ..domain.text import Bilingual, t
-from ..domain.wording import when_id
+from ..domain.wording import draft_state, when_id
 from ..services import Services
 from .admin_review import waits_for_admin
 from .notices import promised
@@ -108,20 +108,24 @@ def _do(action: Action, village: Village, submission: Submission, drafts: list[D
             version=draft.version, reviewer=draft.decided_by or "", note=draft.decision_note,
             occurred_at=draft.decided_at or at)]))
     elif action.due is Due.REMIND:
-        draft = _latest(drafts, action)
-        svc.store.enqueue(Change(notices=link_notices(village, draft, village.reviewers, "reminder")))
+        # every draft of the activity still waiting for the PPID, on one page: a second reminder of the
+        # same drafts (the other procedure's action) is the same notice, sent once
+        waiting = _waiting(village, submission, drafts, at, svc, overdue=False) or [_latest(drafts, action)]
+        svc.store.enqueue(Change(notices=link_notices(village, waiting, village.reviewers, "reminder")))
     elif action.due is Due.ESCALATE:
         draft = _latest(drafts, action)
-        svc.store.enqueue(Change(notices=link_notices(village, draft, village.deputy_reviewers, "escalation")))
+        overdue = _waiting(village, submission, drafts, at, svc, overdue=True) or [draft]
+        svc.store.enqueue(Change(notices=link_notices(village, overdue, village.deputy_reviewers, "escalation")))
         names = ", ".join(d.name for d in village.deputy_reviewers)
-        _tell_admins(village, submission, action, sop.batas_keputusan(draft.created_at), svc,
+        _tell_admins(village, submission, action, min(sop.batas_keputusan(d.created_at) for d in overdue), svc,
                      t("Keputusan PPID terlambat", "PPID decision overdue"),
                      t(f"Batas {KEPUTUSAN.id} untuk keputusan PPID sudah lewat. " + (
                          f"Tautan keputusan juga dikirim ke wakil PPID: {names}." if names else
                          "Desa ini belum punya wakil PPID; mohon hubungi PPID."),
                        f"The {KEPUTUSAN.en} limit for the PPID's decision has passed. " + (
                          f"The decision link was also sent to the deputy reviewers: {names}." if names else
-                         "This village has no deputy reviewer; please contact the PPID.")))
+                         "This village has no deputy reviewer; please contact the PPID.")),
+                     listed=overdue)
     elif action.due is Due.PUBLISH_STALLED:
         deadline = sop.batas_unggah(submission.activity.date)
         _tell_admins(village, submission, action, deadline, svc,
@@ -154,14 +158,36 @@ def _do(action: Action, village: Village, submission: Submission, drafts: list[D
         _tell_admins(village, submission, action, due, svc, t("Draf terlambat", "Draft overdue"), detail)
 
 
+def _waiting(village: Village, submission: Submission, drafts: list[Draft], at: datetime, svc: Services,
+             overdue: bool) -> list[Draft]:
+    """The activity's drafts waiting for the PPID (each procedure's latest version under review, once the
+    admin has sent it on), or only those past the decision limit (``overdue``)."""
+    latest: dict[Procedure, Draft] = {}
+    for draft in sorted(drafts, key=lambda d: d.version):
+        latest[draft.procedure] = draft
+    return [d for d in latest.values()
+            if d.status is DraftStatus.IN_REVIEW and (not overdue or at >= sop.batas_keputusan(d.created_at))
+            and not waits_for_admin(village, submission.submission_id, d.procedure, d.version, svc)]
+
+
 def _tell_admins(village: Village, submission: Submission, action: Action, due: datetime, svc: Services,
-                 headline: Bilingual, detail: Bilingual) -> None:
-    procedure = PROCEDURE_LABEL[action.procedure] if action.procedure else ""
-    context = {"submission": submission, "procedure": procedure, "version": action.version, "headline": headline,
-               "detail": detail, "due": when_id(due),
+                 headline: Bilingual, detail: Bilingual, listed: list[Draft] | None = None) -> None:
+    """The admins told, with a link to the activity in the workspace; ``listed``: the drafts the notice is
+    about, each with its state and limit in words (one notice for the same drafts, sent once)."""
+    procedure = PROCEDURE_LABEL[action.procedure] if action.procedure and not listed else ""
+    key = action.key
+    if listed:
+        key = f"{action.due.value}#" + "+".join(f"{d.procedure.value}:v{d.version}"
+                                               for d in sorted(listed, key=lambda d: d.procedure.value))
+    context = {"submission": submission, "procedure": procedure, "version": 0 if listed else action.version,
+               "headline": headline, "detail": detail, "due": when_id(due),
+               "drafts": [{"label": PROCEDURE_LABEL[d.procedure], "version": d.version, "state": draft_state(d.status),
+                           "due": when_id(sop.batas_keputusan(d.created_at))}
+                          for d in sorted(listed or [], key=lambda d: d.procedure.value)],
+               "link": f"{svc.settings.public_url.rstrip('/')}/app/{village.id}/s/{submission.submission_id}",
                "activity_date": long_date_id(submission.activity.date), "village": village}
     svc.store.enqueue(Change(notices=promised(
-        village.id, action.due.value, f"sla:{action.key}", [str(a.email) for a in village.admins],
+        village.id, action.due.value, f"sla:{key}", [str(a.email) for a in village.admins],
         f"[Kabar {village.name}] {headline.id}: {submission.activity.title}",
         "email/sla_notice", context,
         submission_id=submission.submission_id)))

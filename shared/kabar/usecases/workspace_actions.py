@@ -10,6 +10,7 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
+from ..domain import sop
 from ..domain.clock import long_date_id, now
 from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..domain.models import Contact, Procedure, Role, Staff, Village
@@ -321,7 +322,8 @@ def _contacts(text: str) -> list[Contact]:
 
 def update_settings(staff: Staff, village: Village, form: dict[str, list[str]], svc: Services,
                     at: datetime | None = None) -> Village:
-    """Hashtags, publication time, reviewers and report recipients; what changed goes on the audit trail."""
+    """Hashtags, publication time, reviewers, report recipients and the undo window of a TERIMA; what
+    changed goes on the audit trail."""
     from datetime import time
 
     at = at or now()
@@ -338,13 +340,39 @@ def update_settings(staff: Staff, village: Village, form: dict[str, list[str]], 
     reviewers = _contacts(one("reviewers"))
     if not reviewers:
         raise InvalidInput(t("Minimal satu PPID.", "At least one reviewer (PPID)."))
+    undo_minutes = _undo_minutes(one("undo_minutes"))
     updated = Village.model_validate({**village.model_dump(), "hashtags": one("hashtags").split(),
                                       "publish_time": publish_time, "reviewers": reviewers,
-                                      "report_recipients": _contacts(one("report_recipients"))})
+                                      "report_recipients": _contacts(one("report_recipients")),
+                                      "undo_minutes": undo_minutes})
     changed = [k for k in ("hashtags", "publish_time", "reviewers", "report_recipients")
                if getattr(updated, k) != getattr(village, k)]
-    if not changed:
+    undo_changed = updated.undo_minutes != village.undo_minutes
+    if not changed and not undo_changed:
         return village
     svc.store.put_village(updated)
-    audit(svc, staff, village.id, "setting_changed", "village:" + ",".join(changed), at, note=", ".join(changed))
+    if changed:
+        audit(svc, staff, village.id, "setting_changed", "village:" + ",".join(changed), at, note=", ".join(changed))
+    if undo_changed:  # its own entry, as the admin-review switch: from and to (minutes; none = the default)
+        audit(svc, staff, village.id, "setting_changed", "village:undo_minutes", at,
+              from_state=None if village.undo_minutes is None else str(village.undo_minutes),
+              to_state=None if undo_minutes is None else str(undo_minutes))
     return updated
+
+
+#: the undo window of a TERIMA in whole minutes, as the settings page offers it: the SOP's default and most
+UNDO_MINUTES_DEFAULT = int(sop.JENDELA_URUNGKAN_BAKU.total_seconds() // 60)
+UNDO_MINUTES_MOST = int(sop.JENDELA_URUNGKAN_MAKS.total_seconds() // 60)
+
+
+def _undo_minutes(raw: str) -> int | None:
+    """A TERIMA's undo window as the admin wrote it: whole minutes up to ``sop.JENDELA_URUNGKAN_MAKS``, or
+    empty for the default (``sop.jendela_urungkan``; publication never waits past H+1 either way)."""
+    if not raw:
+        return None
+    if not re.fullmatch(r"\d{1,3}", raw) or int(raw) > UNDO_MINUTES_MOST:
+        raise InvalidInput(t(f"Jendela urungkan harus bilangan bulat 0 sampai {UNDO_MINUTES_MOST} menit, atau "
+                             f"kosong (bawaan {UNDO_MINUTES_DEFAULT} menit).",
+                             f"The undo window must be a whole number of minutes from 0 to {UNDO_MINUTES_MOST}, "
+                             f"or empty (the default, {UNDO_MINUTES_DEFAULT} minutes)."))
+    return int(raw)

@@ -23,13 +23,14 @@ from ..domain.models import (
     Procedure,
     Publication,
     PublicationStatus,
+    Role,
     Staff,
     Submission,
     SubmissionStatus,
     Village,
 )
 from ..domain.publishing import publish_moment
-from ..domain.workspace import Clock, ClockState, may_read_village, read_clock, when_id
+from ..domain.workspace import ROLE_LABEL, Clock, ClockState, may_read_village, read_clock, when_id
 from ..services import Services
 from . import register
 
@@ -98,6 +99,10 @@ AUDIT_WORDS = {
     "inbox_hidden": ("Komentar disembunyikan", "Comment hidden"),
     "inbox_assigned": ("Percakapan diserahkan", "Thread assigned"),
 }
+#: a village setting's name in a setting_changed entry's subject (``village:hashtags,publish_time``), in words
+SETTING_WORDS = {"hashtags": "tagar", "publish_time": "jam terbit", "reviewers": "PPID",
+                 "report_recipients": "penerima laporan", "admin_review_first": "pemeriksaan admin",
+                 "deputy_reviewers": "wakil PPID", "undo_minutes": "jendela urungkan"}
 SYSTEM_ACTORS = {"intake": "Sistem penerimaan berkas", "drafting": "Sistem pembuat draf",
                  "publication": "Sistem penerbitan", "sla-watch": "Pengawas waktu SOP",
                  "intake-watch": "Pengawas berkas"}
@@ -123,9 +128,27 @@ def history_lines(entries: list, people: dict[str, str]) -> list[HistoryLine]:
             detail = f"{PROCEDURE_WORDS.get(Procedure(parts[1]), (parts[1],))[0]} · versi {parts[2].lstrip('v')}"
             if len(parts) > 3:
                 detail += f" · {channel_word(parts[3])}"
+        note = e.note or ""
+        if e.action == "setting_changed" and parts[0] == "village" and len(parts) == 2:
+            detail, note = _setting_detail(parts[1].split(","), e.from_state, e.to_state), ""
+        elif e.action == "person_added" and note.split(" ", 1)[0] in set(Role):  # "<role> <email>"
+            role, _, rest = note.partition(" ")
+            note = f"{ROLE_LABEL[Role(role)][0]} {rest}".strip()
         out.append(HistoryLine(e.at, AUDIT_WORDS.get(e.action, (e.action.replace("_", " "),) * 2), who, detail,
-                               e.note or ""))
+                               note))
     return out
+
+
+def _setting_detail(keys: list[str], before: str | None, after: str | None) -> str:
+    """Which settings changed, in words; the admin-review switch and the undo window with from and to."""
+    names = ", ".join(SETTING_WORDS.get(k, k.replace("_", " ")) for k in keys)
+    if keys == ["undo_minutes"]:
+        def minutes(v: str | None) -> str:
+            return "bawaan" if v is None else f"{v} menit"
+        return f"{names}: {minutes(before)} \u2192 {minutes(after)}"
+    if keys == ["admin_review_first"] and after in ("true", "false"):
+        return f"{names}: {'aktif' if after == 'true' else 'tidak aktif'}"
+    return names
 
 
 def village_for(staff: Staff, village_id: str, svc: Services) -> Village:
