@@ -10,7 +10,8 @@ import pytest
 from fpdf import FPDF
 
 from kabar.domain.outbox import Change
-from kabar.usecases.notices import deliver, rendered
+from kabar.mail_composer import TemplateMailComposer
+from kabar.usecases.notices import deliver, promised
 from tests.fakes import MemoryOutbox
 
 
@@ -25,10 +26,13 @@ class Mailer:
 
 def one_mail(subject: str) -> tuple[SimpleNamespace, str]:
     store = MemoryOutbox()
-    (notice,) = rendered("purwobinangun", "draft_ready", f"x:{subject}", ["admin@purwobinangun.desa.id"], subject,
-                         "Isi surat.", "<p>Isi surat.</p>")
+    (notice,) = promised("purwobinangun", "draft_ready", f"x:{subject}", ["admin@purwobinangun.desa.id"], subject,
+                         "email/channel_notice", {"channel": "facebook", "url": "https://facebook.com/1",
+                                                  "submission": {"activity": {"title": "Kerja bakti"}},
+                                                  "notice": "Foto kedua belum tampil.",
+                                                  "village": {"name": "Purwobinangun", "id": "purwobinangun"}})
     store.commit(Change(notices=[notice]))
-    return SimpleNamespace(store=store, mailer=Mailer()), notice.notice_id
+    return SimpleNamespace(store=store, mailer=Mailer(), mail_composer=TemplateMailComposer()), notice.notice_id
 
 
 @pytest.mark.parametrize("subject", [
