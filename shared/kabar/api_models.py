@@ -10,37 +10,44 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class FieldProblem(BaseModel):
+class Answer(BaseModel):
+    """An answer's model: only the OpenAPI document (and Powertools, on a route's first request) reads its
+    schema, so it is built then, not on every cold start (``defer_build``)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class FieldProblem(Answer):
     field: str
     code: str
     message: str = Field(description="Bahasa Indonesia")
     message_en: str = Field(description="English")
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(Answer):
     code: str = Field(description="e.g. invalid_input, requirements_not_met, unauthorized, not_found, conflict")
     message: str = Field(description="Bahasa Indonesia")
     message_en: str = Field(description="English")
     fields: list[FieldProblem] | None = None
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Answer):
     """Every error of the JSON API: one shape, in Indonesian and English."""
 
     error: ErrorDetail
 
 
-class UploadPart(BaseModel):
+class UploadPart(Answer):
     part_number: int
     size: int
     url: str | None = None
     etag: str | None = None
 
 
-class UploadInstruction(BaseModel):
+class UploadInstruction(Answer):
     """How to upload one file: a presigned POST, or presigned multipart parts for a big video."""
 
     file_id: str
@@ -57,7 +64,7 @@ class UploadInstruction(BaseModel):
     stored_parts: list[UploadPart] | None = None
 
 
-class SubmissionCreated(BaseModel):
+class SubmissionCreated(Answer):
     submission_id: str
     status: str
     late: bool
@@ -66,7 +73,7 @@ class SubmissionCreated(BaseModel):
     replayed: bool | None = Field(default=None, description="true when answered again for its Idempotency-Key")
 
 
-class FileState(BaseModel):
+class FileState(Answer):
     file_id: str
     name: str
     kind: str
@@ -77,7 +84,7 @@ class FileState(BaseModel):
     refused_before: list[dict[str, Any]]
 
 
-class DraftState(BaseModel):
+class DraftState(Answer):
     procedure: str
     version: int
     status: str
@@ -89,7 +96,7 @@ class DraftState(BaseModel):
     review_due: str
 
 
-class PublicationState(BaseModel):
+class PublicationState(Answer):
     procedure: str
     version: int
     channel: str
@@ -99,7 +106,7 @@ class PublicationState(BaseModel):
     published_at: str | None = None
 
 
-class SubmissionView(BaseModel):
+class SubmissionView(Answer):
     submission_id: str
     village: str
     status: str
@@ -117,19 +124,19 @@ class SubmissionView(BaseModel):
     publications: list[PublicationState]
 
 
-class Person(BaseModel):
+class Person(Answer):
     name: str
     role: str
     village: str
     village_name: str
 
 
-class MySubmissions(BaseModel):
+class MySubmissions(Answer):
     you: Person
     submissions: list[SubmissionView]
 
 
-class Revised(BaseModel):
+class Revised(Answer):
     submission_id: str
     procedure: str
     version: int
@@ -139,7 +146,7 @@ class Revised(BaseModel):
     created_at: str
 
 
-class DraftPreview(BaseModel):
+class DraftPreview(Answer):
     submission_id: str
     procedure: str
     version: int
@@ -158,13 +165,13 @@ class DraftPreview(BaseModel):
     preview_html: str
 
 
-class FreshUpload(BaseModel):
+class FreshUpload(Answer):
     submission_id: str
     upload: UploadInstruction
     expires_at: str
 
 
-class StoredParts(BaseModel):
+class StoredParts(Answer):
     file_id: str
     upload_id: str
     size: int
@@ -174,18 +181,18 @@ class StoredParts(BaseModel):
     parts: list[UploadPart]
 
 
-class CompletedUpload(BaseModel):
+class CompletedUpload(Answer):
     file_id: str
     status: str
     size: int
 
 
-class Register(BaseModel):
+class Register(Answer):
     village: str
     rows: list[dict[str, Any]]
 
 
-class WebhookCounts(BaseModel):
+class WebhookCounts(Answer):
     recorded: int
     duplicates: int
     answered: int

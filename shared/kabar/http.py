@@ -6,17 +6,15 @@ Built on Powertools' Event Handler (API Gateway HTTP API, payload 2.0).
 from __future__ import annotations
 
 import json
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import ValidationError
 
@@ -121,9 +119,8 @@ OPENAPI: dict[str, Any] = {
     "version": "1",
     "description": "Kabar's JSON API: a village's content SOP (SOP 480/01). Errors are "
                    "`{\"error\": {\"code\", \"message\" (Bahasa Indonesia), \"message_en\" (English)}}`.",
-    "security_schemes": {"bearer": HTTPBearer(description="the token of a staff member's personal link "
-                                                          "(kabar staff add)")},
 }
+BEARER_DESCRIPTION = "the token of a staff member's personal link (kabar staff add)"
 
 
 class _StrictEvent(APIGatewayProxyEventV2):
@@ -142,29 +139,44 @@ def _json(text: str) -> Any:
         raise InvalidInput(t("JSON terlalu dalam bersarang.", "The JSON is nested too deeply.")) from err
 
 
-class _JsonOnly(OpenAPIRequestValidationMiddleware):
-    """A typed body is JSON: any other declared type (a form, a multipart body without its boundary) is 415
-    before anything parses it."""
+@cache
+def _json_only_class() -> type:
+    """Powertools' request validation, with one rule before it: a typed body is JSON, and any other declared
+    type (a form, a multipart body without its boundary) is 415 before anything parses it. Made when a
+    validating resolver is (the workspace, which validates nothing, never imports the validation)."""
+    from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
 
-    def _get_body(self, app: Any) -> dict[str, Any]:
-        content_type = (app.current_event.headers.get("content-type") or "").strip().lower()
-        if content_type and not content_type.startswith("application/json"):
-            raise RequestUnsupportedContentType("Unsupported content type", errors=[{
-                "type": "unsupported_content_type", "loc": ("header", "Content-Type"),
-                "msg": "the body must be application/json", "input": {}, "ctx": {}}])
-        return super()._get_body(app)
+    class JsonOnly(OpenAPIRequestValidationMiddleware):
+        def _get_body(self, app: Any) -> dict[str, Any]:
+            content_type = (app.current_event.headers.get("content-type") or "").strip().lower()
+            if content_type and not content_type.startswith("application/json"):
+                raise RequestUnsupportedContentType("Unsupported content type", errors=[{
+                    "type": "unsupported_content_type", "loc": ("header", "Content-Type"),
+                    "msg": "the body must be application/json", "input": {}, "ctx": {}}])
+            return super()._get_body(app)
+
+    return JsonOnly
 
 
 class KabarResolver(APIGatewayHttpResolver):
-    """Powertools' HTTP API resolver with Kabar's strict body (``_StrictEvent``, ``_JsonOnly``)."""
+    """Powertools' HTTP API resolver with Kabar's strict body (``_StrictEvent``, ``_json_only_class``)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if self._enable_validation:
-            self._request_validation_middleware = _JsonOnly()
+            self._request_validation_middleware = _json_only_class()()
 
     def _to_proxy_event(self, event: dict) -> APIGatewayProxyEventV2:
         return _StrictEvent(event, self._json_body_deserializer)
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """The document's part of this function, with Kabar's head (``OPENAPI``) and bearer scheme. Powertools'
+        OpenAPI models (some 50 ms of imports) are loaded here, when a document is made, never on a cold start."""
+        if self.openapi_config.security_schemes is None:
+            from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+            self.configure_openapi(**OPENAPI, security_schemes={"bearer": HTTPBearer(description=BEARER_DESCRIPTION)})
+        return super().get_openapi_schema(*args, **kwargs)
 
 
 def _location(loc: tuple | list) -> str:
@@ -194,8 +206,6 @@ def make_resolver(validation: bool = False) -> APIGatewayHttpResolver:
     parameters and body (the OpenAPI document comes from the same types); what fails answers the same
     bilingual 422 as a use case's own ``InvalidInput``."""
     app = KabarResolver(enable_validation=validation, json_body_deserializer=_json)
-    if validation:
-        app.configure_openapi(**OPENAPI)
 
     @app.exception_handler(RequestValidationError)
     def _request_invalid(err: RequestValidationError) -> Response:
