@@ -1,9 +1,13 @@
 """HTTP API for submitters and admins: hand over an activity, follow it, read the register.
 
 Routes are typed (Powertools validates them and makes the OpenAPI document from them: ``make openapi``).
+The annotations are read when a route first runs (or the document is made), so the use cases that hold the
+request models load then: the upload page's cold start loads none of them.
 """
 
-from typing import Annotated
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
@@ -13,11 +17,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kabar import api_models as api
 from kabar.domain import sop
 from kabar.domain.models import Role, Staff
-from kabar.http import json_response, make_resolver, page, shown
+from kabar.http import json_response, lazy_module, make_resolver, page, shown
 from kabar.services import services
-from kabar.usecases import preview, privacy, register, revision, submissions, uploads
 from kabar.usecases.staff import authenticate
 from kabar.web import render, written
+
+if TYPE_CHECKING:
+    from kabar.usecases import preview, privacy, register, revision, submissions, uploads
+else:  # each loaded by the first route that uses it
+    preview, privacy, register, revision, submissions, uploads = (
+        lazy_module(f"kabar.usecases.{name}")
+        for name in ("preview", "privacy", "register", "revision", "submissions", "uploads"))
 
 logger = Logger()
 app = make_resolver(validation=True)

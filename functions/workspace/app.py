@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger
@@ -16,11 +17,17 @@ from pydantic import ValidationError
 from kabar.domain.clock import long_date_id, month_of, now
 from kabar.domain.errors import KabarError, NotFound
 from kabar.domain.workspace import ROLE_LABEL, SESSION_ABSOLUTE, may_act, when_id
-from kabar.http import PAGE_HEADERS
+from kabar.http import PAGE_HEADERS, lazy_module
 from kabar.services import services
-from kabar.usecases import inbox_threads, sessions, workspace_actions, workspace_pages
+from kabar.usecases import sessions, workspace_pages
 from kabar.usecases.sessions import COOKIE, Session
 from kabar.web import render
+
+if TYPE_CHECKING:
+    from kabar.usecases import inbox_threads, workspace_actions
+else:  # loaded by the first route that uses them: a page's cold start loads neither
+    inbox_threads, workspace_actions = (lazy_module(f"kabar.usecases.{name}")
+                                        for name in ("inbox_threads", "workspace_actions"))
 
 logger = Logger()
 app = APIGatewayHttpResolver()

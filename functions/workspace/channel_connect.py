@@ -7,14 +7,19 @@ authorize-application flow and its manual form. Thin: parse, call ``usecases.wor
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kabar.domain.clock import now
 from kabar.domain.errors import KabarError, NotFound
 from kabar.domain.text import t
+from kabar.http import lazy_module
 from kabar.services import services
-from kabar.usecases import workspace_connect as connect
 from kabar.usecases import workspace_pages
+
+if TYPE_CHECKING:
+    from kabar.usecases import workspace_connect as connect
+else:  # loaded by the first connecting route that runs
+    connect = lazy_module("kabar.usecases.workspace_connect")
 
 
 def _meta(svc: Any) -> Any:

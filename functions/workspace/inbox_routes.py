@@ -4,16 +4,21 @@
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from kabar.domain.clock import now
 from kabar.domain.errors import KabarError, NotFound
-from kabar.domain.inbox import STATUS_WORDS, messaging_window_words
+from kabar.http import lazy_module
 from kabar.services import services
-from kabar.usecases import inbox_threads
 from kabar.usecases.sessions import Session
+
+if TYPE_CHECKING:
+    from kabar.domain import inbox
+    from kabar.usecases import inbox_threads
+else:  # loaded by the first inbox route that runs: a page's cold start loads neither
+    inbox, inbox_threads = lazy_module("kabar.domain.inbox"), lazy_module("kabar.usecases.inbox_threads")
 
 FLASH = {
     "sent": ("Jawaban terkirim. Jam SOP untuk percakapan ini berhenti.",
@@ -38,7 +43,7 @@ def register(app: APIGatewayHttpResolver, web: ModuleType) -> None:
                                          services().channels.inbox_replies(village))
         return web._html(status, "app/thread.html", session, village=village, view=view, page="inbox", at=at,
                          due_words=inbox_threads.due_words, reason_words=inbox_threads.REASON_WORDS,
-                         meta_window=messaging_window_words(),
+                         meta_window=inbox.messaging_window_words(),
                          flash=FLASH.get(web._q("ok")), error=error)
 
     @app.get("/app/<village>/kotak-masuk")
@@ -46,12 +51,12 @@ def register(app: APIGatewayHttpResolver, web: ModuleType) -> None:
     def inbox_page(session: Session, village) -> Response:  # noqa: ANN001
         at = now()
         status = web._q("status")
-        status = status if status in {s.value for s in STATUS_WORDS} else ""
+        status = status if status in {s.value for s in inbox.STATUS_WORDS} else ""
         every = inbox_threads.inbox(village, services().store, at, services().channels.inbox_replies(village))
         shown = [th for th in every if th.status.value == status] if status else every
         return web._html(200, "app/inbox.html", session, village=village, threads=shown, page="inbox", at=at,
                          counts=inbox_threads.counts(every), total=len(every), chosen=status,
-                         status_words=STATUS_WORDS, due_words=inbox_threads.due_words)
+                         status_words=inbox.STATUS_WORDS, due_words=inbox_threads.due_words)
 
     @app.get("/app/<village>/kotak-masuk/<key>")
     @web._village_page

@@ -3,6 +3,9 @@
 Cold start: the import time of each handler (what Lambda pays before the first event), beside the
 import time of boto3 alone. Each handler is timed in fresh interpreters alternating with boto3 alone,
 so load from elsewhere on the machine falls on both; the ratio is the median of the paired ratios.
+A use case a handler names lazily (``kabar.http.lazy_module``: imported when a route that needs it first
+runs) is not in this figure; that route's first request pays for it. Powertools' OpenAPI models are in no
+handler's cold start: only making the document imports them.
 The figures go to `.kabar/bench/results.json` for `make cost` (bench_results.py).
 """
 

@@ -5,8 +5,11 @@ Built on Powertools' Event Handler (API Gateway HTTP API, payload 2.0).
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
 from functools import cache, cached_property
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
@@ -37,6 +40,21 @@ PAGE_HEADERS = {
 # media-src: the draft video plays from /files/{token}, which redirects to the storage (as images do)
 PAGE_CSP = ("default-src 'none'; img-src 'self' https: http: data:; media-src 'self' https: http:; "
             "style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+
+class _Deferred(ModuleType):
+    """Stands for a module not imported yet: the first attribute read imports it (the import system's own
+    lock keeps that safe across threads), and every read is the module's own attribute."""
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self.__name__), attr)
+
+
+def lazy_module(name: str) -> ModuleType:
+    """The module ``name``, imported when first used rather than now: a handler names the use cases of all
+    its routes, and a cold start then loads only those of the route it serves (what a route loads is paid by
+    its first request instead)."""
+    return sys.modules.get(name) or _Deferred(name)
 
 
 def json_response(status: int, body: object, headers: dict[str, str] | None = None) -> Response:
