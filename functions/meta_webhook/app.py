@@ -1,6 +1,6 @@
 """Meta's webhook for Page comments and messages: GET handshake, POST deliveries signed over the raw body."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
@@ -8,9 +8,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kabar import api_models as api
-from kabar.http import body_bytes, json_response, make_resolver
+from kabar.http import body_bytes, json_response, lazy_module, make_resolver
 from kabar.services import services
-from kabar.usecases import inbox
+
+if TYPE_CHECKING:
+    from kabar.usecases import inbox
+else:  # loaded by the first route that runs
+    inbox = lazy_module("kabar.usecases.inbox")
 
 logger = Logger()
 app = make_resolver(validation=True)

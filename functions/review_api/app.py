@@ -1,6 +1,6 @@
 """The reviewer's link: GET/HEAD show the confirmation page, only POST decides; a TERIMA's undo link likewise."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import parse_qsl
 
 from aws_lambda_powertools import Logger
@@ -10,9 +10,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kabar import api_models as api
 from kabar.domain.clock import now
 from kabar.domain.errors import UndecodableBody
-from kabar.http import body_text, make_resolver, shown
+from kabar.http import body_text, lazy_module, make_resolver, shown
 from kabar.services import services
-from kabar.usecases import redaction, review, undo
+
+if TYPE_CHECKING:
+    from kabar.usecases import redaction, review, undo
+else:  # each loaded by the first route that uses it
+    redaction, review, undo = (lazy_module(f"kabar.usecases.{name}") for name in ("redaction", "review", "undo"))
 
 logger = Logger()
 app = make_resolver(validation=True)
