@@ -6,13 +6,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .domain.events import Event
-from .domain.outbox import NoticeDue
-
 if TYPE_CHECKING:
     from datetime import date, datetime
 
     from .domain.audit import ChainLink
+    from .domain.events import Event
     from .domain.inbox import Inquiry
     from .domain.metrics import AccountSnapshot, ItemSnapshot, Reading
     from .domain.models import (
@@ -28,7 +26,7 @@ if TYPE_CHECKING:
         Submission,
         Village,
     )
-    from .domain.outbox import Change, NoticeRecord
+    from .domain.outbox import Change, NoticeDue, NoticeRecord
     from .domain.report import ClickCount
     from .domain.video import VideoDraft
 
