@@ -25,7 +25,7 @@ from .domain.errors import InvalidInput, KabarError, UndecodableBody
 from .domain.text import t
 
 if TYPE_CHECKING:
-    from .ports import Page
+    from .messages import Page
 
 logger = Logger(child=True)
 

@@ -7,7 +7,7 @@ here when it sends, so no use case renders HTML (``tests/unit/test_architecture.
 from __future__ import annotations
 
 from . import web
-from .ports import Letter, Mail
+from .messages import Letter, Mail
 
 
 class TemplateMailComposer:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .ports import Page
+    from .messages import Page
 
 TEMPLATES = Path(__file__).parent / "templates"
 

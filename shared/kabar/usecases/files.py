@@ -11,7 +11,7 @@ from datetime import datetime
 
 from ..domain.clock import now
 from ..domain.links import sign_link, verify_link
-from ..ports import Page
+from ..messages import Page
 from ..services import Services
 
 #: how long the URL a followed link redirects to lives: long enough to start the download

@@ -26,7 +26,7 @@ from aws_lambda_powertools import Logger
 from ..domain import facts as kept
 from ..domain.clock import now
 from ..domain.outbox import Notice
-from ..ports import Letter, Mail
+from ..messages import Letter, Mail
 
 if TYPE_CHECKING:
     from ..services import Services

@@ -15,7 +15,7 @@ from datetime import datetime
 from ..domain.clock import iso, now
 from ..domain.errors import NotFound
 from ..domain.models import Draft, Procedure, Role, Staff, Submission, Village
-from ..ports import Page
+from ..messages import Page
 from ..services import Services
 
 PREVIEW_SECONDS = 3600  # the images' links in the API's answer

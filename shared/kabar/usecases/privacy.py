@@ -10,7 +10,7 @@ import re
 
 from ..domain import retention
 from ..domain.errors import NotFound
-from ..ports import Page
+from ..messages import Page
 from ..services import Services
 
 

@@ -38,7 +38,7 @@ from ..domain.pii import Finding, screen_fields
 from ..domain.text import t
 from ..domain.tokens import new_token, split_token, token_hash
 from ..domain.wording import channel_name, draft_state, when_id
-from ..ports import Letter, Page
+from ..messages import Letter, Page
 from ..services import Services
 from . import preview
 from .files import file_link

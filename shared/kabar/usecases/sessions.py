@@ -28,7 +28,7 @@ from ..domain.workspace import (
     session_expires,
     when_id,
 )
-from ..ports import Letter
+from ..messages import Letter
 from ..services import Services
 
 logger = Logger(child=True)

@@ -30,7 +30,7 @@ from ..domain.outbox import Change, Notice
 from ..domain.text import t
 from ..domain.tokens import new_token, split_token, token_hash
 from ..domain.workspace import when_id
-from ..ports import Letter
+from ..messages import Letter
 from ..services import Services
 from .review import PROCEDURE_LABEL, Page, automation_agent, cross_site
 
