@@ -196,6 +196,10 @@ def _attempt(channel: Channel, post: ChannelPost, pub: Publication, draft: Draft
         if pub.processing is not None and check is not None:
             done = check(post, pub.processing)  # the channel has the post: ask about it, never post again
         else:
+            if pub.attempts == 1:
+                # The attempt is recorded before the remote call: a process that dies after the channel took
+                # the post (before its answer was stored) leaves it known, and the next delivery looks first.
+                svc.store.save_publication(pub)
             found = channel.find(post) if pub.attempts > 1 else None
             done = found or channel.publish(post)
     except ChannelProcessing as busy:
