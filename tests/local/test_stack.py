@@ -138,7 +138,10 @@ def _new_threads_after_settling(before: set[int], seconds: float = 15) -> set[st
 
 
 def _port_is_free(port: int) -> bool:
+    """Nothing listens on it any more (a closed connection's TIME_WAIT, which SO_REUSEADDR passes, is not
+    the stack's: the kernel keeps it for a minute after any request, more so on a loaded machine)."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
