@@ -22,8 +22,8 @@ import argparse
 import gc
 import json
 import logging
-import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -79,6 +79,10 @@ class JobRun:
     peaks: list[int] = field(default_factory=list)
     calls: list[int] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    #: peak resident set of the job runner's process and of the emulator's, during this job (bytes)
+    runner_peak: int = 0
+    moto_peak: int = 0
+    wall_s: float = 0.0
 
     @property
     def calls_mean(self) -> float:
@@ -194,8 +198,6 @@ def _units(job: str, stack: Any) -> list[str]:
 def run_job(stack: Any, job: str, starter: str, queue: str, worker: str, event: dict) -> JobRun:
     import boto3
 
-    from kabar.services import services
-
     from .dispatcher import sqs_record
 
     assert stack.runtime is not None and stack.provisioned is not None
@@ -203,7 +205,7 @@ def run_job(stack: Any, job: str, starter: str, queue: str, worker: str, event: 
     url = stack.provisioned.queues[queue]
     arn = f"arn:aws:sqs:{stack.env['AWS_REGION']}:123456789012:{url.rsplit('/', 1)[-1]}"
     sqs = boto3.client("sqs")
-    t = time.perf_counter()
+    wall = t = time.perf_counter()
     started = stack.runtime.invoke(starter, event)
     result.scheduler_s = time.perf_counter() - t
     attempts: dict[str, int] = {}
@@ -250,17 +252,98 @@ def run_job(stack: Any, job: str, starter: str, queue: str, worker: str, event: 
                                                   VisibilityTimeout=0)
                 else:
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    store = services().store
+    result.wall_s = time.perf_counter() - wall
     units = _units(job, stack)
     result.units = len(units)
-    result.failed = [u for u in units
-                     if (store.job_run(u, started["job"], started["period"]) or {}).get("status") != "done"]
+    result.failed = unfinished(units, started["job"], started["period"])
     return result
 
 
-def measure(villages: int, activities: int) -> tuple[list[JobRun], float, float]:
-    """A fresh local stack with ``villages`` villages; every job run for all. Returns the runs, the seeding
-    time and the process's peak RSS growth (MiB)."""
+def unfinished(units: list[str], job: str, period: str) -> list[str]:
+    """The units (villages, or ``kabupaten:<name>``) whose run of the job for the period is not recorded
+    done with its result: the job runs' records are what says a village's run finished."""
+    from kabar.services import services
+
+    store = services().store
+    missing = []
+    for unit in units:
+        run = store.job_run(unit, job, period) or {}
+        if run.get("status") != "done" or "result" not in run or not run.get("done_at"):
+            missing.append(unit)
+    return missing
+
+
+class Emulator:
+    """moto's server in a process of its own (``--serve-moto``): the jobs' memory is this process's, the
+    emulator's is that one's. Its DynamoDB answers by partition (``moto_partitions``) unless ``plain``."""
+
+    def __init__(self, plain: bool = False) -> None:
+        command = [sys.executable, "-m", "kabar_local.bench_scale", "--serve-moto", *(["--plain-moto"] if plain else [])]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # noqa: S603
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().strip()
+        if not self.url.startswith("http://"):
+            self.stop()
+            raise RuntimeError("the moto server did not start")
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()  # it stops when its stdin closes
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def serve_moto(plain: bool) -> int:
+    """The emulator's process: moto's server until stdin closes; its URL is the first line printed."""
+    from .moto_server import MotoServer
+
+    if not plain:
+        from . import moto_partitions
+
+        moto_partitions.install()
+    with MotoServer(enforce_post_policy=False) as server:
+        print(server.url, flush=True)
+        sys.stdin.read()
+    return 0
+
+
+def _status(pid: int, field_name: str) -> int:
+    """A field of /proc/<pid>/status in bytes (VmHWM: the peak resident set since the last reset)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field_name + ":"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _reset_peak(pid: int) -> None:
+    """Start the process's peak resident set (VmHWM) again from its current size (Linux: clear_refs 5)."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        pass  # the peak then counts from the process's start: still an upper bound
+
+
+@dataclass
+class Measured:
+    runs: list[JobRun]
+    seeded_s: float
+    items: int
+    seed_runner_peak: int
+    seed_moto_peak: int
+
+
+def measure(villages: int, activities: int, plain: bool = False) -> Measured:
+    """A fresh local stack with ``villages`` villages (moto in its own process); every job run for all."""
+    import os
+
     from kabar.domain.clock import WIB, now, previous_month
 
     from .stack import LocalStack
@@ -268,27 +351,43 @@ def measure(villages: int, activities: int) -> tuple[list[JobRun], float, float]
     at = now().astimezone(WIB)
     month = previous_month(at)
     quiet = {"POWERTOOLS_LOG_LEVEL": "ERROR"}
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with tempfile.TemporaryDirectory() as tmp, LocalStack(port=0, seed_villages=False, env=quiet,
-                                                          state_file=f"{tmp}/local.json") as stack:
-        assert stack.dispatcher is not None
-        stack.dispatcher.stop()  # the bench delivers each job's messages itself, one village at a time
-        t = time.perf_counter()
-        _seed(stack, 0, villages, month, activities, at)
-        seeded = time.perf_counter() - t
-        runs = []
-        for job, starter, queue, worker in JOBS:
-            event: dict[str, Any] = {"at": at.isoformat()}
-            if job == "report":
-                event = {"month": month}
-            elif job == "regency-report":
-                event = {"month": month, "regency": True}
-            elif job == "metrics":
-                event = {"day": (at.date() - timedelta(days=1)).isoformat()}
-            runs.append(run_job(stack, job, starter, queue, worker, event))
-            print(f"  ... {villages} villages: {job} done ({len(runs[-1].times)} runs)", file=sys.stderr, flush=True)
-    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024
-    return runs, seeded, grown
+    emulator = Emulator(plain)
+    me = os.getpid()
+    try:
+        with tempfile.TemporaryDirectory() as tmp, LocalStack(port=0, seed_villages=False, env=quiet,
+                                                              state_file=f"{tmp}/local.json",
+                                                              moto_url=emulator.url) as stack:
+            assert stack.dispatcher is not None
+            stack.dispatcher.stop()  # the bench delivers each job's messages itself, one village at a time
+            for pid in (me, emulator.pid):
+                _reset_peak(pid)
+            t = time.perf_counter()
+            _seed(stack, 0, villages, month, activities, at)
+            seeded = time.perf_counter() - t
+            seed_peaks = (_status(me, "VmHWM"), _status(emulator.pid, "VmHWM"))
+            import boto3
+
+            items = int(boto3.client("dynamodb").describe_table(TableName=stack.settings.table)["Table"]["ItemCount"])
+            runs = []
+            for job, starter, queue, worker in JOBS:
+                event: dict[str, Any] = {"at": at.isoformat()}
+                if job == "report":
+                    event = {"month": month}
+                elif job == "regency-report":
+                    event = {"month": month, "regency": True}
+                elif job == "metrics":
+                    event = {"day": (at.date() - timedelta(days=1)).isoformat()}
+                gc.collect()
+                for pid in (me, emulator.pid):
+                    _reset_peak(pid)
+                run = run_job(stack, job, starter, queue, worker, event)
+                run.runner_peak, run.moto_peak = _status(me, "VmHWM"), _status(emulator.pid, "VmHWM")
+                runs.append(run)
+                print(f"  ... {villages} villages: {job} done ({len(run.times)} runs timed, {run.wall_s:.0f} s)",
+                      file=sys.stderr, flush=True)
+    finally:
+        emulator.stop()
+    return Measured(runs, seeded, items, *seed_peaks)
 
 
 def _cap_from_source(function: str, queue: str) -> int:
@@ -306,63 +405,84 @@ def _cap_from_source(function: str, queue: str) -> int:
     raise KeyError(function)
 
 
+#: the flatness bound: a job's time per village at N may be at most this many times its time at the
+#: baseline. DynamoDB's cost per village does not depend on the table's size, and neither do the AWS
+#: requests a run makes (checked apart: at most CALLS_BOUND); what remains is the emulator's (moto's
+#: scans, its SQS queue of N messages, its Python dicts N times larger) and the machine's noise.
+FLAT_BOUND = 1.5
+CALLS_BOUND = 1.05
+MIB = 2**20
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench-scale")
     parser.add_argument("--villages", type=int, default=1000)
     parser.add_argument("--baseline", type=int, default=100)
     parser.add_argument("--activities", type=int, default=3, help="published activities per village in the month")
+    parser.add_argument("--plain-moto", action="store_true",
+                        help="moto as it is (every query walks the whole table): to see the emulator's own cost")
+    parser.add_argument("--serve-moto", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.serve_moto:
+        return serve_moto(args.plain_moto)
     logging.getLogger().setLevel(logging.ERROR)
     _Calls.hook()
     from kabar.domain.fanout import SPREAD_SECONDS
     from kabar.usecases.fanout import PAGE_SIZE
 
     total_t = time.perf_counter()
-    results = {}
-    for count in (args.baseline, args.villages):
-        runs, seeded, grown = measure(count, args.activities)
-        results[count] = (runs, seeded, grown)
-    caps_by_queue = {queue: _cap_from_source(worker, queue) for _, _, queue, worker in JOBS}
-    ok = True
     big, base = args.villages, args.baseline
+    results = {count: measure(count, args.activities, args.plain_moto) for count in (base, big)}
+    caps_by_queue = {queue: _cap_from_source(worker, queue) for _, _, queue, worker in JOBS}
     print(f"\nScheduled jobs on the local stack: {big:,} villages (and {base:,} as the baseline, same run), "
           f"{args.activities} published activities per village and month, Facebook + website, 3 comments, "
-          "a hand-over still receiving.\nPer village: the time of its run (one invocation), mean and p95; "
-          f"peak Python memory of a run (tracemalloc, every {TRACE_EVERY}th run); the AWS requests it made.\n"
-          "Ratios = the per-village figure at "
-          f"{big:,} / at {base:,}.\n")
-    print(f"  {'job':<15} {'units':>6} {'sched s':>8} {'cont':>5} {'mean ms':>8} {'p95 ms':>8} {'peak MiB':>9}"
-          f" {'total s':>8} {'ratio':>6} {'calls':>6} {'ratio':>6}  finished")
-    ratios, call_ratios = [], []
-    for (runs_big, runs_base) in zip(results[big][0], results[base][0], strict=True):
-        r = runs_big
-        ratio = r.mean / runs_base.mean if runs_base.mean else float("nan")
-        call_ratio = r.calls_mean / runs_base.calls_mean if runs_base.calls_mean else float("nan")
-        if r.job != "regency-report":
-            ratios.append(ratio)
+          "a hand-over still receiving. moto in its own process "
+          f"({'as it is' if args.plain_moto else 'answering by partition'}).\n"
+          f"Table items after seeding: {results[base].items:,} at {base:,}, {results[big].items:,} at {big:,}; "
+          f"seeding (setup, not measured) {results[base].seeded_s:.0f} s and {results[big].seeded_s:.0f} s.\n"
+          "Per village: the time of its run (one invocation), mean; the AWS requests it made; peak resident memory "
+          "(RSS) during the job of the job runner's process and of moto's; peak Python memory of one village's run "
+          f"(tracemalloc, every {TRACE_EVERY}th run). Ratio = per-village figure at {big:,} / at {base:,}.\n")
+    print(f"  {'job':<15} {'units':>6} {'sched s':>8} {'ms@' + str(base):>9} {'ms@' + str(big):>9} {'ratio':>6}"
+          f" {'p95 ms':>7} {'calls':>6} {'ratio':>6} {'runner MiB':>15} {'moto MiB':>15} {'run MiB':>8}  finished")
+    ok, flat = True, True
+    missing: list[str] = []
+    time_ratios, call_ratios = [], []
+    for r, b in zip(results[big].runs, results[base].runs, strict=True):
+        ratio = r.mean / b.mean if b.mean else float("nan")
+        call_ratio = r.calls_mean / b.calls_mean if b.calls_mean else float("nan")
+        if r.job != "regency-report":  # a kabupaten's report grows with its villages: not a per-village figure
+            time_ratios.append(ratio)
             call_ratios.append(call_ratio)
-        finished = not r.failed and r.units > 0 and not runs_base.failed
+            flat &= ratio <= FLAT_BOUND and call_ratio <= CALLS_BOUND
+        finished = not r.failed and r.units > 0 and not b.failed and b.units > 0
         ok &= finished
-        print(f"  {r.job:<15} {r.units:>6} {r.scheduler_s:>8.2f} {r.continuations:>5} {r.mean * 1000:>8.1f}"
-              f" {r.p95 * 1000:>8.1f} {r.peak / 2**20:>9.2f} {r.scheduler_s + sum(r.times):>8.1f} {ratio:>6.2f}"
-              f" {r.calls_mean:>6.1f} {call_ratio:>6.2f}  "
-              + ("yes" if finished else f"NO: {len(r.failed)} not done ({', '.join(r.failed[:3])})"))
-    whole_big = sum(r.scheduler_s + sum(r.times) for r in results[big][0])
-    whole_base = sum(r.scheduler_s + sum(r.times) for r in results[base][0])
-    per_big, per_base = whole_big / big, whole_base / base
-    print(f"\n  all jobs, per village: {per_big * 1000:.1f} ms at {big:,}, {per_base * 1000:.1f} ms at {base:,}:"
-          f" ratio {per_big / per_base:.2f} (flat = 1.00; per job {min(ratios):.2f} to {max(ratios):.2f})")
-    print(f"  AWS requests per village run ({big:,} / {base:,}): {min(call_ratios):.2f} to {max(call_ratios):.2f}"
-          " by job: the billed per-village cost (DynamoDB, SQS, Secrets Manager, SES requests)")
-    print("  (moto answers a GSI query by scanning the whole table, so its time grows with the table; DynamoDB's"
-          " does not)")
-    print(f"  total: {whole_big:.1f} s of job runs for {big:,} villages; seeding {results[big][1]:.1f} s; "
-          f"peak RSS growth {results[big][2]:.0f} MiB; bench wall time {time.perf_counter() - total_t:.0f} s")
+        for run, count in ((b, base), (r, big)):
+            missing += [f"{run.job} at {count:,}: {unit}" for unit in run.failed]
+            if run.units == 0:
+                missing.append(f"{run.job} at {count:,}: no village in the directory")
+        print(f"  {r.job:<15} {r.units:>6} {r.scheduler_s:>8.2f} {b.mean * 1000:>9.1f} {r.mean * 1000:>9.1f}"
+              f" {ratio:>6.2f} {r.p95 * 1000:>7.1f} {r.calls_mean:>6.1f} {call_ratio:>6.2f}"
+              f" {b.runner_peak / MIB:>7.0f}/{r.runner_peak / MIB:<7.0f}"
+              f" {b.moto_peak / MIB:>7.0f}/{r.moto_peak / MIB:<7.0f}"
+              f" {r.peak / MIB:>8.2f}  " + ("yes" if finished else f"NO: {len(r.failed) + len(b.failed)} not done"))
+    whole = {n: sum(r.scheduler_s + sum(r.times) for r in results[n].runs) for n in (base, big)}
+    per = {n: whole[n] / n for n in (base, big)}
+    print(f"\n  all jobs, per village: {per[base] * 1000:.1f} ms at {base:,}, {per[big] * 1000:.1f} ms at {big:,}: "
+          f"ratio {per[big] / per[base]:.2f} (per job {min(time_ratios):.2f} to {max(time_ratios):.2f}); "
+          f"AWS requests per village run: ratio {min(call_ratios):.2f} to {max(call_ratios):.2f}")
+    print(f"  flat from {base:,} to {big:,}: {'PASS' if flat else 'FAIL'} (bound: time per village <= {FLAT_BOUND}x "
+          f"and requests per village <= {CALLS_BOUND}x the baseline's, for every per-village job)")
+    print(f"  peak RSS, seeding {big:,}: runner {results[big].seed_runner_peak / MIB:.0f} MiB, "
+          f"moto {results[big].seed_moto_peak / MIB:.0f} MiB")
+    print(f"  total: {whole[big]:.1f} s of job runs for {big:,} villages ({whole[base]:.1f} s for {base:,}); "
+          f"bench wall time {time.perf_counter() - total_t:.0f} s")
 
     print(f"\nModelled for {NATIONAL:,} villages on AWS with the template's caps (per-village times as measured "
-          f"here on moto; the scheduler's {PAGE_SIZE}-village pages in 16 parallel chains; the job's spread window):\n")
+          f"here; the scheduler's {PAGE_SIZE}-village pages in 16 parallel chains; the job's spread window):\n")
     print(f"  {'job':<15} {'cap':>4} {'scheduler':>10} {'spread':>7} {'workers':>9} {'modelled':>9}")
-    for r in results[big][0]:
+    modelled_total = 0.0
+    for r in results[big].runs:
         queue = next(q for j, _, q, _ in JOBS if j == r.job)
         cap = caps_by_queue[queue]
         units = r.units if r.job == "regency-report" else NATIONAL
@@ -372,11 +492,17 @@ def main(argv: list[str] | None = None) -> int:
         workers = units * r.mean / cap
         spread = SPREAD_SECONDS.get(r.job, 0)
         modelled = max(sched, spread, workers) + r.p95
+        modelled_total += modelled
         print(f"  {r.job:<15} {cap:>4} {sched:>9.0f}s {spread:>6}s {workers:>8.0f}s {modelled / 60:>8.1f}m")
+    print(f"  {'every job once':<15} {'':>4} {'':>10} {'':>7} {'':>9} {modelled_total / 60:>8.1f}m")
     print("  (workers = villages x mean time / cap; the schedule's next run comes after it: sla-watch every 15 min,"
           " intake-watch hourly)")
     if not ok:
-        print("\nNOT every job finished for every village", file=sys.stderr)
+        print("\nNOT every job finished for every village:", file=sys.stderr)
+        for line in missing[:50]:
+            print(f"  {line}", file=sys.stderr)
+        if len(missing) > 50:
+            print(f"  ... and {len(missing) - 50} more", file=sys.stderr)
         return 1
     return 0
 

@@ -338,3 +338,20 @@ class MotoServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class RemoteMoto:
+    """A moto server another process runs (``MotoServer``'s reset and URL; stopping it is its owner's)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+        self.running = True
+
+    def reset(self) -> None:
+        import urllib.request
+
+        urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST"),  # noqa: S310
+                               timeout=30).read()
+
+    def stop(self) -> None:
+        self.running = False

@@ -23,7 +23,7 @@ from kabar.services import services
 
 from .dispatcher import Dispatcher
 from .lambda_runtime import LambdaRuntime, environment_union
-from .moto_server import ACCESS_KEY_ID, SECRET_ACCESS_KEY, MotoServer, ServerThread
+from .moto_server import ACCESS_KEY_ID, SECRET_ACCESS_KEY, MotoServer, RemoteMoto, ServerThread
 from .provision import Provisioned, create_secret, provision
 from .routes import HttpRoute
 from .template import REGION, HttpApiEvent, StackModel, TemplateError, declared_parameters, load_model
@@ -192,6 +192,7 @@ class LocalStack:
         state_file: str | Path | None = None,
         env: Mapping[str, str] | None = None,
         aws_port: int = 0,
+        moto_url: str | None = None,
     ) -> None:
         self.template_path = resolve_template_path(template_path)
         self.port = port
@@ -205,6 +206,8 @@ class LocalStack:
         self.extra_env = dict(env or {})
         #: the AWS emulator's port (0: any free port); pinned, other tools can point at it across restarts
         self.aws_port = aws_port
+        #: a moto server already running in another process (the scale bench measures it apart); None: start one here
+        self.external_moto_url = moto_url
 
         self.model: StackModel | None = None
         self.runtime: LambdaRuntime | None = None
@@ -217,7 +220,7 @@ class LocalStack:
         self.villages: list[Any] = []
         self.env: dict[str, str] = {}
         self.gateway: Any = None
-        self._moto: MotoServer | None = None
+        self._moto: MotoServer | RemoteMoto | None = None
         self._http: ServerThread | None = None
         self._switch = _SwitchApp()
         self._saved_env: dict[str, str | None] = {}
@@ -297,7 +300,8 @@ class LocalStack:
                       if k in declared and "Default" not in (declared[k] or {})})
         self.parameters = {**local, **self.parameters}
         load_model(self.template_path, self.parameters)  # fail on a broken template before starting anything
-        self._moto = MotoServer(self.host, self.aws_port).start()
+        self._moto = (RemoteMoto(self.external_moto_url) if self.external_moto_url
+                      else MotoServer(self.host, self.aws_port).start())
         # moto's backends are process-wide: start from nothing, whatever ran in this process before.
         self._moto.reset()
         self.model = model = load_model(self.template_path, self.parameters, endpoint_url=self._moto.url)
