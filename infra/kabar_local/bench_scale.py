@@ -278,7 +278,8 @@ class Emulator:
     emulator's is that one's. Its DynamoDB answers by partition (``moto_partitions``) unless ``plain``."""
 
     def __init__(self, plain: bool = False) -> None:
-        command = [sys.executable, "-m", "kabar_local.bench_scale", "--serve-moto", *(["--plain-moto"] if plain else [])]
+        command = [sys.executable, "-m", "kabar_local.bench_scale", "--serve-moto"]
+        command += ["--plain-moto"] if plain else []
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # noqa: S603
         assert self.process.stdout is not None
         self.url = self.process.stdout.readline().strip()
