@@ -172,7 +172,7 @@ def install() -> None:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
 
-    original = {"query": Table.query, "all_items": Table.all_items, "put_item": Table.put_item,
+    original: dict[str, Any] = {"query": Table.query, "all_items": Table.all_items, "put_item": Table.put_item,
                 "delete_item": Table.delete_item, "update_item": DynamoDBBackend.update_item,
                 "transact": DynamoDBBackend.transact_write_items, "copy": backend_module.copy}
 
