@@ -7,6 +7,7 @@
     kabar staff revoke --village V EMAIL|ID        (the token stops working, audited)
     kabar staff rotate --village V EMAIL|ID        (a new token; the old one stops working, audited)
     kabar village put FILE
+    kabar village backfill [--village V] [--aws STACK [--region R]]
     kabar audit verify --village V
     kabar outbox replay --since 2026-12-03T08:00+07:00 [--village V]
     kabar demo
@@ -216,6 +217,34 @@ def cmd_village_put(args: argparse.Namespace) -> int:
             _say(f"Kredensial {name} sudah ada; tidak diubah / credential exists; left unchanged")
     _say(f"Desa disimpan / village saved: {village.id} ({village.name})")
     return 0
+
+
+def cmd_village_backfill(args: argparse.Namespace) -> int:
+    """Write the directory items a deployment from before them lacks (the village directory the job
+    schedulers page through, the kabupaten directory, the Page lookups the Meta webhooks route by): on the
+    local stack, or on a deployed stack (``--aws``). Idempotent: a second run writes nothing."""
+    from kabar.domain.errors import NotFound
+    from kabar.usecases.villages import backfill_directory
+
+    if args.aws:
+        attach_aws(args.aws, args.region)
+    else:
+        attach()
+    try:
+        done = backfill_directory(services(), only=args.village)
+    except NotFound:
+        raise CliError(f"Desa {args.village} tidak ada / no such village.") from None
+    for village in done:
+        if village.written or village.conflicts:
+            _say(f"{village.village}: ditulis / written {len(village.written)}: {', '.join(village.written) or '-'}")
+        for conflict in village.conflicts:
+            _say(f"{village.village}: halaman milik desa lain, tidak diubah / a Page held by another village, "
+                 f"left: {conflict}")
+    written = sum(len(v.written) for v in done)
+    _say(f"{len(done)} desa / villages: {written} item ditulis / items written, "
+         f"{sum(len(v.present) for v in done)} sudah ada / already there, "
+         f"{sum(len(v.conflicts) for v in done)} bentrok / conflicts")
+    return 1 if any(v.conflicts for v in done) else 0
 
 
 def cmd_credentials_migrate(args: argparse.Namespace) -> int:
@@ -478,10 +507,18 @@ def build_parser() -> argparse.ArgumentParser:
         action.add_argument("--by", default="admin", help="siapa yang melakukannya (audit) / who does it (audit)")
         action.set_defaults(func=func)
 
-    village = sub.add_parser("village", help="desa / villages").add_subparsers(dest="action", required=True)
+    village = sub.add_parser("village", aliases=["villages"], help="desa / villages").add_subparsers(
+        dest="action", required=True)
     put = village.add_parser("put", help="simpan satu desa dari JSON / save one village from JSON")
     put.add_argument("file")
     put.set_defaults(func=cmd_village_put)
+    backfill = village.add_parser("backfill", help="tulis direktori desa dan pencarian Halaman yang belum ada "
+                                  "(deployment lama) / write the missing village directory and Page lookups")
+    backfill.add_argument("--village", default=None, help="hanya desa ini / only this village")
+    backfill.add_argument("--aws", metavar="STACK", default=None,
+                          help="nama stack CloudFormation di AWS / run against this deployed stack")
+    backfill.add_argument("--region", default=None, help="wilayah AWS / the AWS region (with --aws)")
+    backfill.set_defaults(func=cmd_village_backfill)
 
     credentials = sub.add_parser("credentials", help="kredensial kanal / channel credentials").add_subparsers(
         dest="action", required=True)

@@ -220,6 +220,17 @@ class QueuedJob:
     delay: int = 0
 
 
+@dataclass
+class DirectoryBackfill:
+    """What ``Jobs.backfill_directory`` did for one village: the items (``PK/SK``) it wrote, those already
+    there, and the Page lookups held by another village (``PAGE#<id>/PAGE -> <village>``)."""
+
+    village: str
+    written: list[str] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+
 class JobQueue(Protocol):
     """A queue of jobs (the report queue, each scheduled job's queue): each job one JSON object."""
 
@@ -548,6 +559,10 @@ class Jobs(Protocol):
 
     def village_for_page(self, page_id: str) -> str | None:
         """The village whose channels name this Facebook Page or Instagram account, if any."""
+
+    def backfill_directory(self, village: Village) -> DirectoryBackfill:
+        """Write what is missing of the village's directory entry, its kabupaten's and its Page lookups
+        (a village saved before they existed); idempotent; a Page held by another village is named."""
 
     def claim_job_run(self, unit: str, job: str, period: str, at: datetime) -> bool:
         """Record that a unit's (village's) job of this period is queued; False when it was before."""

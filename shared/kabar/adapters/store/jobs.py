@@ -8,7 +8,8 @@ Keys:
 - ``T#<t>#JOBRUN`` / ``<job>#<period>`` (``REGENCY#<k>#JOBRUN`` for a kabupaten): a job's run for one
   village and period, queued once, then marked done with what it did
 
-The directory entry and the Page lookups are written with the village (``VillageTable.put_village``).
+The directory entry and the Page lookups are written with the village (``VillageTable.put_village``);
+``backfill_directory`` writes them for a village saved before they existed (``kabar village backfill``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ...domain.clock import iso
 from ...domain.fanout import meta_ids, shard_of
 from ...domain.models import Village
 from ...domain.regency import kabupaten_slug
+from ...ports import DirectoryBackfill
 from ..aws import client
 from .base import TableBase
 
@@ -65,6 +67,27 @@ class JobTable(TableBase):
         page = self._table.query(KeyConditionExpression=condition, ExpressionAttributeValues=values,
                                  ProjectionExpression="SK", Limit=limit)
         return [str(i["SK"]) for i in page.get("Items", [])]
+
+    def backfill_directory(self, village: Village) -> DirectoryBackfill:
+        """Write what is missing of a village's directory entry, its kabupaten's entry and the lookup of each
+        Meta id its channels name: one conditional put each (``attribute_not_exists``), so a second run
+        writes nothing and nothing there is replaced. A Page already routed to another village is named,
+        not taken."""
+        done = DirectoryBackfill(village.id)
+        for op in directory_ops(self, village, set()):
+            item = op["Put"]["Item"]
+            key = f"{item['PK']['S']}/{item['SK']['S']}"
+            if self._conditional(client("dynamodb").put_item, TableName=self.table_name, Item=item,
+                                 ConditionExpression="attribute_not_exists(PK)"):
+                done.written.append(key)
+                continue
+            if item["PK"]["S"].startswith("PAGE#"):
+                held = self.village_for_page(item["PK"]["S"][len("PAGE#"):])
+                if held != village.id:
+                    done.conflicts.append(f"{key} -> {held}")
+                    continue
+            done.present.append(key)
+        return done
 
     def regencies(self) -> list[str]:
         """The kabupaten that have at least one village."""
