@@ -7,13 +7,20 @@ scheduler runs (paging the village directory, handing on when short of time) and
 message is delivered to the job's function, one village per invocation, as Lambda would deliver
 them. The job has finished only when every village's run is recorded done; otherwise this exits 1.
 
-Printed per job: the scheduler's time (and continuations), the time per village (mean, p95), the
-peak Python memory of a village's run (tracemalloc, sampled), and the ratio of the per-village time
-at 1,000 villages to the same at 100, measured in the same run (flat = the cost does not grow with
-the number of villages). Last, the modelled wall time for 84,000 villages on AWS with the template's
-concurrency caps: the scheduler's chain of pages, the spread window and the workers at their cap.
+moto runs in a process of its own (``--serve-moto``), so the job runner's memory and the emulator's are
+measured apart; its DynamoDB answers by partition (``moto_partitions``: moto itself lists and sorts the
+whole table for every query and deep-copies it for every transaction, a cost of the emulator that grows
+with the number of villages; ``--plain-moto`` shows it). The villages are written through the store, as
+``kabar village put`` and the SOP's steps write them (setup, not measured).
 
-    python -m kabar_local.bench_scale [--villages 1000] [--baseline 100] [--activities 3]
+Printed per job: the scheduler's time, the time per village at both sizes (mean; p95 at the larger),
+the AWS requests a village's run made, the peak resident memory (VmHWM, reset before each job) of the
+job runner's process and of moto's, the peak Python memory of a village's run (tracemalloc, sampled),
+the ratio of the per-village figures at 1,000 villages to those at 100 (flat = 1.0) against the bound
+``FLAT_BOUND``; last, the modelled wall time for 84,000 villages on AWS with the template's concurrency
+caps: the scheduler's chain of pages, the spread window and the workers at their cap.
+
+    python -m kabar_local.bench_scale [--villages 1000] [--baseline 100] [--activities 3] [--plain-moto]
 """
 
 from __future__ import annotations
