@@ -42,7 +42,9 @@ from pathlib import Path
 from typing import Any
 
 NATIONAL = 84_000
-#: every tenth village's run is traced (tracemalloc slows a run down; the others are timed plainly)
+#: about this many village runs of each job are traced (tracemalloc slows a run down several times: a
+#: traced run gives the memory figure only, the others are timed plainly), at most every tenth
+TRACE_SAMPLES = 10
 TRACE_EVERY = 10
 VILLAGES_PER_KABUPATEN = 100  # the regency reports: about as many villages per kabupaten as in Sleman (86)
 
@@ -217,15 +219,17 @@ def run_job(stack: Any, job: str, starter: str, queue: str, worker: str, event: 
     result.scheduler_s = time.perf_counter() - t
     attempts: dict[str, int] = {}
     traced = 0
+    stride = max(TRACE_EVERY, int(started.get("queued") or 0) // TRACE_SAMPLES)
     while True:
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"],
                                   WaitTimeSeconds=0, VisibilityTimeout=60).get("Messages", [])
         if not got:
             break
+        done = []
         for message in got:
             body = json.loads(message["Body"])
             record = sqs_record(message, arn)
-            trace = body.get("kind") != "continue" and traced % TRACE_EVERY == 1
+            trace = body.get("kind") != "continue" and traced % stride == 1
             if trace:
                 gc.collect()
                 tracemalloc.start()
@@ -250,7 +254,7 @@ def run_job(stack: Any, job: str, starter: str, queue: str, worker: str, event: 
                     result.times.append(seconds)
                 traced += 1
             if ok:
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                done.append(message["ReceiptHandle"])
             else:
                 key = body.get("tenant_id") or body.get("kabupaten") or "continue"
                 attempts[key] = attempts.get(key, 0) + 1
@@ -258,7 +262,10 @@ def run_job(stack: Any, job: str, starter: str, queue: str, worker: str, event: 
                     sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
                                                   VisibilityTimeout=0)
                 else:
-                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                    done.append(message["ReceiptHandle"])
+        if done:  # one request for the received batch, as Lambda's event source deletes them
+            sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(n), "ReceiptHandle": handle}
+                                                            for n, handle in enumerate(done)])
     result.wall_s = time.perf_counter() - wall
     units = _units(job, stack)
     result.units = len(units)
@@ -450,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
           f"seeding (setup, not measured) {results[base].seeded_s:.0f} s and {results[big].seeded_s:.0f} s.\n"
           "Per village: the time of its run (one invocation), mean; the AWS requests it made; peak resident memory "
           "(RSS) during the job of the job runner's process and of moto's; peak Python memory of one village's run "
-          f"(tracemalloc, every {TRACE_EVERY}th run). Ratio = per-village figure at {big:,} / at {base:,}.\n")
+          f"(tracemalloc, {TRACE_SAMPLES} runs or more a job). Ratio = per-village figure at {big:,} / at {base:,}.\n")
     print(f"  {'job':<15} {'units':>6} {'sched s':>8} {'ms@' + str(base):>9} {'ms@' + str(big):>9} {'ratio':>6}"
           f" {'p95 ms':>7} {'calls':>6} {'ratio':>6} {'runner MiB':>15} {'moto MiB':>15} {'run MiB':>8}  finished")
     ok, flat = True, True
