@@ -61,7 +61,8 @@ def _reads(ddb, name: str) -> list:
                ExpressionAttributeValues={":p": {"S": "T#a"}, ":s": {"S": "S#1"}}),
         _pages(ddb, TableName=name, KeyConditionExpression="PK = :p", ScanIndexForward=False, Limit=4,
                ExpressionAttributeValues={":p": {"S": "T#b"}}),
-        _pages(ddb, TableName=name, KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": {"S": "T#none"}}),
+        _pages(ddb, TableName=name, KeyConditionExpression="PK = :p",
+               ExpressionAttributeValues={":p": {"S": "T#none"}}),
         _pages(ddb, TableName=name, IndexName="GSI1", KeyConditionExpression="GSI1PK = :p", Limit=2,
                ExpressionAttributeValues={":p": {"S": "M#a"}}),
         _pages(ddb, TableName=name, IndexName="GSI1", KeyConditionExpression="GSI1PK = :p AND GSI1SK > :s",
@@ -143,7 +144,8 @@ def test_a_query_reads_its_partition_only(moto):
 
     Table.all_items = spy
     try:
-        one = ddb.query(TableName=name, KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": {"S": "T#7"}})
+        one = ddb.query(TableName=name, KeyConditionExpression="PK = :p",
+                        ExpressionAttributeValues={":p": {"S": "T#7"}})
         five = ddb.query(TableName=name, IndexName="GSI1", KeyConditionExpression="GSI1PK = :p",
                          ExpressionAttributeValues={":p": {"S": "M#2"}})
     finally:

@@ -77,7 +77,8 @@ def test_backfill_writes_what_an_old_deployment_lacks_once(stack, monkeypatch, c
 
     # again: nothing to write
     assert cli_main(["villages", "backfill"]) == 0
-    assert f"0 item ditulis / items written, {len(keys)} sudah ada / already there, 0 bentrok" in capsys.readouterr().out
+    again = capsys.readouterr().out
+    assert f"0 item ditulis / items written, {len(keys)} sudah ada / already there, 0 bentrok" in again
 
     # the scheduler of a job reaches both villages and their runs finish
     assert cli_main(["run", "inbox-digest", "--at", "2026-11-27T07:00:00+07:00", "--wait", "60"]) == 0
