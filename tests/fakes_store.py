@@ -48,6 +48,7 @@ from kabar.domain.regency import kabupaten_slug
 from kabar.domain.report import ClickCount
 from kabar.domain.text import t
 from kabar.domain.video import VideoDraft
+from kabar.ports import DirectoryBackfill
 
 M = TypeVar("M", bound=BaseModel)
 C = TypeVar("C", bound=type)
@@ -781,6 +782,28 @@ class MemoryStore(MemoryOutbox):
 
     def village_for_page(self, page_id: str) -> str | None:
         return self.pages.get(page_id)
+
+    def backfill_directory(self, village: Village) -> DirectoryBackfill:
+        done = DirectoryBackfill(village.id)
+        shard = self.directory.setdefault(shard_of(village.id), set())
+        key = f"VILLAGEDIR#{shard_of(village.id):02d}/{village.id}"
+        (done.present if village.id in shard else done.written).append(key)
+        shard.add(village.id)
+        if village.kabupaten.strip():
+            slug = kabupaten_slug(village.kabupaten)
+            (done.present if slug in self.regency_names else done.written).append(f"REGENCYDIR/{slug}")
+            self.regency_names.setdefault(slug, village.kabupaten.strip())
+        for page_id in sorted(meta_ids(village)):
+            key = f"PAGE#{page_id}/PAGE"
+            held = self.pages.get(page_id)
+            if held is None:
+                self.pages[page_id] = village.id
+                done.written.append(key)
+            elif held == village.id:
+                done.present.append(key)
+            else:
+                done.conflicts.append(f"{key} -> {held}")
+        return done
 
     def claim_job_run(self, unit: str, job: str, period: str, at: datetime) -> bool:
         if (unit, job, period) in self.job_runs:

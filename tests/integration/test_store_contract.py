@@ -38,6 +38,7 @@ from kabar.domain.models import (
     Village,
 )
 from kabar.domain.outbox import Change, Notice
+from kabar.domain.regency import kabupaten_slug
 from kabar.domain.video import VideoDraft
 from kabar.services import services
 from tests.fakes import MemoryStore
@@ -692,6 +693,23 @@ def test_the_directory_pages_a_partition_and_the_page_lookup_follows_the_village
     assert store.get_village(b).channels == {}
     store.put_village(village(a))  # the Page removed from a: free again
     assert store.village_for_page(page) is None
+
+
+def test_the_directory_backfill_writes_what_is_missing_once_and_takes_no_page(store, tenant):
+    """A village saved before the directory existed (here: never put) gets its entry, its kabupaten's
+    and its Page lookup; a second run writes nothing; another village naming that Page is refused it."""
+    a, b, page, kab = f"{tenant}-a", f"{tenant}-b", f"pg-{tenant}", f"Kabupaten {tenant}"
+    social = {Procedure.SOCIAL: [ChannelConfig(type="facebook", page_id=page, secret_name="s")]}
+    old = village(a).model_copy(update={"kabupaten": kab, "channels": social})
+    done = store.backfill_directory(old)
+    assert done.written == [f"VILLAGEDIR#{shard_of(a):02d}/{a}", f"REGENCYDIR/{kabupaten_slug(kab)}",
+                            f"PAGE#{page}/PAGE"] and not done.present and not done.conflicts
+    assert a in store.village_ids(shard_of(a), None, 1000) and kab in store.regencies()
+    assert store.village_for_page(page) == a
+    again = store.backfill_directory(old)
+    assert again.written == [] and again.present == done.written and not again.conflicts
+    other = store.backfill_directory(village(b).model_copy(update={"channels": social}))
+    assert other.conflicts == [f"PAGE#{page}/PAGE -> {a}"] and store.village_for_page(page) == a
 
 
 def test_a_job_run_is_claimed_once_a_period_released_only_while_queued(store, tenant):
