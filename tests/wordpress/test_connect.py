@@ -80,16 +80,19 @@ def _approve(browser, wp: Site, kabar: Kabar, who: str) -> str:
 def test_the_admin_approves_and_kabar_stores_a_working_application_password(wp: Site, kabar: Kabar):
     shown = approve(wp, kabar, "admin")
     assert "Tersambung" in shown, shown
-    (stored,) = kabar.secrets.values.values()
+    (name,) = kabar.secrets.describe("purwobinangun")
+    stored = kabar.secrets.get("purwobinangun", name)
+    assert stored is not None
     assert stored["base_url"] == wp.base_url and stored["username"] == wp.login("admin")[0]
     # the stored application password works for what publishing needs
     site = WordPressSite(stored["base_url"], stored["username"], stored["application_password"])
     assert site.whoami()["capabilities"]["publish_posts"] is True
-    (channel,) = [c for c in kabar.store.village.channels[flow.Procedure.WEBSITE] if c.type == "wordpress"]
+    village = kabar.store.get_village("purwobinangun")
+    (channel,) = [c for c in village.channels[flow.Procedure.WEBSITE] if c.type == "wordpress"]
     assert channel.model_extra["base_url"] == wp.base_url
 
 
 def test_a_contributor_approval_is_refused_and_nothing_is_stored(wp: Site, kabar: Kabar):
     shown = approve(wp, kabar, "contributor")
     assert "Belum tersambung" in shown and "publish_posts" in shown and "Editor" in shown, shown
-    assert kabar.secrets.values == {}
+    assert list(kabar.secrets.describe("purwobinangun")) == []
