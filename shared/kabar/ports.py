@@ -183,6 +183,13 @@ class ChannelProcessing(TransientChannelError):
         self.ambiguous = False
 
 
+class ChannelReady(ChannelProcessing):
+    """The channel made what it will publish (its ids in ``state``, e.g. the Instagram containers of this
+    attempt) and can publish it now. The publication records ``state`` first, then calls the channel's
+    ``check(post, state)``, which publishes: a process that dies once the channel published leaves the ids
+    known, and the next delivery asks the channel about them instead of publishing again."""
+
+
 class LaterQueue(Protocol):
     """A queue that takes a message to deliver later (SQS ``DelaySeconds``, at most 15 minutes)."""
 

@@ -7,7 +7,14 @@ from collections.abc import Iterator
 import pytest
 
 from kabar.adapters.channels.instagram import InstagramAccount, InstagramQuotaExceeded
-from kabar.ports import ChannelPost, ChannelProcessing, PermanentChannelError, Published, TransientChannelError
+from kabar.ports import (
+    ChannelPost,
+    ChannelProcessing,
+    ChannelReady,
+    PermanentChannelError,
+    Published,
+    TransientChannelError,
+)
 from kabar_local.fakes.instagram import FakeInstagram
 
 from .conftest import FakeHost, serve_with_files
@@ -272,3 +279,89 @@ def test_through_the_use_case_a_lost_answer_and_a_duplicate_approval_make_one_po
     (stored,) = ig.fake.published(IG_USER)
     assert pub.remote_id == stored["id"] and len(stored["children"]) == 3
     assert svc.store.draft.status.value == "published"
+
+
+class Died(BaseException):  # noqa: N818 - the process ends there: no handler sees it
+    """The function's process was killed right after one Graph call."""
+
+
+def _dies_after(acct: InstagramAccount, edge: str, before: bool = False) -> InstagramAccount:
+    """``acct`` whose process dies at its first call to ``edge``: once Meta acted on it, or (``before``) just
+    before the call is made."""
+    original = acct._call
+
+    def call(method, path, **kwargs):
+        if path.endswith(edge):
+            if not before:
+                original(method, path, **kwargs)
+            raise Died(edge)
+        return original(method, path, **kwargs)
+
+    acct._call = call  # type: ignore[method-assign]
+    return acct
+
+
+@pytest.mark.parametrize("photo_count", [1, 3])
+def test_media_published_then_the_process_dies_the_next_delivery_records_that_post_once(ig, photos, photo_count):
+    # Given the publication use case, the container recorded on the publication before media_publish
+    from kabar.usecases.publication import publish_approved
+    from tests.unit.test_publication_rules import EVENT, make_svc, wib
+
+    svc = make_svc()
+    urls = {f"purwobinangun/s1/{n}.jpg": ig.host(f"p{n}.jpg", data) for n, data in enumerate(photos[:photo_count])}
+    svc.store.draft = svc.store.draft.model_copy(update={"photo_keys": list(urls)})
+    svc.media.presign_get = lambda key, expires_in: urls[key]
+    ig.fake.polls_in_progress = 0
+    # When Meta publishes, then the process dies before it hears the answer
+    with pytest.raises(Died):
+        publish_approved(EVENT, svc=svc, channels_for=lambda v, p: [_dies_after(account(ig), "media_publish")],
+                         at=wib(27, 12, 0), later=Later())
+    (stored,) = ig.fake.published(IG_USER)
+    # Then the next delivery, a fresh process, asks Meta about that container and records its post: no second
+    (pub,) = publish_approved(EVENT, svc=svc, channels_for=lambda v, p: [account(ig)], at=wib(27, 12, 1),
+                              later=Later())
+    assert pub.status.value == "published" and pub.remote_id == stored["id"] and pub.processing is None
+    assert pub.url == f"https://www.instagram.com/p/{stored['id']}/?u=purwobinangun"
+    assert len(ig.fake.published(IG_USER)) == 1
+    assert len([r for r in ig.fake.requests if r["edge"] == "media_publish"]) == 1
+
+
+def test_a_container_recorded_but_not_published_is_published_on_the_next_delivery_not_made_again(ig, photos):
+    from kabar.usecases.publication import publish_approved
+    from tests.unit.test_publication_rules import EVENT, make_svc, wib
+
+    svc = make_svc()
+    urls = {"purwobinangun/s1/0.jpg": ig.host("p0.jpg", photos[0])}
+    svc.store.draft = svc.store.draft.model_copy(update={"photo_keys": list(urls)})
+    svc.media.presign_get = lambda key, expires_in: urls[key]
+    ig.fake.polls_in_progress = 0
+    # Given the process died just before media_publish, its FINISHED container recorded
+    with pytest.raises(Died):
+        publish_approved(EVENT, svc=svc, channels_for=lambda v, p: [_dies_after(account(ig), "media_publish",
+                                                                                before=True)],
+                         at=wib(27, 12, 0), later=Later())
+    assert not ig.fake.published()
+    # When the message is delivered again
+    (pub,) = publish_approved(EVENT, svc=svc, channels_for=lambda v, p: [account(ig)], at=wib(27, 12, 1),
+                              later=Later())
+    # Then that container is published: one container, one post
+    (stored,) = ig.fake.published(IG_USER)
+    assert pub.status.value == "published" and pub.remote_id == stored["id"]
+    assert len([r for r in ig.fake.requests if r["edge"] == "media"]) == 1
+
+
+def test_a_recorded_container_that_expired_is_made_again_and_published_once(ig, make_post, photos):
+    post = photo_post(ig, make_post, photos[:1])
+    ig.fake.polls_in_progress = 0
+    acct = account(ig)
+    with pytest.raises(ChannelReady) as ready:
+        acct.publish(post)
+    ig.fake.expire(ready.value.state["container"])
+    # a fresh process asks about the recorded container: EXPIRED, so a new one is made (and handed back
+    # to be recorded before it is published)
+    with pytest.raises(ChannelReady) as again:
+        account(ig).check(post, ready.value.state)
+    assert again.value.state["container"] != ready.value.state["container"]
+    published = account(ig).check(post, again.value.state)
+    (stored,) = ig.fake.published(IG_USER)
+    assert published.remote_id == stored["id"]

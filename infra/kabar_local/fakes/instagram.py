@@ -3,7 +3,8 @@
 Routes (under ``/vNN.0/``): ``POST /{ig-user}/media`` (a container: ``image_url``, carousel items with
 ``is_carousel_item``, a ``CAROUSEL`` parent with ``children``, or ``REELS`` with ``video_url``; the
 media URL is fetched over HTTP as Meta does), ``GET /{container}?fields=status_code,status`` (a state
-machine: ``IN_PROGRESS`` for ``polls_in_progress`` polls, then ``FINISHED`` or ``ERROR``),
+machine: ``IN_PROGRESS`` for ``polls_in_progress`` polls, then ``FINISHED`` or ``ERROR``; ``PUBLISHED``
+once published, ``EXPIRED`` when a test says so),
 ``POST /{ig-user}/media_publish`` (refused unless ``FINISHED``; counts against the quota),
 ``GET /{ig-user}/content_publishing_limit``, ``GET /{ig-user}/media`` and ``GET /{media}``.
 Errors are Graph error bodies (``GraphFault`` of the Graph fake). Knobs inject faults; a request log
@@ -43,6 +44,7 @@ class _Container:
     outcome: str  # FINISHED | ERROR
     error_status: str = ""
     published: bool = False
+    expired: bool = False
 
 
 @dataclass
@@ -119,6 +121,11 @@ class FakeInstagram(InstagramInboxMixin):
         ``IN_PROGRESS`` forever (``outcome="STUCK"``)."""
         with self._lock:
             self._next_outcome.extend([(outcome, status)] * times)
+
+    def expire(self, container_id: str) -> None:
+        """The container was left unpublished for 24 hours: ``EXPIRED`` from now on."""
+        with self._lock:
+            self._containers[container_id].expired = True
 
     @property
     def requests(self) -> list[dict[str, Any]]:
@@ -260,6 +267,8 @@ class FakeInstagram(InstagramInboxMixin):
     def _status(self, container: _Container) -> str:
         if container.published:
             return "PUBLISHED"
+        if container.expired:
+            return "EXPIRED"
         if container.outcome == "STUCK" or container.polls_left > 0:
             return "IN_PROGRESS"
         return container.outcome

@@ -31,7 +31,7 @@ from ..domain.publishing import MAX_CHECKS, check_delay, publish_moment, retry_p
 from ..domain.sop import batas_unggah
 from ..domain.text import t
 from ..domain.wording import channel_name, when_id
-from ..ports import Channel, ChannelPost, ChannelProcessing, LaterQueue, PermanentChannelError
+from ..ports import Channel, ChannelPost, ChannelProcessing, ChannelReady, LaterQueue, PermanentChannelError
 from ..services import Services
 from .notices import promised
 from .submitter_notices import published_notice
@@ -39,6 +39,9 @@ from .undo import undo_until
 
 logger = Logger(child=True)
 
+#: What a channel may make and have recorded before it publishes, in one attempt (``ChannelReady``): the
+#: containers of a post, and once more when they expired and are made again.
+READY_STEPS = 2
 PHOTO_URL_SECONDS = 24 * 3600  # long enough for a channel to fetch the photos (Meta fetches at call time)
 
 
@@ -193,15 +196,26 @@ def _attempt(channel: Channel, post: ChannelPost, pub: Publication, draft: Draft
     pub = pub.model_copy(update={"attempts": pub.attempts + 1, "updated_at": moment})
     check = getattr(channel, "check", None)
     try:
-        if pub.processing is not None and check is not None:
-            done = check(post, pub.processing)  # the channel has the post: ask about it, never post again
-        else:
-            if pub.attempts == 1:
-                # The attempt is recorded before the remote call: a process that dies after the channel took
-                # the post (before its answer was stored) leaves it known, and the next delivery looks first.
+        for step in range(READY_STEPS + 1):
+            try:
+                if pub.processing is not None and check is not None:
+                    done = check(post, pub.processing)  # the channel has the post: ask about it, never post again
+                else:
+                    if pub.attempts == 1:
+                        # The attempt is recorded before the remote call: a process that dies after the channel
+                        # took the post (before its answer was stored) leaves it known, and the next delivery
+                        # looks first.
+                        svc.store.save_publication(pub)
+                    found = channel.find(post) if pub.attempts > 1 else None
+                    done = found or channel.publish(post)
+                break
+            except ChannelReady as ready:
+                if check is None or step == READY_STEPS:
+                    raise  # waited on as any processing: the ids are kept and asked about later
+                # What the channel made is recorded before it publishes (the media ids of this attempt): a
+                # process that dies once it published leaves them known, and the next delivery asks about them.
+                pub = pub.model_copy(update={"processing": ready.state})
                 svc.store.save_publication(pub)
-            found = channel.find(post) if pub.attempts > 1 else None
-            done = found or channel.publish(post)
     except ChannelProcessing as busy:
         return _wait_on_channel(pub, busy, draft, svc, later), None
     except PermanentChannelError as err:

@@ -6,6 +6,8 @@ Publishing is Meta's container flow: one container per photo (``is_carousel_item
 ``media_publish`` once the container is ``FINISHED``. Nothing waits inside the function: a container
 still ``IN_PROGRESS`` raises ``ChannelProcessing`` with its id, the publication records it and asks
 again from a delayed queue message (``check``); ``ERROR`` is permanent, ``EXPIRED`` starts over.
+A container is never published before the publication recorded it: one made ``FINISHED`` in this call
+raises ``ChannelReady`` with its id, and the publication stores it, then calls ``check``, which publishes.
 The account's 24-hour quota is read at run time from ``content_publishing_limit``
 before anything is created, because Meta's documented number (50) and what integrators see differ.
 
@@ -14,10 +16,12 @@ Page token and the error body is the Graph API's.
 
 Finding an earlier post: captions on Instagram carry no clickable link, so the marker is not written
 into the caption, and a caption is text another item can share (two submissions with the same caption
-on one day). So a post is recognised only through what this attempt made: its container, which Meta
+on one day). So a post is recognised only through what its attempt made: its container, which Meta
 reports as ``PUBLISHED`` once ``media_publish`` took it (then the newest media with the caption is the
-one). A fresh process cannot know that container: it finds nothing and publishes again rather than
-record another item's post as this one.
+one). The container is on the publication record before ``media_publish`` is called, so a fresh process
+after a crash asks about that container (``check``): ``PUBLISHED`` is recorded as online, ``FINISHED`` is
+published (that container, not a new one), ``EXPIRED`` is made again. ``find`` alone, without a known
+container, finds nothing rather than record another item's post as this one.
 """
 
 from __future__ import annotations
@@ -26,7 +30,14 @@ import logging
 from collections.abc import Callable
 
 from ...domain.text import t
-from ...ports import ChannelPost, ChannelProcessing, PermanentChannelError, Published, TransientChannelError
+from ...ports import (
+    ChannelPost,
+    ChannelProcessing,
+    ChannelReady,
+    PermanentChannelError,
+    Published,
+    TransientChannelError,
+)
 from .facebook import FacebookPage, FacebookPermanentError, FacebookTransientError, GraphError
 
 log = logging.getLogger(__name__)
@@ -92,18 +103,21 @@ class InstagramAccount:
                 "Instagram membutuhkan sedikitnya satu foto atau video; draf ini tidak punya keduanya.",
                 "Instagram needs at least one photo or a video; this draft has neither.")))
         self._check_quota()
-        return self._advance(post, self._start(post, caption))
+        return self._advance(post, self._start(post, caption), recorded=False)
 
     def check(self, post: ChannelPost, state: dict[str, str]) -> Published:
-        """Where the containers of an earlier attempt (``state``) stand: published now when they are
-        ``FINISHED``, ``ChannelProcessing`` again while Meta works, from the start when they expired."""
+        """Where the containers of an earlier attempt (``state``, recorded on the publication) stand: the
+        media when Meta already published them, published now when they are ``FINISHED``,
+        ``ChannelProcessing`` again while Meta works, from the start when they expired."""
         try:
-            return self._advance(post, state)
+            return self._advance(post, state, recorded=True)
         except _Expired:
             log.info("instagram: the container expired; making it again")
             return self.publish(post)
 
-    def _advance(self, post: ChannelPost, state: dict[str, str]) -> Published:
+    def _advance(self, post: ChannelPost, state: dict[str, str], *, recorded: bool) -> Published:
+        """``recorded``: whether the publication holds ``state`` already; a container it does not hold is
+        handed back (``ChannelReady``) before ``media_publish``, never published unrecorded."""
         state = dict(state)
         if "container" not in state:  # a carousel: its items first, then the parent
             children = [c for c in state.get("children", "").split(",") if c]
@@ -111,6 +125,7 @@ class InstagramAccount:
                 raise _processing(state)
             state["container"] = self._create({"media_type": "CAROUSEL", "children": ",".join(children),
                                                "caption": self.caption_for(post)})
+            recorded = False
         container = state["container"]
         self._attempt_containers[post.marker] = container
         status = self._status(container)
@@ -120,6 +135,9 @@ class InstagramAccount:
                 return found
         if status != "FINISHED":
             raise _processing(state)
+        if not recorded:
+            raise ChannelReady(str(t("Media Instagram siap; dicatat lalu diterbitkan.",
+                                     "The Instagram media is ready; recorded, then published.")), state)
         try:
             answer = self._call("POST", f"{self.ig_user_id}/media_publish", form={"creation_id": container})
         except FacebookTransientError as err:
