@@ -159,3 +159,23 @@ def review_event(method: str, token: str, form: str | None = None, raw: bool = F
     event = api_event(method, f"/review/{token}", "/review/{token}", path_params={"token": token}, form=form)
     event["headers"]["user-agent"] = PHONE
     return event
+
+
+def meta_connected(page_id: str, app_secret: str, verify_token: str) -> None:
+    """Meta's webhook secret in place and the village's Facebook Page connected (the webhook finds it)."""
+    import boto3
+
+    from kabar.adapters import secrets
+    from kabar.domain.models import ChannelConfig, Procedure
+    from kabar.usecases import inbox
+    from kabar.usecases.villages import put_village
+
+    boto3.client("secretsmanager").create_secret(
+        Name=services().settings.meta_webhook_secret,
+        SecretString=json.dumps({"app_secret": app_secret, "verify_token": verify_token}))
+    secrets.forget()
+    inbox.forget_pages()
+    village = services().store.get_village(VILLAGE)
+    social = [ChannelConfig(type="facebook", page_id=page_id, secret_name=f"kabar/{VILLAGE}/facebook")]
+    put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: social}}),
+                svc=services())

@@ -7,17 +7,14 @@ import hmac
 import json
 from datetime import datetime, timedelta
 
-import boto3
 import pytest
 
 from kabar.adapters import secrets
 from kabar.domain.clock import WIB
-from kabar.domain.models import ChannelConfig, Procedure
 from kabar.services import services
 from kabar.usecases import inbox
-from kabar.usecases.villages import put_village
 from kabar_local.outbox import Outbox
-from tests.integration.flow import VILLAGE
+from tests.integration.flow import VILLAGE, meta_connected
 from tests.support import load_event
 
 PAGE_ID, APP_SECRET, VERIFY = "1234567890", "test-app-secret-5f1c", "kabar-verify-7d2e"
@@ -25,14 +22,7 @@ PAGE_ID, APP_SECRET, VERIFY = "1234567890", "test-app-secret-5f1c", "kabar-verif
 
 @pytest.fixture
 def meta(aws):
-    boto3.client("secretsmanager").create_secret(
-        Name=services().settings.meta_webhook_secret,
-        SecretString=json.dumps({"app_secret": APP_SECRET, "verify_token": VERIFY}))
-    secrets.forget()
-    inbox.forget_pages()
-    village = services().store.get_village(VILLAGE)
-    social = [ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=f"kabar/{VILLAGE}/facebook")]
-    put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: social}}), svc=services())
+    meta_connected(PAGE_ID, APP_SECRET, VERIFY)
     yield
     inbox.forget_pages()
     secrets.forget()

@@ -33,7 +33,7 @@ from kabar.usecases.villages import put_village
 from kabar_local.fakes.channels import LocalChannels, local_secret
 from kabar_local.fakes.graph import FakeGraph
 from kabar_local.outbox import Outbox
-from tests.integration.flow import TOKEN, VILLAGE, review_event, review_links, submitted_and_uploaded
+from tests.integration.flow import TOKEN, VILLAGE, meta_connected, review_event, review_links, submitted_and_uploaded
 
 
 class Injected(RuntimeError):
@@ -348,20 +348,7 @@ APP_SECRET, VERIFY = "test-app-secret-faults", "verify-faults"
 
 
 def _meta_connected() -> None:
-    import boto3
-
-    from kabar.adapters import secrets
-    from kabar.usecases import inbox
-
-    boto3.client("secretsmanager").create_secret(
-        Name=services().settings.meta_webhook_secret,
-        SecretString=json.dumps({"app_secret": APP_SECRET, "verify_token": VERIFY}))
-    secrets.forget()
-    inbox.forget_pages()
-    village = services().store.get_village(VILLAGE)
-    social = [ChannelConfig(type="facebook", page_id=FB_PAGE, secret_name=f"kabar/{VILLAGE}/facebook")]
-    put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: social}}),
-                svc=services())
+    meta_connected(FB_PAGE, APP_SECRET, VERIFY)
 
 
 def _meta_delivers(aws, payload: dict) -> None:
