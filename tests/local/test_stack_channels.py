@@ -14,7 +14,7 @@ from kabar.adapters.channels import build_each_channel
 from kabar.adapters.s3 import S3Storage
 from kabar.config import settings
 from kabar.domain.models import Procedure, Village
-from kabar.ports import ChannelPost
+from kabar.ports import ChannelPost, ChannelReady
 from kabar_local import samples
 from kabar_local.stack import LocalStack
 
@@ -60,7 +60,10 @@ def test_instagram_youtube_and_wordpress_publish_locally(tmp_path):
         social = {c.name: c for c in build_each_channel(village, Procedure.SOCIAL, settings())}
         assert set(social) == {"facebook", "instagram", "youtube"}
         assert social["facebook"].publish(post).remote_id.startswith("1000000009_")
-        assert social["instagram"].publish(post).remote_id
+        # Instagram hands back its containers to be recorded first, then publishes them on check
+        with pytest.raises(ChannelReady) as ready:
+            social["instagram"].publish(post)
+        assert social["instagram"].check(post, ready.value.state).remote_id
         (published,) = stack.channel_fakes.instagram.published()
         assert published["media_type"] == "CAROUSEL" and len(published["children"]) == 2
         video = social["youtube"].publish(post)
