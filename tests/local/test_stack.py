@@ -254,8 +254,12 @@ def test_real_stack_seeds_villages_secrets_and_the_fake_page_and_the_cli_adds_st
 @real_template
 def test_kabar_local_runs_until_interrupted(tmp_path):
     kabar = Path(sys.executable).with_name("kabar")
+    # a person's shell: none of the AWS or Kabar settings earlier tests in this worker left in os.environ;
+    # a stack that does not stop dumps its threads (faulthandler) so the failure says where it hangs
+    shell = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "KABAR_", "POWERTOOLS_"))}
     process = subprocess.Popen([str(kabar), "local", "--port", "0", "--template", str(REAL_TEMPLATE)],
-                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**shell, "PYTHONFAULTHANDLER": "1"})
     try:
         state = tmp_path / ".kabar" / "local.json"
         deadline = time.monotonic() + 30
@@ -265,7 +269,12 @@ def test_kabar_local_runs_until_interrupted(tmp_path):
         base = json.loads(state.read_text())["base_url"]
         assert requests.get(f"{base}/upload", timeout=10).status_code == 200
         process.send_signal(signal.SIGINT)
-        out, _ = process.communicate(timeout=90)  # a bound, not a timing: a loaded CI machine is slow
+        try:
+            out, _ = process.communicate(timeout=90)  # a bound, not a timing: a loaded CI machine is slow
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)  # faulthandler writes every thread's stack
+            out, _ = process.communicate(timeout=30)
+            raise AssertionError(f"kabar local did not stop on Ctrl-C:\n{out[-6000:]}") from None
     finally:
         if process.poll() is None:
             process.kill()
