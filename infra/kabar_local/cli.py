@@ -62,7 +62,11 @@ def cmd_local(args: argparse.Namespace) -> int:
     def on_signal(signum: int, frame: Any) -> None:
         stopping.set()
 
+    # Ctrl-C (SIGINT) and SIGTERM both stop the stack, whatever this process inherited: a parent that
+    # ignores SIGINT (a pytest-xdist worker, nohup) passes the ignoring on, and Python then raises no
+    # KeyboardInterrupt at all
     previous = signal.signal(signal.SIGTERM, on_signal)
+    previous_int = signal.signal(signal.SIGINT, on_signal)
     try:
         _say(f"Tumpukan lokal Kabar berjalan / Kabar local stack running: {stack.base_url}")
         for label, url in stack.urls().items():
@@ -85,6 +89,7 @@ def cmd_local(args: argparse.Namespace) -> int:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
         _say("Menghentikan... / stopping...")
         stack.stop()
     return 0

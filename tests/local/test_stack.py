@@ -257,9 +257,11 @@ def test_kabar_local_runs_until_interrupted(tmp_path):
     # a person's shell: none of the AWS or Kabar settings earlier tests in this worker left in os.environ;
     # a stack that does not stop dumps its threads (faulthandler) so the failure says where it hangs
     shell = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "KABAR_", "POWERTOOLS_"))}
+    # started with SIGINT ignored, as a pytest-xdist worker or nohup passes it on: Ctrl-C must still stop it
     process = subprocess.Popen([str(kabar), "local", "--port", "0", "--template", str(REAL_TEMPLATE)],
                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env={**shell, "PYTHONFAULTHANDLER": "1"})
+                               env={**shell, "PYTHONFAULTHANDLER": "1"},
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))  # noqa: PLW1509
     try:
         state = tmp_path / ".kabar" / "local.json"
         deadline = time.monotonic() + 30
