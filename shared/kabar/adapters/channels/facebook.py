@@ -93,7 +93,9 @@ class FacebookPage:
     caption is left untouched and carries no marker, and a caption is text another item can share
     (two submissions with the same caption on the same day): such a post is recognised only by what
     this attempt made, the ids of the photos it uploaded (the post's attachments), never by its text.
-    A fresh process cannot know those ids, so it finds nothing and posts again, or Meta refuses a
+    So those ids are handed back (``ChannelReady``) and recorded on the publication before the feed
+    post; ``check`` then finds the post by them in the Page's recent feed, or posts them. A post with
+    neither link nor photos has nothing to be found by: a retry may post it again, or Meta refuses a
     duplicate (506) and the admin is told; it never records another item's post as this one.
     """
 
