@@ -121,7 +121,8 @@ def test_publishes_presigned_s3_photos(village, buckets, graph, make_post, photo
         buckets.media.put(key, data, "image/jpeg")
     urls = tuple(buckets.media.presign_get(key, 3600) for key in keys)
     # When Facebook (the fake) is asked to fetch them
-    channel, post = FacebookPage(PAGE_ID, PAGE_TOKEN, graph.graph_url), make_post(photo_urls=urls, photo_keys=tuple(keys))
+    channel = FacebookPage(PAGE_ID, PAGE_TOKEN, graph.graph_url)
+    post = make_post(photo_urls=urls, photo_keys=tuple(keys))
     with pytest.raises(ChannelReady) as ready:  # no link: the photos are recorded before the feed post
         channel.publish(post)
     published = channel.check(post, ready.value.state)
