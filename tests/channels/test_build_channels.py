@@ -16,7 +16,7 @@ from kabar.adapters.channels.facebook import FacebookPage
 from kabar.adapters.channels.static_site import StaticSite
 from kabar.config import Settings
 from kabar.domain.models import ChannelConfig, Procedure
-from kabar.ports import PermanentChannelError
+from kabar.ports import ChannelReady, PermanentChannelError
 
 from .channel_support import PAGE_ID, PAGE_TOKEN
 
@@ -121,8 +121,11 @@ def test_publishes_presigned_s3_photos(village, buckets, graph, make_post, photo
         buckets.media.put(key, data, "image/jpeg")
     urls = tuple(buckets.media.presign_get(key, 3600) for key in keys)
     # When Facebook (the fake) is asked to fetch them
-    published = FacebookPage(PAGE_ID, PAGE_TOKEN, graph.graph_url).publish(
-        make_post(photo_urls=urls, photo_keys=tuple(keys)))
+    channel = FacebookPage(PAGE_ID, PAGE_TOKEN, graph.graph_url)
+    post = make_post(photo_urls=urls, photo_keys=tuple(keys))
+    with pytest.raises(ChannelReady) as ready:  # no link: the photos are recorded before the feed post
+        channel.publish(post)
+    published = channel.check(post, ready.value.state)
     # Then the post holds the very bytes
     (post,) = graph.fake.posts(PAGE_ID)
     assert post["id"] == published.remote_id

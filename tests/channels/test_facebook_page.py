@@ -7,7 +7,7 @@ import json
 import pytest
 
 from kabar.adapters.channels.facebook import FacebookPage, FacebookPermanentError, FacebookTransientError
-from kabar.ports import PermanentChannelError, TransientChannelError
+from kabar.ports import ChannelReady, PermanentChannelError, TransientChannelError
 
 from .channel_support import PAGE_ID, PAGE_TOKEN
 
@@ -194,6 +194,14 @@ def test_error_after_success_then_find_before_the_retry(graph, make_post, photos
 # -- two submissions with the same caption (issue 9): reconciliation never takes another item's post --
 
 
+def deliver(channel: FacebookPage, post):
+    """As the publication use case: what ``publish`` hands back (``ChannelReady``) is recorded, then ``check``ed."""
+    try:
+        return channel.publish(post)
+    except ChannelReady as ready:
+        return channel.check(post, ready.state)
+
+
 def _no_link_post(graph, make_post, photos, marker):
     urls = tuple(graph.host_file(f"{marker}-{n}.jpg", data) for n, data in enumerate(photos, 1))
     return make_post(marker=marker, photo_urls=urls, link=None)
@@ -202,32 +210,73 @@ def _no_link_post(graph, make_post, photos, marker):
 def test_an_unclear_answer_never_takes_another_submissions_post_with_the_same_text(graph, make_post, photos):
     graph.fake.detect_duplicates = False  # so that the two can both be online, as on a real Page a day apart
     # Given another submission's social-only post with exactly the same caption, online
-    other = page(graph).publish(_no_link_post(graph, make_post, photos, "kabar-a-v1-facebook"))
+    other = deliver(page(graph), _no_link_post(graph, make_post, photos, "kabar-a-v1-facebook"))
     # When this submission's feed post gets no clear answer and was not made
     graph.fake.fail_next(2, http_status=500, on="feed", method="POST")
     ours = _no_link_post(graph, make_post, photos, "kabar-b-v1-facebook")
     with pytest.raises(TransientChannelError):
-        page(graph).publish(ours)
+        deliver(page(graph), ours)
     # Then it is not recorded as published (a retry posts it), and the other post is not claimed
     assert page(graph).find(ours) is None
-    published = page(graph).publish(ours)
+    published = deliver(page(graph), ours)
     assert published.remote_id != other.remote_id
     assert len(graph.fake.posts(PAGE_ID)) == 2
 
 
 def test_an_unclear_answer_after_the_post_was_made_finds_this_attempts_post(graph, make_post, photos):
     graph.fake.detect_duplicates = False
-    other = page(graph).publish(_no_link_post(graph, make_post, photos, "kabar-a-v1-facebook"))
+    other = deliver(page(graph), _no_link_post(graph, make_post, photos, "kabar-a-v1-facebook"))
     # When Meta makes this submission's post but answers 500: the photos this attempt attached identify it
     graph.fake.fail_after_success_next()
-    published = page(graph).publish(_no_link_post(graph, make_post, photos, "kabar-b-v1-facebook"))
+    published = deliver(page(graph), _no_link_post(graph, make_post, photos, "kabar-b-v1-facebook"))
     (mine,) = {p["id"] for p in graph.fake.posts(PAGE_ID)} - {other.remote_id}
     assert published.remote_id == mine
 
 
 def test_a_duplicate_refusal_for_another_items_text_is_told_not_taken(graph, make_post, photos):
     # Meta refuses a second post with the same text (506): the earlier post is another submission's
-    page(graph).publish(_no_link_post(graph, make_post, photos, "kabar-a-v1-facebook"))
+    deliver(page(graph), _no_link_post(graph, make_post, photos, "kabar-a-v1-facebook"))
     with pytest.raises(PermanentChannelError, match="ganda"):
-        page(graph).publish(_no_link_post(graph, make_post, photos, "kabar-b-v1-facebook"))
+        deliver(page(graph), _no_link_post(graph, make_post, photos, "kabar-b-v1-facebook"))
     assert len(graph.fake.posts(PAGE_ID)) == 1
+
+
+class Died(BaseException):  # noqa: N818 - the process ends there: no handler sees it
+    """The function's process was killed at its feed post."""
+
+
+def _dies_at_the_feed_post(channel: FacebookPage, *, before: bool) -> FacebookPage:
+    """``channel`` whose process dies at its feed post: once Meta accepted it, or (``before``) just before."""
+    original = channel._call
+
+    def call(method, path, **kwargs):
+        if method == "POST" and path.endswith("/feed"):
+            if not before:
+                original(method, path, **kwargs)
+            raise Died(path)
+        return original(method, path, **kwargs)
+
+    channel._call = call  # type: ignore[method-assign]
+    return channel
+
+
+@pytest.mark.parametrize("before", [False, True], ids=["after-the-feed-post", "before-the-feed-post"])
+def test_a_social_only_post_whose_process_dies_at_the_feed_post_is_online_once(graph, make_post, photos, before):
+    post = _no_link_post(graph, make_post, photos, "kabar-a-v1-facebook")
+    # Given the photos uploaded and handed back for the publication to record before the feed post
+    with pytest.raises(ChannelReady) as ready:
+        page(graph).publish(post)
+    recorded = ready.value.state
+    assert recorded["photos"] and recorded["marker"] == post.marker
+    # When the process dies at the feed post (after Meta accepted it, or just before)
+    with pytest.raises(Died):
+        _dies_at_the_feed_post(page(graph), before=before).check(post, recorded)
+    # Then the next delivery, a fresh process holding only what was recorded, leaves exactly one post online
+    published = page(graph).check(post, recorded)
+    (stored,) = graph.fake.posts(PAGE_ID)
+    assert published.remote_id == stored["id"]
+    assert published.url == f"{graph.feed_url}/{PAGE_ID}#post-{stored['id']}"
+    # made of the photos uploaded the first time: none uploaded again
+    assert [p["id"] for p in stored["photos"]] == recorded["photos"].split(",")
+    assert len([r for r in graph.fake.requests if r["edge"] == "photos"]) == len(photos)
+    assert len([r for r in graph.fake.requests if r["edge"] == "feed" and r["method"] == "POST"]) == 1

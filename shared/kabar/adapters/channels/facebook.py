@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from email.message import Message
 
 from ...domain.text import Bilingual, t
-from ...ports import ChannelPost, PermanentChannelError, Published, TransientChannelError
+from ...ports import ChannelPost, ChannelReady, PermanentChannelError, Published, TransientChannelError
 from .errors import NO_ANSWER_ERRORS, ChannelPermanentError, ChannelTransientError, error_body, json_object
 from .http import send
 
@@ -93,7 +93,9 @@ class FacebookPage:
     caption is left untouched and carries no marker, and a caption is text another item can share
     (two submissions with the same caption on the same day): such a post is recognised only by what
     this attempt made, the ids of the photos it uploaded (the post's attachments), never by its text.
-    A fresh process cannot know those ids, so it finds nothing and posts again, or Meta refuses a
+    So those ids are handed back (``ChannelReady``) and recorded on the publication before the feed
+    post; ``check`` then finds the post by them in the Page's recent feed, or posts them. A post with
+    neither link nor photos has nothing to be found by: a retry may post it again, or Meta refuses a
     duplicate (506) and the admin is told; it never records another item's post as this one.
     """
 
@@ -137,10 +139,29 @@ class FacebookPage:
             self._publish_video(post)
         return done
 
-    def _publish_photos(self, post: ChannelPost) -> Published:
+    def check(self, post: ChannelPost, state: dict[str, str]) -> Published:
+        """The post of an earlier attempt's photos (``state["photos"]``, recorded on the publication): found
+        in the Page's recent feed by those photos, else posted now with them (no photo uploaded again)."""
+        media_ids = tuple(i for i in state.get("photos", "").split(",") if i)
+        self._attempt_media[post.marker] = media_ids
+        done = self._find_one(post) or self._publish_photos(post, media_ids)
+        if post.video_url and self._find_one(self.video_part(post)) is None:
+            self._publish_video(post)
+        return done
+
+    def _publish_photos(self, post: ChannelPost, recorded: tuple[str, ...] | None = None) -> Published:
         message = self.message_for(post)
-        media_ids = [self._upload_photo(url) for url in post.photo_urls]
-        self._attempt_media[post.marker] = tuple(media_ids)
+        if recorded is None:
+            media_ids = [self._upload_photo(url) for url in post.photo_urls]
+            self._attempt_media[post.marker] = tuple(media_ids)
+            if not post.link and media_ids:
+                # Without a link the photos are the post's only identity: they are recorded on the publication
+                # before the feed post, so a fresh process after a crash looks for them (``check``).
+                raise ChannelReady(str(t("Foto Facebook diunggah; dicatat lalu diposting.",
+                                         "The Facebook photos are uploaded; recorded, then posted.")),
+                                   {"photos": ",".join(media_ids), "marker": post.marker})
+        else:
+            media_ids = list(recorded)
         form = {"message": message}
         for index, media_id in enumerate(media_ids):
             form[f"attached_media[{index}]"] = json.dumps({"media_fbid": media_id})
