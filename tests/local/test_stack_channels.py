@@ -59,7 +59,10 @@ def test_instagram_youtube_and_wordpress_publish_locally(tmp_path):
 
         social = {c.name: c for c in build_each_channel(village, Procedure.SOCIAL, settings())}
         assert set(social) == {"facebook", "instagram", "youtube"}
-        assert social["facebook"].publish(post).remote_id.startswith("1000000009_")
+        # a post without a link: its photos are recorded first, then posted on check (as Instagram's containers)
+        with pytest.raises(ChannelReady) as photos:
+            social["facebook"].publish(post)
+        assert social["facebook"].check(post, photos.value.state).remote_id.startswith("1000000009_")
         # Instagram hands back its containers to be recorded first, then publishes them on check
         with pytest.raises(ChannelReady) as ready:
             social["instagram"].publish(post)
