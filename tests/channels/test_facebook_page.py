@@ -9,7 +9,7 @@ import pytest
 from kabar.adapters.channels.facebook import FacebookPage, FacebookPermanentError, FacebookTransientError
 from kabar.ports import ChannelReady, PermanentChannelError, TransientChannelError
 
-from .channel_support import PAGE_ID, PAGE_TOKEN
+from .channel_support import PAGE_ID, PAGE_TOKEN, Died, dies_at
 
 LINK = "https://kabar.example.id/r/desa/kerja-bakti?c=fb"
 
@@ -241,23 +241,9 @@ def test_a_duplicate_refusal_for_another_items_text_is_told_not_taken(graph, mak
     assert len(graph.fake.posts(PAGE_ID)) == 1
 
 
-class Died(BaseException):  # noqa: N818 - the process ends there: no handler sees it
-    """The function's process was killed at its feed post."""
-
-
 def _dies_at_the_feed_post(channel: FacebookPage, *, before: bool) -> FacebookPage:
     """``channel`` whose process dies at its feed post: once Meta accepted it, or (``before``) just before."""
-    original = channel._call
-
-    def call(method, path, **kwargs):
-        if method == "POST" and path.endswith("/feed"):
-            if not before:
-                original(method, path, **kwargs)
-            raise Died(path)
-        return original(method, path, **kwargs)
-
-    channel._call = call  # type: ignore[method-assign]
-    return channel
+    return dies_at(channel, "/feed", before=before, method="POST")
 
 
 @pytest.mark.parametrize("before", [False, True], ids=["after-the-feed-post", "before-the-feed-post"])

@@ -17,6 +17,7 @@ from kabar.ports import (
 )
 from kabar_local.fakes.instagram import FakeInstagram
 
+from .channel_support import Died, dies_at
 from .conftest import FakeHost, serve_with_files
 
 IG_USER = "17841400000000001"
@@ -281,24 +282,10 @@ def test_through_the_use_case_a_lost_answer_and_a_duplicate_approval_make_one_po
     assert svc.store.draft.status.value == "published"
 
 
-class Died(BaseException):  # noqa: N818 - the process ends there: no handler sees it
-    """The function's process was killed right after one Graph call."""
-
-
 def _dies_after(acct: InstagramAccount, edge: str, before: bool = False) -> InstagramAccount:
     """``acct`` whose process dies at its first call to ``edge``: once Meta acted on it, or (``before``) just
     before the call is made."""
-    original = acct._call
-
-    def call(method, path, **kwargs):
-        if path.endswith(edge):
-            if not before:
-                original(method, path, **kwargs)
-            raise Died(edge)
-        return original(method, path, **kwargs)
-
-    acct._call = call  # type: ignore[method-assign]
-    return acct
+    return dies_at(acct, edge, before=before)
 
 
 @pytest.mark.parametrize("photo_count", [1, 3])
