@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from kabar.domain.clock import now
 from kabar.services import services
@@ -101,7 +102,13 @@ def sign_in(page, staff) -> None:  # noqa: ANN001
 def shoot(page, name: str) -> None:  # noqa: ANN001
     """The page at 360 px and at 1280 px, whole (.kabar/screenshots), back at 360 px after."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
+    try:  # images settled; a request still open after 10 s is left to the page (the picture is for people)
+        page.wait_for_load_state("networkidle", timeout=10_000)
+    except PlaywrightTimeout:
+        open_requests = page.evaluate("performance.getEntriesByType('resource').filter(e => !e.responseEnd)"
+                                      ".map(e => e.name)")
+        print(f"screenshot {name}: requests still open after 10 s: {open_requests}")
     for width in (360, 1280):
         page.set_viewport_size({"width": width, "height": 800})
         page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
