@@ -69,7 +69,7 @@ def test_a_carousel_goes_through_children_parent_polling_and_publish(ig, make_po
     acct = account(ig)
     with pytest.raises(ChannelProcessing) as first:
         acct.publish(post)
-    assert list(first.value.state) == ["children"] and not ig.fake.published()
+    assert list(first.value.state) == ["children", "made_at"] and not ig.fake.published()
     published = check_through(acct, post, first.value.state)
     # Then three carousel items and one CAROUSEL parent were made, each FINISHED before it was used
     creates = [r for r in ig.fake.requests if r["edge"] == "media"]
@@ -129,7 +129,7 @@ def test_a_container_in_progress_is_checked_again_and_an_error_is_permanent(ig, 
     with pytest.raises(ChannelProcessing) as busy:
         acct.publish(post)
     # one look per attempt, no waiting: the container's id comes back to be checked later
-    assert isinstance(busy.value, TransientChannelError) and set(busy.value.state) == {"container"}
+    assert isinstance(busy.value, TransientChannelError) and set(busy.value.state) == {"container", "made_at"}
     assert len([r for r in ig.fake.requests if r["edge"] == "status"]) == 1
     with pytest.raises(ChannelProcessing):
         acct.check(post, busy.value.state)
@@ -311,6 +311,61 @@ def test_media_published_then_the_process_dies_the_next_delivery_records_that_po
     assert pub.url == f"https://www.instagram.com/p/{stored['id']}/?u=purwobinangun"
     assert len(ig.fake.published(IG_USER)) == 1
     assert len([r for r in ig.fake.requests if r["edge"] == "media_publish"]) == 1
+
+
+def test_a_post_with_the_same_caption_made_after_ours_died_is_never_recorded_as_ours(ig, photos):
+    # Given our media_publish went through and the process died before it heard the answer
+    from kabar.domain.models import Procedure, Publication, PublicationStatus
+    from kabar.usecases.publication import publish_approved
+    from tests.unit.test_publication_rules import EVENT, make_svc, wib
+
+    svc = make_svc()
+    urls = {"purwobinangun/s1/0.jpg": ig.host("p0.jpg", photos[0])}
+    svc.store.draft = svc.store.draft.model_copy(update={"photo_keys": list(urls)})
+    svc.media.presign_get = lambda key, expires_in: urls[key]
+    ig.fake.polls_in_progress = 0
+    with pytest.raises(Died):
+        publish_approved(EVENT, svc=svc, channels_for=lambda v, p: [_dies_after(account(ig), "media_publish")],
+                         at=wib(27, 12, 0), later=Later())
+    (ours,) = ig.fake.published(IG_USER)
+    # When another submission posts exactly the same caption (newer than ours) and records its post
+    caption = svc.store.draft.caption
+    other = publish_through(account(ig), ChannelPost(
+        tenant_id="purwobinangun", marker="kabar-purwobinangun-s2-social-v1-instagram", title="Kerja Bakti",
+        text=caption, lead="", photo_urls=(urls["purwobinangun/s1/0.jpg"],), photo_keys=(), graphic_key=None,
+        video_key=None, link=None, activity_date="2026-11-27", location="Candi", slug="s2"))
+    svc.store.save_publication(Publication(
+        tenant_id="purwobinangun", submission_id="s2", procedure=Procedure.SOCIAL, version=1, channel="instagram",
+        status=PublicationStatus.PUBLISHED, marker="kabar-purwobinangun-s2-social-v1-instagram",
+        remote_id=other.remote_id, published_at=wib(27, 12, 1)))
+    assert [m["caption"] for m in ig.fake.published(IG_USER)] == [caption, caption]
+    # Then our next delivery records our post, not the newer one with the same caption
+    (pub,) = publish_approved(EVENT, svc=svc, channels_for=lambda v, p: [account(ig)], at=wib(27, 12, 1),
+                              later=Later())
+    assert pub.status.value == "published" and pub.remote_id == ours["id"] != other.remote_id
+    assert len(ig.fake.published(IG_USER)) == 2
+
+
+def test_a_same_caption_post_from_before_this_attempt_is_never_taken_for_it(ig, make_post, photos):
+    # Given another item's post with the same caption from an hour before, recorded by nobody we know of
+    earlier = publish_through(account(ig), photo_post(ig, make_post, photos[:1], marker="kabar-a-v1-instagram"))
+    ig.fake.backdate(earlier.remote_id, seconds=3600)
+    # When our media_publish went through, the process died, and Meta's media list does not show it yet
+    ig.fake.polls_in_progress = 0
+    post = photo_post(ig, make_post, photos[:1], marker="kabar-b-v1-instagram")
+    with pytest.raises(ChannelReady) as ready:
+        account(ig).publish(post)
+    with pytest.raises(Died):
+        _dies_after(account(ig), "media_publish").check(post, ready.value.state)
+    ours = next(m["id"] for m in ig.fake.published(IG_USER) if m["id"] != earlier.remote_id)
+    ig.fake.unlisted(ours)
+    # Then the next delivery does not take the earlier post: it asks again later
+    with pytest.raises(ChannelProcessing):
+        account(ig).check(post, ready.value.state)
+    # and once Meta lists ours, ours is recorded, with no second post
+    ig.fake.unlisted(ours, hidden=False)
+    assert account(ig).check(post, ready.value.state).remote_id == ours
+    assert len(ig.fake.published(IG_USER)) == 2
 
 
 def test_a_container_recorded_but_not_published_is_published_on_the_next_delivery_not_made_again(ig, photos):

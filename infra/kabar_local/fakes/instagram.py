@@ -20,7 +20,7 @@ import threading
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -89,6 +89,7 @@ class FakeInstagram(InstagramInboxMixin):
         self._users: dict[str, _User] = {}
         self._containers: dict[str, _Container] = {}
         self._media: dict[str, _IgMedia] = {}
+        self._unlisted: set[str] = set()  # published, not yet in the account's media list (Meta's lag)
         self._faults: list[_Fault] = []
         self._next_outcome: list[tuple[str, str]] = []
         self._log: list[dict[str, Any]] = []
@@ -136,6 +137,18 @@ class FakeInstagram(InstagramInboxMixin):
         """Whether ``node`` is one of this fake's users, containers or media (for a shared Graph host)."""
         with self._lock:
             return node in self._users or node in self._containers or node in self._media or self._inbox_owns(node)
+
+    def backdate(self, media_id: str, seconds: int) -> None:
+        """Make a media's ``timestamp`` ``seconds`` older (a post from earlier in the day)."""
+        with self._lock:
+            media = self._media[media_id]
+            made = datetime.strptime(media.timestamp, "%Y-%m-%dT%H:%M:%S%z") - timedelta(seconds=seconds)
+            media.timestamp = made.strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+    def unlisted(self, media_id: str, hidden: bool = True) -> None:
+        """Keep a published media out of ``GET /{ig-user}/media`` for now, as Meta's list can lag a publish."""
+        with self._lock:
+            (self._unlisted.add if hidden else self._unlisted.discard)(media_id)
 
     def published(self, user_id: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -197,7 +210,8 @@ class FakeInstagram(InstagramInboxMixin):
             user = self._user(parts[0], token)
             limit = int(values.get("limit") or 25)
             with self._lock:
-                items = [m for m in self._media.values() if m.user_id == user.id][::-1][:limit]
+                items = [m for m in self._media.values()
+                         if m.user_id == user.id and m.id not in self._unlisted][::-1][:limit]
             return {"data": [self._media_json(m) for m in items]}
         if len(parts) == 1 and method == "GET":
             return self._node(parts[0], token)

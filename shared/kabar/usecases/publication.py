@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from ..domain import sop_metrics
-from ..domain.clock import now, to_wib
+from ..domain.clock import month_of, now, previous_month, to_wib
 from ..domain.errors import Conflict, NotFound
 from ..domain.events import ChannelCheckDue, ContentPublished, DraftApproved
 from ..domain.models import (
@@ -195,6 +195,8 @@ def _attempt(channel: Channel, post: ChannelPost, pub: Publication, draft: Draft
     retried when the channel failed transiently (else None)."""
     pub = pub.model_copy(update={"attempts": pub.attempts + 1, "updated_at": moment})
     check = getattr(channel, "check", None)
+    if pub.attempts > 1 or pub.processing is not None:  # a redelivery may have to recognise its post
+        post = replace(post, taken_remote_ids=_taken_on(channel.name, pub, moment, svc))
     try:
         for step in range(READY_STEPS + 1):
             try:
@@ -257,6 +259,14 @@ def _attempt(channel: Channel, post: ChannelPost, pub: Publication, draft: Draft
     svc.metrics.count(sop_metrics.PUBLICATIONS, draft.tenant_id, channel=channel.name)
     logger.info("published", extra={"channel": channel.name, "url": done.url})
     return pub, None
+
+
+def _taken_on(channel: str, pub: Publication, moment: datetime, svc: Services) -> frozenset[str]:
+    """The posts this village's channel holds for other items, as recorded this month and the last: a
+    redelivery that recognises its post by shared text never records one of them as its own."""
+    held = (p for month in {month_of(moment), previous_month(moment)}
+            for p in svc.store.publications_in_month(pub.tenant_id, month))
+    return frozenset(p.remote_id for p in held if p.channel == channel and p.remote_id and p.marker != pub.marker)
 
 
 def _wait_on_channel(pub: Publication, busy: ChannelProcessing, draft: Draft, svc: Services,

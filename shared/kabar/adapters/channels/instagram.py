@@ -17,8 +17,11 @@ Page token and the error body is the Graph API's.
 Finding an earlier post: captions on Instagram carry no clickable link, so the marker is not written
 into the caption, and a caption is text another item can share (two submissions with the same caption
 on one day). So a post is recognised only through what its attempt made: its container, which Meta
-reports as ``PUBLISHED`` once ``media_publish`` took it (then the newest media with the caption is the
-one). The container is on the publication record before ``media_publish`` is called, so a fresh process
+reports as ``PUBLISHED`` once ``media_publish`` took it. The Graph API does not say which media a
+container became, so the media is then the newest with the caption that was posted no earlier than the
+attempt began (``made_at`` on the state, a minute's leeway for clocks) and that no other item recorded
+(``post.taken_remote_ids``): another submission's post with the same caption, before or after ours, is
+never taken. The container is on the publication record before ``media_publish`` is called, so a fresh process
 after a crash asks about that container (``check``): ``PUBLISHED`` is recorded as online, ``FINISHED`` is
 published (that container, not a new one), ``EXPIRED`` is made again. ``find`` alone, without a known
 container, finds nothing rather than record another item's post as this one.
@@ -27,7 +30,9 @@ container, finds nothing rather than record another item's post as this one.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from ...domain.text import t
 from ...ports import (
@@ -48,6 +53,8 @@ CAROUSEL_MAX = 10
 FETCH_SUBCODES = frozenset({2207052, 2207003})
 #: The publishing limit was reached between our quota check and ``media_publish``.
 QUOTA_SUBCODE = 2207042
+#: How far Meta's clock and ours may disagree when a media's timestamp is compared with an attempt's start.
+CLOCK_LEEWAY_SECONDS = 60
 
 
 class InstagramQuotaExceeded(TransientChannelError):
@@ -80,6 +87,8 @@ class InstagramAccount:
         self.find_limit = find_limit
         #: marker -> the container this object asked Meta to publish for it: the proof that a post is ours.
         self._attempt_containers: dict[str, str] = {}
+        #: marker -> when that attempt made its first container (seconds): its media is no older.
+        self._attempt_began: dict[str, float] = {}
         #: marker -> the media this object published for it.
         self._made: dict[str, Published] = {}
 
@@ -128,6 +137,8 @@ class InstagramAccount:
             recorded = False
         container = state["container"]
         self._attempt_containers[post.marker] = container
+        if "made_at" in state:
+            self._attempt_began[post.marker] = float(state["made_at"])
         status = self._status(container)
         if status == "PUBLISHED":  # an earlier attempt's media_publish went through: find that media
             found = self.find(post)
@@ -167,9 +178,13 @@ class InstagramAccount:
         answer = self._call("GET", f"{self.ig_user_id}/media", query={
             "fields": "id,caption,permalink,timestamp", "limit": str(self.find_limit)})
         expected = self.caption_for(post).strip()
-        for item in answer.get("data") or []:
-            if (item.get("caption") or "").strip() == expected:
-                return Published(remote_id=str(item["id"]), url=item.get("permalink"))
+        began = self._attempt_began.get(post.marker)
+        for item in answer.get("data") or []:  # newest first
+            if (item.get("caption") or "").strip() != expected or str(item.get("id")) in post.taken_remote_ids:
+                continue
+            if began is not None and _posted_at(item) < began - CLOCK_LEEWAY_SECONDS:
+                continue  # posted before this attempt made its container: another item's
+            return Published(remote_id=str(item["id"]), url=item.get("permalink"))
         return None
 
     @staticmethod
@@ -196,6 +211,7 @@ class InstagramAccount:
     def _start(self, post: ChannelPost, caption: str) -> dict[str, str]:
         """The containers of a new attempt, as the state to advance: a Reel or a single photo is one
         container; a carousel's items come first (the parent is made once they are ready)."""
+        began = f"{time.time():.0f}"
         if post.video_url:
             # Reels are 9:16: the vertical copy when the video step made one; the cover is the frame it chose
             form = {"media_type": "REELS", "video_url": post.video_vertical_url or post.video_url,
@@ -203,12 +219,13 @@ class InstagramAccount:
             cover = post.video_cover_url or (post.photo_urls[0] if post.photo_urls else None)
             if cover:
                 form["cover_url"] = cover
-            return {"container": self._create(form)}
+            return {"container": self._create(form), "made_at": began}
         photos = post.photo_urls[:CAROUSEL_MAX]
         if len(photos) == 1:
             return {"container": self._create({"image_url": photos[0], "caption": caption,
-                                               "alt_text": post.title[:1000]})}
-        return {"children": ",".join(self._create({"image_url": url, "is_carousel_item": "true"}) for url in photos)}
+                                               "alt_text": post.title[:1000]}), "made_at": began}
+        return {"children": ",".join(self._create({"image_url": url, "is_carousel_item": "true"}) for url in photos),
+                "made_at": began}
 
     def _create(self, form: dict[str, str]) -> str:
         answer = self._call("POST", f"{self.ig_user_id}/media", form=form)
@@ -253,6 +270,14 @@ class InstagramAccount:
             if err.error is not None and err.error.subcode == QUOTA_SUBCODE:
                 raise InstagramQuotaExceeded(0, 0, retry_after=3600.0) from err
             raise
+
+
+def _posted_at(item: dict) -> float:
+    """A media's ``timestamp`` (``2026-12-04T04:05:06+0000``) as seconds; unknown counts as now."""
+    try:
+        return datetime.strptime(str(item.get("timestamp")), "%Y-%m-%dT%H:%M:%S%z").timestamp()
+    except ValueError:
+        return datetime.now(UTC).timestamp()
 
 
 class _Expired(TransientChannelError):
