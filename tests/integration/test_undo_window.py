@@ -157,3 +157,14 @@ def test_the_window_stays_within_the_sops_limits(aws):
     late = sop.batas_unggah(day) - timedelta(minutes=2)
     assert sop.batas_urungkan(late, timedelta(minutes=30), day) == sop.batas_unggah(day)
     assert split_token("x") is None
+    # a village's own window is held to the same rule when it is stored
+    from pydantic import ValidationError
+
+    from kabar.domain.models import Village
+
+    most = int(sop.JENDELA_URUNGKAN_MAKS.total_seconds() // 60)
+    people = [{"name": "A", "email": "a@desa.id"}]
+    base = {"id": "desa", "name": "Desa", "admins": people, "reviewers": people}
+    assert Village.model_validate({**base, "undo_minutes": most}).undo_minutes == most
+    with pytest.raises(ValidationError, match="JENDELA_URUNGKAN_MAKS"):
+        Village.model_validate({**base, "undo_minutes": most + 1})

@@ -94,7 +94,17 @@ class Village(Record):
     admin_review_first: bool = False
     #: a TERIMA can be undone this many minutes (publication waits); None = the deployment's default
     #: (``KABAR_UNDO_WINDOW_SECONDS``, 5 minutes); at most ``sop.JENDELA_URUNGKAN_MAKS``
-    undo_minutes: int | None = Field(default=None, ge=0, le=30)
+    undo_minutes: int | None = Field(default=None, ge=0)
+
+    @field_validator("undo_minutes")
+    @classmethod
+    def _undo_minutes(cls, minutes: int | None) -> int | None:
+        from .sop import JENDELA_URUNGKAN_MAKS  # the rule lives in sop, which imports these models
+
+        most = int(JENDELA_URUNGKAN_MAKS.total_seconds() // 60)
+        if minutes is not None and minutes > most:
+            raise ValueError(f"undo_minutes is at most {most} (sop.JENDELA_URUNGKAN_MAKS)")
+        return minutes
 
     @field_validator("hashtags")
     @classmethod
