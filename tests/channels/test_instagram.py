@@ -15,6 +15,7 @@ from kabar.ports import (
     Published,
     TransientChannelError,
 )
+from kabar.services import Services
 from kabar_local.fakes.instagram import FakeInstagram
 
 from .channel_support import Died, dies_at
@@ -243,12 +244,9 @@ class Later:
 def test_through_the_use_case_a_lost_answer_and_a_duplicate_approval_make_one_post(ig, photos):
     # Given the publication use case (in-memory store) and the real adapter against the fake
     from kabar.usecases.publication import PublicationIncomplete, check_channel, publish_approved
-    from tests.unit.test_publication_rules import EVENT, make_svc, wib
+    from tests.unit.test_publication_rules import EVENT, wib
 
-    svc = make_svc()
-    urls = {f"purwobinangun/s1/{n}.jpg": ig.host(f"p{n}.jpg", data) for n, data in enumerate(photos)}
-    svc.store.draft = svc.store.draft.model_copy(update={"photo_keys": list(urls)})
-    svc.media.presign_get = lambda key, expires_in: urls[key]
+    svc = _approved_with_photos(ig, photos)
     channels = [account(ig)]
     later = Later()
     ig.fake.polls_in_progress = 1
@@ -288,17 +286,26 @@ def _dies_after(acct: InstagramAccount, edge: str, before: bool = False) -> Inst
     return dies_at(acct, edge, before=before)
 
 
+def _approved_with_photos(ig: IgHost, photos) -> Services:  # noqa: ANN001
+    """The publication rules' in-memory services, their approved social draft holding these photos (served
+    to Meta from the test's host), and Meta finishing containers at once."""
+    from tests.unit.test_publication_rules import make_svc
+
+    svc = make_svc()
+    urls = {f"purwobinangun/s1/{n}.jpg": ig.host(f"p{n}.jpg", data) for n, data in enumerate(photos)}
+    svc.store.draft = svc.store.draft.model_copy(update={"photo_keys": list(urls)})
+    svc.media.presign_get = lambda key, expires_in: urls[key]
+    ig.fake.polls_in_progress = 0
+    return svc
+
+
 @pytest.mark.parametrize("photo_count", [1, 3])
 def test_media_published_then_the_process_dies_the_next_delivery_records_that_post_once(ig, photos, photo_count):
     # Given the publication use case, the container recorded on the publication before media_publish
     from kabar.usecases.publication import publish_approved
-    from tests.unit.test_publication_rules import EVENT, make_svc, wib
+    from tests.unit.test_publication_rules import EVENT, wib
 
-    svc = make_svc()
-    urls = {f"purwobinangun/s1/{n}.jpg": ig.host(f"p{n}.jpg", data) for n, data in enumerate(photos[:photo_count])}
-    svc.store.draft = svc.store.draft.model_copy(update={"photo_keys": list(urls)})
-    svc.media.presign_get = lambda key, expires_in: urls[key]
-    ig.fake.polls_in_progress = 0
+    svc = _approved_with_photos(ig, photos[:photo_count])
     # When Meta publishes, then the process dies before it hears the answer
     with pytest.raises(Died):
         publish_approved(EVENT, svc=svc, channels_for=lambda v, p: [_dies_after(account(ig), "media_publish")],
@@ -317,13 +324,9 @@ def test_a_post_with_the_same_caption_made_after_ours_died_is_never_recorded_as_
     # Given our media_publish went through and the process died before it heard the answer
     from kabar.domain.models import Procedure, Publication, PublicationStatus
     from kabar.usecases.publication import publish_approved
-    from tests.unit.test_publication_rules import EVENT, make_svc, wib
+    from tests.unit.test_publication_rules import EVENT, wib
 
-    svc = make_svc()
-    urls = {"purwobinangun/s1/0.jpg": ig.host("p0.jpg", photos[0])}
-    svc.store.draft = svc.store.draft.model_copy(update={"photo_keys": list(urls)})
-    svc.media.presign_get = lambda key, expires_in: urls[key]
-    ig.fake.polls_in_progress = 0
+    svc = _approved_with_photos(ig, photos[:1])
     with pytest.raises(Died):
         publish_approved(EVENT, svc=svc, channels_for=lambda v, p: [_dies_after(account(ig), "media_publish")],
                          at=wib(27, 12, 0), later=Later())
@@ -332,8 +335,8 @@ def test_a_post_with_the_same_caption_made_after_ours_died_is_never_recorded_as_
     caption = svc.store.draft.caption
     other = publish_through(account(ig), ChannelPost(
         tenant_id="purwobinangun", marker="kabar-purwobinangun-s2-social-v1-instagram", title="Kerja Bakti",
-        text=caption, lead="", photo_urls=(urls["purwobinangun/s1/0.jpg"],), photo_keys=(), graphic_key=None,
-        video_key=None, link=None, activity_date="2026-11-27", location="Candi", slug="s2"))
+        text=caption, lead="", photo_urls=(svc.media.presign_get("purwobinangun/s1/0.jpg", 60),), photo_keys=(),
+        graphic_key=None, video_key=None, link=None, activity_date="2026-11-27", location="Candi", slug="s2"))
     svc.store.save_publication(Publication(
         tenant_id="purwobinangun", submission_id="s2", procedure=Procedure.SOCIAL, version=1, channel="instagram",
         status=PublicationStatus.PUBLISHED, marker="kabar-purwobinangun-s2-social-v1-instagram",
@@ -370,13 +373,9 @@ def test_a_same_caption_post_from_before_this_attempt_is_never_taken_for_it(ig, 
 
 def test_a_container_recorded_but_not_published_is_published_on_the_next_delivery_not_made_again(ig, photos):
     from kabar.usecases.publication import publish_approved
-    from tests.unit.test_publication_rules import EVENT, make_svc, wib
+    from tests.unit.test_publication_rules import EVENT, wib
 
-    svc = make_svc()
-    urls = {"purwobinangun/s1/0.jpg": ig.host("p0.jpg", photos[0])}
-    svc.store.draft = svc.store.draft.model_copy(update={"photo_keys": list(urls)})
-    svc.media.presign_get = lambda key, expires_in: urls[key]
-    ig.fake.polls_in_progress = 0
+    svc = _approved_with_photos(ig, photos[:1])
     # Given the process died just before media_publish, its FINISHED container recorded
     with pytest.raises(Died):
         publish_approved(EVENT, svc=svc, channels_for=lambda v, p: [_dies_after(account(ig), "media_publish",
