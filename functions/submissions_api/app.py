@@ -216,7 +216,7 @@ def privacy_notice(
         lang: Annotated[str | None, Query(description="`en` for English")] = None,
 ):
     """The privacy notice, Indonesian first (``?lang=en``), for one village with ``?desa=<id>``."""
-    return shown(privacy.notice(village_id=desa, lang=lang, svc=services()),
+    return shown(privacy.notice(village_id=desa, lang=lang, svc=services()), lang=lang,
                  csp="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
                      "form-action 'none'; base-uri 'none'; frame-ancestors 'none'")
 

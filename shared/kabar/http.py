@@ -62,11 +62,8 @@ def json_response(status: int, body: object, headers: dict[str, str] | None = No
                     body=json.dumps(body, ensure_ascii=False), headers={"Cache-Control": "no-store", **(headers or {})})
 
 
-def page(status: int, html: str, csp: str = PAGE_CSP, head_only: bool = False, lang: str | None = None) -> Response:
-    """A page for a person; ``lang="en"``: its root says English, and a page that holds its English beside
-    the Indonesian (the review pages) shows it."""
-    if lang == "en":
-        html = html.replace('<html lang="id">', '<html lang="en">', 1)
+def page(status: int, html: str, csp: str = PAGE_CSP, head_only: bool = False) -> Response:
+    """A page for a person, with the page headers."""
     return Response(status_code=status, content_type=PAGE_HEADERS["Content-Type"], body="" if head_only else html,
                     headers={**PAGE_HEADERS, "Content-Security-Policy": csp})
 
@@ -75,7 +72,7 @@ def shown(result: Page, csp: str = PAGE_CSP, head_only: bool = False, lang: str 
     """A use case's page written out here, at the edge, with its status and the page headers."""
     from . import web
 
-    return page(result.status, web.page_html(result), csp=csp, head_only=head_only, lang=lang)
+    return page(result.status, web.page_html(result, lang=lang), csp=csp, head_only=head_only)
 
 
 def body_bytes(event) -> bytes:

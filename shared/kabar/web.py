@@ -39,9 +39,10 @@ def render(name: str, **context: object) -> str:
     return seen(name, _env().get_template(name).render(**context))
 
 
-def page_html(page: Page) -> str:
-    """A use case's page written out (its status is the handler's: ``kabar.http.shown``)."""
-    return render(page.template, **page.context)
+def page_html(page: Page, lang: str | None = None) -> str:
+    """A use case's page written out (its status is the handler's: ``kabar.http.shown``); ``lang="en"``: its
+    root says English, and a page that holds its English beside the Indonesian shows it."""
+    return render(page.template, **{**page.context, "page_lang": "en" if lang == "en" else "id"})
 
 
 def written(page: Page | str) -> str:

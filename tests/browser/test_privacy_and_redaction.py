@@ -17,11 +17,12 @@ def test_the_privacy_notice_is_indonesian_first_with_a_remembered_english_switch
     page.goto(f"{stack.base_url}/upload")
     page.click("text=Pemberitahuan privasi")
     assert page.url.endswith("/privasi")
-    assert page.locator("h1").inner_text() == "Pemberitahuan privasi"
+    assert page.locator("h1").inner_text() == "Pemberitahuan privasi" and page.get_attribute("html", "lang") == "id"
     assert "UU 27/2022" in page.content() and "Hak Anda" in page.content()
     page.screenshot(path=str(tmp_path / "privasi-360.png"), full_page=True)
     page.click("#lang")
     assert page.locator("h1").inner_text() == "Privacy notice" and "Your rights" in page.content()
+    assert page.get_attribute("html", "lang") == "en"  # a screen reader reads it as English
     # remembered: opening the notice again comes back in English
     page.goto(f"{stack.base_url}/privasi?desa=purwobinangun")
     assert page.locator("h1").inner_text() == "Privacy notice"
