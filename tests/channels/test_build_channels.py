@@ -107,11 +107,11 @@ def test_a_reconnected_token_is_used_next_time(village, settings, make_post, gra
         Procedure.SOCIAL: [ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=name)]}})
     (facebook,) = build_channels(village, Procedure.SOCIAL, settings)
     with pytest.raises(PermanentChannelError) as caught:
-        facebook.publish(make_post())
+        facebook.publish(make_post(link="https://desa.id/r/desa/kerja-bakti?c=facebook"))
     assert "Pengaturan desa" in str(caught.value) and "secret" not in str(caught.value)
     creds.put(village.id, {"page_access_token": PAGE_TOKEN}, name=name)  # reconnected (the function still warm)
     (facebook,) = build_channels(village, Procedure.SOCIAL, settings)
-    assert facebook.publish(make_post()).remote_id.startswith(f"{PAGE_ID}_")
+    assert facebook.publish(make_post(link="https://desa.id/r/desa/kerja-bakti?c=facebook")).remote_id.startswith(f"{PAGE_ID}_")
 
 
 def test_publishes_presigned_s3_photos(village, buckets, graph, make_post, photos):

@@ -19,7 +19,7 @@ def insights(graph) -> FacebookInsights:
 
 def a_post(graph, make_post) -> str:
     page = FacebookPage(PAGE_ID, PAGE_TOKEN, graph.graph_url)
-    return page.publish(make_post(photo_urls=())).remote_id
+    return page.publish(make_post(photo_urls=(), link="https://desa.id/r/desa/kerja-bakti?c=facebook")).remote_id
 
 
 def test_account_followers_and_the_days_views(graph, insights):

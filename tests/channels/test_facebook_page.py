@@ -52,15 +52,12 @@ def test_the_token_never_travels_in_a_url(graph, make_post, photos):
     assert PAGE_TOKEN not in repr(page(graph))
 
 
-def test_text_only_post_without_link_keeps_the_caption_untouched(graph, make_post):
-    channel = page(graph)
-    published = channel.publish(make_post())
-    (stored,) = graph.fake.posts(PAGE_ID)
-    assert stored["message"] == make_post().text
-    assert stored["photos"] == []
-    assert channel.find(make_post()) == published  # the object that made it knows it
-    # another process has nothing unique to look for: the caption could be another item's
-    assert page(graph).find(make_post()) is None
+def test_a_post_with_neither_photos_nor_link_is_refused_before_anything_is_sent(graph, make_post):
+    # Such a post could not be recognised after an unclear answer (its caption may be another item's)
+    with pytest.raises(PermanentChannelError) as refused:
+        page(graph).publish(make_post())
+    assert "foto atau tautan" in str(refused.value) and "photo or a link" in str(refused.value)
+    assert graph.fake.posts(PAGE_ID) == [] and not [r for r in graph.fake.requests if r["method"] == "POST"]
 
 
 def test_find_after_a_crash_returns_the_earlier_post(graph, make_post, photos):
@@ -100,7 +97,7 @@ def test_invalid_token_is_permanent_and_says_what_to_do(graph, make_post):
     channel = page(graph, token="EAAG-revoked", reconnect_url="https://kabar.example.id/app/desa/settings#kanal",
                    on_token_refused=lambda: refused.append(True))
     with pytest.raises(FacebookPermanentError) as caught:
-        channel.publish(make_post())
+        channel.publish(make_post(link=LINK))
     message = str(caught.value)
     assert caught.value.error.code == 190
     assert "Token akses Halaman Facebook tidak berlaku" in message
@@ -114,7 +111,7 @@ def test_invalid_token_is_permanent_and_says_what_to_do(graph, make_post):
 def test_throttles_and_unknown_errors_are_transient(graph, make_post, code):
     graph.fake.fail_next(code, on="feed", method="POST")
     with pytest.raises(TransientChannelError):
-        page(graph).publish(make_post())
+        page(graph).publish(make_post(link=LINK))
     assert graph.fake.posts(PAGE_ID) == []
 
 
@@ -122,7 +119,7 @@ def test_throttles_and_unknown_errors_are_transient(graph, make_post, code):
 def test_policy_and_permission_errors_are_permanent(graph, make_post, code, words):
     graph.fake.fail_next(code, on="feed", method="POST")
     with pytest.raises(PermanentChannelError, match=words):
-        page(graph).publish(make_post())
+        page(graph).publish(make_post(link=LINK))
 
 
 def test_server_error_is_transient(graph, make_post):
@@ -135,7 +132,7 @@ def test_throttle_carries_the_wait_meta_announces(graph, make_post):
     graph.fake.set_usage(100)
     graph.fake.fail_next(32, on="feed")
     with pytest.raises(FacebookTransientError) as caught:
-        page(graph).publish(make_post())
+        page(graph).publish(make_post(link=LINK))
     assert caught.value.retry_after == 300
     assert not caught.value.ambiguous
     channel = page(graph)
@@ -151,7 +148,7 @@ def test_timeout_is_transient(graph, make_post):
 
 def test_unreachable_api_is_transient(make_post):
     with pytest.raises(TransientChannelError):
-        FacebookPage(PAGE_ID, PAGE_TOKEN, "http://127.0.0.1:9", timeout=2).publish(make_post())
+        FacebookPage(PAGE_ID, PAGE_TOKEN, "http://127.0.0.1:9", timeout=2).publish(make_post(link=LINK))
 
 
 def test_photo_that_cannot_be_fetched_is_permanent(graph, make_post):

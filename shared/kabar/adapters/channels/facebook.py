@@ -95,9 +95,8 @@ class FacebookPage:
     this attempt made, the ids of the photos it uploaded (the post's attachments), never by its text.
     So those ids are handed back (``ChannelReady``) and recorded on the publication before the feed
     post; ``check`` then finds the post by them in the Page's recent feed, or posts them. A post with
-    neither link nor photos has nothing to be found by: a retry may post it again, or Meta refuses a
-    duplicate (506) and the admin is told; it never records another item's post as this one.
-    """
+    neither link nor photos would have nothing to be found by, so it is refused before anything is sent
+    (the SOP's social draft always has photos)."""
 
     name = "facebook"
 
@@ -130,6 +129,14 @@ class FacebookPage:
     # -- the Channel port ---------------------------------------------------------------------------
 
     def publish(self, post: ChannelPost) -> Published:
+        if not post.link and not post.photo_urls:
+            # Such a post would carry nothing of its own to be recognised by after an unclear answer, so a
+            # retry could post it twice. The SOP's social draft always has photos; this is the guard.
+            raise PermanentChannelError(str(t(
+                "Kiriman Facebook membutuhkan sedikitnya satu foto atau tautan ke berita situs; draf ini tidak "
+                "punya keduanya. Tambahkan foto pada draf, lalu terbitkan lagi.",
+                "A Facebook post needs at least one photo or a link to the website's news item; this draft has "
+                "neither. Add photos to the draft, then publish again.")))
         if not post.video_url:
             return self._publish_photos(post)
         # Two posts (the photos, then the video): each is looked for before it is made, so a retry
