@@ -20,12 +20,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .bench_results import load as load_figures
 from .template import load_model, load_yaml
+
+#: the widest a line's label is printed (longer ones wrap), so the figures fit a terminal
+LABEL_WIDTH = 78
 
 ROOT = Path(__file__).resolve().parents[2]
 PRICES = Path(__file__).resolve().parent / "aws_prices.json"
@@ -431,10 +435,12 @@ def main(argv: list[str] | None = None) -> int:
         first = model(village, 1, args.template, figures, prices, args.villages)
         result = model(village, args.month, args.template, figures, prices, args.villages)
         print(f"\n{village.name.capitalize()} village: {village.describe()}; month {args.month}")
-        width = max(len(f"{line.group}: {line.what}") for line in result.lines)
+        width = min(LABEL_WIDTH, max(len(f"{line.group}: {line.what}") for line in result.lines))
         for line in result.lines:
-            label = f"{line.group}: {line.what}"
-            print(f"  {label:<{width}}  {line.quantity:>24}  US${line.usd:8.4f}")
+            *above, last = textwrap.wrap(f"{line.group}: {line.what}", width, subsequent_indent="    ")
+            for part in above:  # a long label is wrapped; its figures stand on its last line
+                print(f"  {part}")
+            print(f"  {last:<{width}}  {line.quantity:>24}  US${line.usd:8.4f}")
         print(f"  {'total, month 1':<{width}}  {'':>24}  US${first.total:8.4f}")
         print(f"  {f'total, month {args.month}':<{width}}  {'':>24}  US${result.total:8.4f}")
         if key == "typical":  # the record keeps growing: what the same village costs in year 5
