@@ -277,8 +277,12 @@ def test_adding_a_person_sends_their_personal_link(stack, new_page):
 def test_the_regency_supervisor_reads_every_village_of_the_kabupaten_but_cannot_act(stack, new_page):
     sid = hand_over(stack, ("website",))
     page = new_page()
+    failed: list[str] = []
+    page.on("console", lambda message: failed.append(message.text) if "Failed to load" in message.text else None)
     sign_in(page, person("supervisor", OTHER))
     assert page.goto(f"{stack.base_url}/app/{VILLAGE}/s/{sid}").status == 200  # same kabupaten
+    # every request the page makes is answered (no /favicon.ico asked for on a slow connection either)
+    assert page.frame_locator("iframe.site-frame").locator("h1").inner_text() and failed == []
     assert page.query_selector("a[href$='/edit/website']") is None
     assert "hanya" in page.inner_text(".readonly").lower() or page.inner_text(".readonly")
     csrf = page.get_attribute("input[name=csrf]", "value")
