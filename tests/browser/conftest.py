@@ -109,5 +109,10 @@ def shoot(page, name: str) -> None:  # noqa: ANN001
         print(f"screenshot {name}: the page's network was still busy after 10 s; taken as it is")
     for width in (360, 1280):
         page.set_viewport_size({"width": width, "height": 800})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+        # the whole page as one tall window, not a stitched full-page capture: Chromium leaves a sandboxed
+        # frame (the website preview) blank outside the window in a stitched one
+        height = min(16_000, page.evaluate("document.documentElement.scrollHeight"))
+        page.set_viewport_size({"width": width, "height": max(800, height)})
+        page.wait_for_timeout(100)  # the frame paints at its new size
+        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"))
     page.set_viewport_size({"width": 360, "height": 800})
