@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import logging
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -18,7 +17,6 @@ import boto3
 import pytest
 from PIL import Image
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from kabar.adapters import aws, secrets
@@ -26,6 +24,7 @@ from kabar.adapters.s3 import S3Storage
 from kabar.domain.models import Contact, Village
 from kabar.ports import ChannelPost
 from kabar_local.fakes.graph import FakeGraph
+from tests.serving import serve
 
 from .channel_support import PAGE_ID, PAGE_NAME, PAGE_TOKEN, REGION
 
@@ -67,17 +66,6 @@ class GraphHost:
         return f"{self.url}/files/{name}"
 
 
-def serve(app) -> tuple[str, Callable[[], None]]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-    return f"http://127.0.0.1:{server.server_port}", stop
 
 
 Fake = TypeVar("Fake")

@@ -3,28 +3,15 @@ and the rule that an app secret or a token never follows a redirect to another o
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from kabar.adapters.channels.http import RedirectRefused
 from kabar.adapters.channels.login import GoogleLogin, LoginFailed, MetaLogin
 from kabar_local.fakes.login import GOOGLE_CLIENT, META_APP, FacebookPage, FakeGoogleLogin, FakeMetaLogin
-
-
-def serve(app) -> tuple[str, callable]:  # noqa: ANN001
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-
-    return f"http://127.0.0.1:{server.server_port}", stop
+from tests.serving import serve
 
 
 @pytest.fixture

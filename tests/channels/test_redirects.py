@@ -19,8 +19,8 @@ from kabar.adapters.channels.http import RedirectRefused, is_https_upgrade, send
 from kabar.adapters.channels.wordpress import WordPressSite
 from kabar.adapters.channels.youtube import YouTubeChannel
 from kabar.ports import PermanentChannelError
+from tests.serving import serve
 
-from .conftest import serve
 from .test_youtube import CLIENT, VIDEO, MemoryMedia
 
 

@@ -142,7 +142,7 @@ def test_a_site_whose_rest_api_answers_with_pages_is_unreachable_not_a_timeout(m
     # Given a site that answers every address, /wp-json and ?rest_route= alike, with its HTML home page
     from werkzeug.wrappers import Request, Response
 
-    from .conftest import serve
+    from tests.serving import serve
 
     seen = []
 

@@ -11,8 +11,7 @@ import pytest
 from kabar.adapters.channels.youtube import CHUNK_UNIT, PACIFIC, YouTubeChannel
 from kabar.ports import ChannelProcessing, PermanentChannelError, TransientChannelError
 from kabar_local.fakes.youtube import QUOTA, FakeYouTube
-
-from .conftest import serve
+from tests.serving import serve
 
 CLIENT = ("client-id.apps.googleusercontent.com", "client-secret", "1//refresh-token")
 VIDEO = os.urandom(2 * CHUNK_UNIT + 1000)  # three chunks of 256 KiB

@@ -1,8 +1,6 @@
-import threading
 import uuid
 
 import pytest
-from werkzeug.serving import make_server
 
 from kabar.domain.clock import now
 from kabar.domain.models import ChannelConfig, Procedure
@@ -10,6 +8,7 @@ from kabar.services import reset, services
 from kabar.usecases.villages import put_village
 from kabar_local.fakes.graph import FakeGraph
 from tests.integration.flow import PAGE_ID, TOKEN, VILLAGE
+from tests.serving import serve
 from tests.support import provision_env, start_moto
 
 
@@ -30,10 +29,8 @@ def graph(aws, monkeypatch):
     """The fake Graph API on a local port, and the village's social channel set to its Page."""
     fake = FakeGraph()
     fake.add_page(PAGE_ID, TOKEN, "Kalurahan Purwobinangun")
-    server = make_server("127.0.0.1", 0, fake.api_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    monkeypatch.setenv("KABAR_GRAPH_BASE_URL", f"http://127.0.0.1:{server.server_port}")
+    server_url, stop_server = serve(fake.api_app)
+    monkeypatch.setenv("KABAR_GRAPH_BASE_URL", server_url)
     reset()
     secret = f"kabar/{VILLAGE}/facebook-{uuid.uuid4().hex[:8]}"
     services().credentials.put(VILLAGE, secret, {"page_access_token": TOKEN}, {"account": PAGE_ID}, "test", now())
@@ -41,6 +38,5 @@ def graph(aws, monkeypatch):
     social = [ChannelConfig(type="facebook", page_id=PAGE_ID, secret_name=secret)]
     put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: social}}), svc=services())
     yield fake
-    server.shutdown()
-    server.server_close()
+    stop_server()
     reset()

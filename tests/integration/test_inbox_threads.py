@@ -7,13 +7,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import boto3
 import pytest
-from werkzeug.serving import make_server
 
 from kabar.adapters import secrets
 from kabar.domain.clock import month_of, now
@@ -28,6 +26,7 @@ from kabar_local.fakes.channels import LocalChannels
 from kabar_local.fakes.graph import FakeGraph
 from kabar_local.fakes.instagram import _IgMedia
 from tests.integration.flow import OTHER, PAGE_ID, TOKEN, VILLAGE
+from tests.serving import serve
 from tests.support import load_event
 
 APP_SECRET, VERIFY = "test-app-secret-inbox", "verify-inbox"
@@ -42,10 +41,8 @@ def meta(aws, monkeypatch):
     graph.add_page(PAGE_ID, TOKEN, "Kalurahan Purwobinangun")
     fakes = LocalChannels(graph, "http://127.0.0.1")
     fakes.instagram.add_user(IG_ID, TOKEN, username="purwobinangun")
-    server = make_server("127.0.0.1", 0, fakes._graph_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    monkeypatch.setenv("KABAR_GRAPH_BASE_URL", f"http://127.0.0.1:{server.server_port}")
+    server_url, stop_server = serve(fakes._graph_app)
+    monkeypatch.setenv("KABAR_GRAPH_BASE_URL", server_url)
     reset()
     sm = boto3.client("secretsmanager")
     sm.create_secret(Name=services().settings.meta_webhook_secret,
@@ -61,8 +58,7 @@ def meta(aws, monkeypatch):
     put_village(village.model_copy(update={"channels": {**village.channels, Procedure.SOCIAL: social}}),
                 svc=services())
     yield graph, fakes.instagram
-    server.shutdown()
-    server.server_close()
+    stop_server()
     inbox.forget_pages()
     secrets.forget()
     reset()

@@ -12,7 +12,6 @@ import copy
 import functools
 import json
 import os
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,7 +20,6 @@ from datetime import datetime, timedelta
 
 import pytest
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
 from kabar.adapters import aws as aws_clients
@@ -34,6 +32,7 @@ from kabar_local.fakes.channels import LocalChannels, local_secret
 from kabar_local.fakes.graph import FakeGraph
 from kabar_local.outbox import Outbox
 from tests.integration.flow import TOKEN, VILLAGE, meta_connected, review_event, review_links, submitted_and_uploaded
+from tests.serving import serve
 
 
 class Injected(RuntimeError):
@@ -300,12 +299,9 @@ FB_PAGE = "1234567890"
 @pytest.fixture
 def remotes(aws, monkeypatch) -> Iterator[Remotes]:
     holder: dict = {}
-    server = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    yield Remotes(monkeypatch, f"http://127.0.0.1:{server.server_port}", holder)
-    server.shutdown()
-    server.server_close()
+    server_url, stop_server = serve(lambda env, start: holder["app"](env, start))
+    yield Remotes(monkeypatch, server_url, holder)
+    stop_server()
     reset()
 
 
@@ -425,11 +421,9 @@ def _metrics(aws) -> dict:
 
     graph = FakeGraph()
     graph.add_page(FB_PAGE, TOKEN, "Kalurahan Purwobinangun")
-    server = make_server("127.0.0.1", 0, graph.api_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
+    server_url, stop_server = serve(graph.api_app)
     try:
-        os.environ["KABAR_GRAPH_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+        os.environ["KABAR_GRAPH_BASE_URL"] = server_url
         reset()
         secret = f"kabar/{VILLAGE}/facebook-{uuid.uuid4().hex[:8]}"
         services().credentials.put(VILLAGE, secret, {"page_access_token": TOKEN}, {"account": FB_PAGE}, "test",
@@ -451,8 +445,7 @@ def _metrics(aws) -> dict:
         aws.invoke("MetricsSchedulerFunction", {"day": METRICS_DAY})
         _redeliver_until_done(aws, "MetricsQueue", "MetricsCollectorFunction")
     finally:
-        server.shutdown()
-        server.server_close()
+        stop_server()
     return {}
 
 

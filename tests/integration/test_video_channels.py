@@ -6,7 +6,6 @@ is asked again through the queue's delay (DelaySeconds, honoured by moto), and p
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.parse
 import uuid
@@ -15,7 +14,6 @@ from datetime import date
 import boto3
 import pytest
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
 from kabar.domain import publishing
@@ -31,6 +29,7 @@ from kabar_local.fakes.channels import LocalChannels, local_secret
 from kabar_local.fakes.graph import FakeGraph
 from kabar_local.outbox import Outbox
 from tests.integration.flow import VILLAGE, staff, submit, upload_all
+from tests.serving import serve
 
 ADMIN = "admin@purwobinangun.desa.id"
 
@@ -40,12 +39,9 @@ def channels(aws, monkeypatch):
     """The local stack's channel fakes on a local port, and the village's channels pointed at them:
     Facebook, Instagram and YouTube (with Shorts) for social media, WordPress for the website."""
     holder: dict[str, DispatcherMiddleware] = {}
-    server = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start), threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
+    base, stop_server = serve(lambda env, start: holder["app"](env, start))
     fakes = LocalChannels(FakeGraph(), base)
     holder["app"] = DispatcherMiddleware(Response("not found", status=404), fakes.mounts())
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
     monkeypatch.setenv("KABAR_GRAPH_BASE_URL", f"{base}/graph")
     monkeypatch.setattr(publishing, "CHECK_FIRST", 1)  # the first check a second later (30 s in production)
     reset()
@@ -65,8 +61,7 @@ def channels(aws, monkeypatch):
     fakes.instagram.polls_in_progress = 1  # Meta says IN_PROGRESS once for each container
     fakes.youtube[VILLAGE].processing_polls = 1  # YouTube says "processing" once for each video
     yield fakes
-    server.shutdown()
-    server.server_close()
+    stop_server()
     reset()
 
 

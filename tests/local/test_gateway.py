@@ -12,7 +12,6 @@ import io
 import json
 import logging
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -20,10 +19,10 @@ from types import SimpleNamespace
 import boto3
 import pytest
 import requests
-from werkzeug.serving import make_server
 from werkzeug.test import Client
 
 from kabar_local.gateway import MAX_BODY_BYTES, Router, make_app, map_result
+from tests.serving import serve
 
 try:
     from kabar_local.routes import HttpRoute
@@ -379,12 +378,9 @@ def test_head_matches_an_any_route(client, routes):
 
 @pytest.fixture
 def served(routes, stack):
-    server = make_server("127.0.0.1", 0, make_app(list(routes.values()), stack), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    url, stop = serve(make_app(list(routes.values()), stack))
+    yield url
+    stop()
 
 
 def test_over_http_repeated_headers_are_comma_joined_and_cookies_set(served, routes, stack):

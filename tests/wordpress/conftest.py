@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,10 +22,10 @@ from pathlib import Path
 import pytest
 import requests
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from kabar_local.fakes.wordpress import FakeWordPress
+from tests.serving import serve
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
@@ -76,17 +75,6 @@ def in_browser(steps: Callable[[object], object]) -> object:
         return pool.submit(run).result(timeout=300)
 
 
-def serve(app) -> tuple[str, Callable[[], None]]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-    return f"http://127.0.0.1:{server.server_port}", stop
 
 
 @dataclass

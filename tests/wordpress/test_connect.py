@@ -13,9 +13,10 @@ from werkzeug.wrappers import Request, Response
 from kabar.adapters.channels.wordpress import WordPressSite
 from kabar.domain.errors import KabarError
 from kabar.usecases import wordpress_connect as flow
+from tests.serving import serve
 
 from ..unit.test_wordpress_connect import Secrets, Store
-from .conftest import Site, in_browser, serve
+from .conftest import Site, in_browser
 
 KEY = b"connect-test-key-0123456789abcdef"
 
