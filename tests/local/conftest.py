@@ -7,6 +7,8 @@ import logging
 import pytest
 from moto.server import ThreadedMotoServer
 
+from kabar_local.moto_server import MotoServer
+
 
 @pytest.fixture(scope="module")
 def moto_url():
@@ -16,4 +18,12 @@ def moto_url():
     server.start()
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def moto():
+    """moto as ``kabar local`` runs it (its own process, the S3 POST-policy check in front), one per module."""
+    server = MotoServer().start()
+    yield server
     server.stop()

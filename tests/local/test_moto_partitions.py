@@ -15,18 +15,10 @@ import boto3
 import pytest
 
 from kabar_local import moto_partitions
-from kabar_local.moto_server import MotoServer
 
 pytestmark = pytest.mark.xdist_group("kabar-local-moto")
 
 REGION = "ap-southeast-3"
-
-
-@pytest.fixture(scope="module")
-def moto():
-    server = MotoServer().start()
-    yield server
-    server.stop()
 
 
 def _table(url: str) -> tuple[str, object]:

@@ -21,13 +21,6 @@ pytestmark = pytest.mark.xdist_group("kabar-local-moto")
 REGION = "ap-southeast-3"
 
 
-@pytest.fixture(scope="module")
-def moto():
-    server = MotoServer().start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def s3(moto):
     return boto3.client("s3", endpoint_url=moto.url, region_name=REGION,
