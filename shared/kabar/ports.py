@@ -146,8 +146,8 @@ class ChannelPost:
     video_vertical_url: str | None = None
     video_cover_key: str | None = None
     video_cover_url: str | None = None
-    # What this channel already holds for other items (their recorded remote ids), given on a redelivery: a
-    # channel that can only recognise its post by shared text (Instagram's caption) never takes one of these.
+    # What this channel already holds for other items (their recorded remote ids), given on a redelivery to a
+    # channel that says ``recognises_by_text = True`` (Instagram's caption): it never takes one of these.
     taken_remote_ids: frozenset[str] = frozenset()
 
 

@@ -195,7 +195,8 @@ def _attempt(channel: Channel, post: ChannelPost, pub: Publication, draft: Draft
     retried when the channel failed transiently (else None)."""
     pub = pub.model_copy(update={"attempts": pub.attempts + 1, "updated_at": moment})
     check = getattr(channel, "check", None)
-    if pub.attempts > 1 or pub.processing is not None:  # a redelivery may have to recognise its post
+    redelivery = pub.attempts > 1 or pub.processing is not None
+    if redelivery and getattr(channel, "recognises_by_text", False):  # it may have to tell its post from others
         post = replace(post, taken_remote_ids=_taken_on(channel.name, pub, moment, svc))
     try:
         for step in range(READY_STEPS + 1):

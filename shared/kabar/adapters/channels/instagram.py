@@ -74,6 +74,9 @@ class InstagramAccount:
     """Publishes one approved social draft as one Instagram post (carousel, photo or Reel)."""
 
     name = "instagram"
+    #: a post is told from another item's only by its caption (and time): the publication gives a redelivery
+    #: the ids other items recorded (``ChannelPost.taken_remote_ids``)
+    recognises_by_text = True
 
     def __init__(self, ig_user_id: str, access_token: str, base_url: str = "https://graph.facebook.com",
                  version: str = "v24.0", timeout: float = 20, *, secret_name: str | None = None,
